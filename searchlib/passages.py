@@ -1,0 +1,165 @@
+"""Cutting a document into passages: the unit that search ranks and returns.
+
+A passage is a paragraph, or a run of whole sentences of a long paragraph, or
+a few short paragraphs put together; it records its character offsets into
+the document text so a hit can always be shown in context.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Iterator, List, Sequence, Tuple
+
+__all__ = ["Passage", "split_passages", "split_sentences", "MIN_WORDS", "MAX_WORDS"]
+
+MIN_WORDS = 40
+MAX_WORDS = 120
+
+Span = Tuple[int, int]
+
+_PARAGRAPH_RE = re.compile(r"[^\r\n]+")
+_WORD_RE = re.compile(r"\w+")
+# A sentence ends at . ! ? or … (possibly closed by quotes or brackets)
+# followed by white space and something that can open a sentence.
+_SENTENCE_END_RE = re.compile(
+    r"""(?<=[.!?…])["»”’)\]]*(?P<gap>\s+)(?=[«"“(\[]?\s*[^\W_a-zà-ÿ]|[«"“])""",
+    re.VERBOSE,
+)
+# Words after which a full stop does not end the sentence.
+_ABBREVIATIONS = frozenset(
+    """
+    m mm mme mmes mlle mlles me mgr dr pr st ste art al av bd etc cf ex fig
+    no n° p pp vol éd ed chap min max env hab tél tel ibid op cit coll dir
+    """.split()
+)
+_LAST_WORD_RE = re.compile(r"(\w+)\.$")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage: its 0-based number in the document and its span there."""
+
+    number: int
+    start: int
+    end: int
+
+    def text_of(self, document_text: str) -> str:
+        return document_text[self.start : self.end]
+
+
+def _count_words(text: str, start: int, end: int) -> int:
+    return sum(1 for _ in _WORD_RE.finditer(text, start, end))
+
+
+def _paragraphs(text: str, start: int) -> Iterator[Span]:
+    for match in _PARAGRAPH_RE.finditer(text, start):
+        first, last = match.span()
+        while first < last and text[first].isspace():
+            first += 1
+        while last > first and text[last - 1].isspace():
+            last -= 1
+        if first < last:
+            yield first, last
+
+
+def _is_abbreviation(text: str, end: int) -> bool:
+    """Whether the full stop just before ``end`` belongs to an abbreviation
+    or an initial ("M. Lavrov", "John F. Kennedy") rather than ending a sentence."""
+    if end <= 0 or text[end - 1] != ".":
+        return False
+    match = _LAST_WORD_RE.search(text, max(0, end - 12), end)
+    if match is None:
+        return False
+    word = match.group(1)
+    if word.lower() in _ABBREVIATIONS:
+        return True
+    return len(word) == 1 and word.isupper()
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> List[Span]:
+    """Spans of the sentences of ``text[start:end]``, white space trimmed."""
+    end = len(text) if end is None else end
+    spans: List[Span] = []
+    sentence_start = start
+    for match in _SENTENCE_END_RE.finditer(text, start, end):
+        gap_start = match.start("gap")
+        if _is_abbreviation(text, match.start()):
+            continue
+        spans.append((sentence_start, gap_start))
+        sentence_start = match.end("gap")
+    if sentence_start < end:
+        spans.append((sentence_start, end))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def _cut_long(text: str, span: Span, max_words: int) -> List[Span]:
+    """Cut one long paragraph at sentence ends into near-equal parts."""
+    sentences = split_sentences(text, *span)
+    counts = [_count_words(text, s, e) for s, e in sentences]
+    total = sum(counts)
+    parts = max(1, math.ceil(total / max_words))
+    target = total / parts
+    pieces: List[Span] = []
+    piece_start = sentences[0][0]
+    words = 0
+    for (s, e), count in zip(sentences, counts):
+        # Close the piece before this sentence when adding it would overshoot
+        # the target by more than stopping short of it does.
+        if words and words + count > max_words or (
+            words and len(pieces) < parts - 1 and abs(words + count - target) > abs(words - target)
+        ):
+            pieces.append((piece_start, _previous_end(sentences, s)))
+            piece_start, words = s, 0
+        words += count
+    pieces.append((piece_start, sentences[-1][1]))
+    return pieces
+
+
+def _previous_end(sentences: Sequence[Span], start: int) -> int:
+    for s, e in reversed(sentences):
+        if e <= start:
+            return e
+    return start
+
+
+def split_passages(
+    text: str,
+    start: int = 0,
+    min_words: int = MIN_WORDS,
+    max_words: int = MAX_WORDS,
+) -> List[Passage]:
+    """Split ``text[start:]`` into passages of about ``min_words`` to ``max_words``.
+
+    Paragraphs longer than ``max_words`` are cut at sentence ends; paragraphs
+    shorter than ``min_words`` join the following ones while the passage stays
+    within ``max_words``.
+    """
+    pieces: List[Span] = []
+    for span in _paragraphs(text, start):
+        if _count_words(text, *span) > max_words:
+            pieces.extend(_cut_long(text, span, max_words))
+        else:
+            pieces.append(span)
+
+    passages: List[Passage] = []
+    current: Span | None = None
+    current_words = 0
+    for span in pieces:
+        words = _count_words(text, *span)
+        if current is not None and current_words < min_words and current_words + words <= max_words:
+            current = (current[0], span[1])
+            current_words += words
+            continue
+        if current is not None:
+            passages.append(Passage(len(passages), *current))
+        current, current_words = span, words
+    if current is not None:
+        if passages and current_words < min_words:
+            last = passages[-1]
+            if _count_words(text, last.start, current[1]) <= max_words:
+                passages[-1] = Passage(last.number, last.start, current[1])
+                return passages
+        passages.append(Passage(len(passages), *current))
+    return passages
