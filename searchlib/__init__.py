@@ -1,0 +1,32 @@
+"""searchlib: French-aware full-text search over passages.
+
+>>> import searchlib
+>>> with searchlib.Index("index") as ix:          # doctest: +SKIP
+...     ix.add_path("seeds")
+...     hits = ix.search("cessez-le-feu en Syrie", limit=3)
+"""
+
+from .analysis import Token, analyze
+from .api import AddReport, Hit, Index, IndexStats, SearchResults
+from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, QueryError, SearchlibError
+from .ingest import Document, IngestFailure
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Index",
+    "Hit",
+    "SearchResults",
+    "AddReport",
+    "IndexStats",
+    "Document",
+    "IngestFailure",
+    "Token",
+    "analyze",
+    "SearchlibError",
+    "IndexNotFoundError",
+    "IndexLockedError",
+    "IndexCorruptError",
+    "QueryError",
+    "__version__",
+]

@@ -1,0 +1,283 @@
+"""The ``search`` command: a thin click layer over :mod:`searchlib`'s API.
+
+``search QUERY...`` is short for ``search query QUERY...`` whenever the
+first word is not a subcommand.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any, List, Optional, Sequence, Tuple
+
+import click
+
+from . import __version__
+from .analysis import analyze
+from .api import AddReport, Index, SearchResults
+from .errors import IndexNotFoundError, QueryError, SearchlibError
+
+DEFAULT_INDEX = Path("index")
+_MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
+_DEBUG_VARIABLE = "SEARCHLIB_DEBUG"
+
+
+class _SearchGroup(click.Group):
+    """Runs ``query`` when the first word is not a subcommand, and reports
+    every error as one line on stderr (exit 2 for usage, 1 otherwise)."""
+
+    def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = ["query", *args]
+        return super().parse_args(ctx, args)
+
+    def main(self, args: Optional[Sequence[str]] = None, prog_name: Optional[str] = None, **extra: Any) -> Any:  # type: ignore[override]
+        extra.pop("standalone_mode", None)
+        name = prog_name or os.path.basename(sys.argv[0]) or "search"
+        if name in ("__main__.py", "-c"):
+            name = "search"
+        try:
+            code = super().main(args, prog_name=name, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+            click.echo(f"{name}: {error.format_message()}{hint}", err=True)
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            click.echo(f"{name}: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo(f"{name}: interrupted", err=True)
+            sys.exit(1)
+        except (KeyboardInterrupt, BrokenPipeError):
+            sys.exit(1)
+        except Exception as error:  # the promise: never a traceback
+            if os.environ.get(_DEBUG_VARIABLE):
+                raise
+            click.echo(
+                f"{name}: unexpected error: {type(error).__name__}: {error} "
+                f"(set {_DEBUG_VARIABLE}=1 for details)",
+                err=True,
+            )
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _index_option(function: Any) -> Any:
+    return click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        envvar="SEARCHLIB_INDEX",
+        default=None,
+        help="Index directory (default: $SEARCHLIB_INDEX, else ./index).",
+    )(function)
+
+
+def _default_seeds() -> Optional[Path]:
+    """The sample articles: ./seeds, else the seeds beside the source tree."""
+    for candidate in (Path("seeds"), Path(__file__).resolve().parent.parent / "seeds"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def _fail(error: SearchlibError) -> click.ClickException:
+    return click.ClickException(str(error))
+
+
+def _open_existing(index_dir: Optional[Path]) -> Index:
+    """Open the index to search, building the default one from the sample
+    articles on first use."""
+    path = index_dir or DEFAULT_INDEX
+    if index_dir is None and not Index.exists(path):
+        seeds = _default_seeds()
+        if seeds is not None:
+            click.echo(f"searchlib: no index in {path}/ yet: building it from {seeds}/ (first use)", err=True)
+            try:
+                with Index(path) as ix:
+                    ix.add_path(seeds)
+            except SearchlibError as error:
+                raise _fail(error) from None
+    try:
+        return Index(path, create=False)
+    except IndexNotFoundError:
+        raise click.ClickException(
+            f"no index at {path}/; build one first with: search index --index {path} PATH"
+        ) from None
+    except SearchlibError as error:
+        raise _fail(error) from None
+
+
+@click.group(cls=_SearchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="searchlib")
+def cli() -> None:
+    """French full-text search over passages of your documents.
+
+    \b
+    Examples:
+      search "cessez-le-feu en Syrie"       search the index (built from ./seeds on first use)
+      search index articles/                index a folder of .txt, .md, .jsonl files
+      search analyze "L'armée a-t-il ..."   show how text is analysed
+    """
+
+
+@cli.command("query")
+@_index_option
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True, help="Number of passages to show.")
+@click.option("--per-doc", type=click.IntRange(min=1), default=None, help="At most N passages of any one document.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object.")
+@click.argument("words", nargs=-1, required=True)
+def query_command(index_dir: Optional[Path], limit: int, per_doc: Optional[int], as_json: bool, words: Tuple[str, ...]) -> None:
+    """Search for WORDS and print the best passages."""
+    text = " ".join(words)
+    if not text.strip():
+        raise click.UsageError("empty query: give at least one word to search for")
+    with _open_existing(index_dir) as ix:
+        try:
+            results = ix.search(text, limit=limit, per_doc=per_doc)
+        except QueryError as error:
+            raise click.UsageError(str(error)) from None
+        except SearchlibError as error:
+            raise _fail(error) from None
+    for note in results.notes:
+        click.echo(f"searchlib: note: {note}", err=True)
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_results(results)
+
+
+def _terminal_snippet(snippet: str) -> str:
+    """The HTML snippet for a terminal: matches in bold (dropped by click
+    when the output is not a terminal), entities decoded."""
+    parts: List[str] = []
+    cursor = 0
+    for match in _MARK_RE.finditer(snippet):
+        parts.append(html.unescape(snippet[cursor : match.start()]))
+        parts.append(click.style(html.unescape(match.group(1)), bold=True))
+        cursor = match.end()
+    parts.append(html.unescape(snippet[cursor:]))
+    return "".join(parts)
+
+
+def _print_results(results: SearchResults) -> None:
+    if not results:
+        click.echo(f"No passage matches {results.query!r}.")
+        return
+    for rank, hit in enumerate(results, 1):
+        heading = [click.style(f"{rank}.", bold=True), hit.title or hit.doc_id]
+        if hit.date:
+            heading.append(hit.date)
+        heading.append(f"passage {hit.passage}")
+        heading.append(f"score {hit.score:.2f}")
+        click.echo("  ".join(heading[:2]) + "  ·  " + "  ·  ".join(heading[2:]))
+        click.echo("   " + _terminal_snippet(hit.snippet))
+        click.echo()
+    shown = len(results)
+    click.echo(f"{shown} of {results.total} matching passage{'s' if results.total != 1 else ''} shown.")
+
+
+@cli.command("index")
+@_index_option
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def index_command(index_dir: Optional[Path], quiet: bool, paths: Tuple[Path, ...]) -> None:
+    """Index the files and folders PATHS (default: ./seeds).
+
+    Reads .txt, .md and .jsonl files; unchanged documents are skipped and
+    changed ones replaced, so running it again is cheap.
+    """
+    if not paths:
+        if not Path("seeds").is_dir():
+            raise click.UsageError("no PATH given and there is no ./seeds folder to index")
+        paths = (Path("seeds"),)
+    path = index_dir or DEFAULT_INDEX
+    show_progress = not quiet and sys.stderr.isatty()
+    try:
+        with Index(path) as ix:
+            with click.progressbar(length=0, label="Indexing", file=sys.stderr, hidden=not show_progress) as bar:
+
+                def progress(done: int, total: int) -> None:
+                    bar.length = total
+                    bar.update(done - bar.pos)
+
+                report = ix.add_path(*paths, progress=progress)
+    except SearchlibError as error:
+        raise _fail(error) from None
+    for failure in report.failures:
+        click.echo(f"searchlib: {failure}", err=True)
+    if not quiet:
+        click.echo(_describe_report(report, path))
+    if report.failed:
+        raise click.exceptions.Exit(1)
+
+
+def _describe_report(report: AddReport, path: Path) -> str:
+    if not report.changed and not report.failed:
+        return f"{path}/ is up to date: {report.unchanged} document{'s' if report.unchanged != 1 else ''} unchanged."
+    return f"Indexed into {path}/: {report}."
+
+
+@cli.command("analyze")
+@click.option("--json", "as_json", is_flag=True, help="Print the tokens as JSON.")
+@click.argument("text", nargs=-1, required=True)
+def analyze_command(as_json: bool, text: Tuple[str, ...]) -> None:
+    """Show the terms the index stores for TEXT, with their offsets."""
+    value = " ".join(text)
+    tokens = analyze(value)
+    if as_json:
+        rows = [dict(t.__dict__, original=value[t.start : t.end]) for t in tokens]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not tokens:
+        click.echo("(no terms: only common words or punctuation)")
+        return
+    click.echo(f"{'pos':>4} {'start':>6} {'end':>6}  {'term':<20} original")
+    for t in tokens:
+        click.echo(f"{t.position:>4} {t.start:>6} {t.end:>6}  {t.text:<20} {value[t.start:t.end]}")
+
+
+@cli.command("stats")
+@_index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def stats_command(index_dir: Optional[Path], as_json: bool) -> None:
+    """Documents, passages, distinct terms, size and last update of the index."""
+    path = index_dir or DEFAULT_INDEX
+    try:
+        with Index(path, create=False) as ix:
+            stats = ix.stats()
+    except IndexNotFoundError:
+        raise click.ClickException(f"no index at {path}/; build one with: search index --index {path} PATH") from None
+    except SearchlibError as error:
+        raise _fail(error) from None
+    if as_json:
+        click.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2))
+        return
+    rows = [
+        ("Index", f"{stats.path}/"),
+        ("Documents", stats.documents),
+        ("Passages", stats.passages),
+        ("Distinct terms", stats.terms),
+        ("Size on disk", _human_size(stats.size_bytes)),
+        ("Last update", stats.last_update or "never"),
+    ]
+    for label, value in rows:
+        click.echo(f"{label + ':':<16} {value}")
+
+
+def _human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+def main() -> None:
+    """Console-script entry point (``search`` and ``searchlib``)."""
+    cli.main()

@@ -1,0 +1,202 @@
+"""The on-disk index: Whoosh schema, opening, writing, per-thread searchers.
+
+Each passage is one Whoosh document. Document-level data (title, date,
+source, metadata, a hash of the content) is repeated on each of its passages
+so a hit needs one stored-fields read and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+from whoosh import index as _whoosh_index
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.index import FileIndex, LockError
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher
+from whoosh.writing import IndexWriter
+
+from .analysis import french_analyzer
+from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, SearchlibError
+
+__all__ = ["Store", "build_schema", "FORMAT_VERSION", "MARKER_FILE"]
+
+FORMAT_VERSION = 1
+MARKER_FILE = "searchlib.json"
+# Files that may sit in an index folder before any index is built there.
+_HOUSEKEEPING = frozenset({"README.md", ".gitignore", ".gitkeep"})
+_WRITE_LOCK_TIMEOUT = 10.0
+
+
+def build_schema() -> Schema:
+    """The Whoosh schema of a searchlib index (one Whoosh document a passage)."""
+    analyzer = french_analyzer()
+    return Schema(
+        pid=ID(unique=True),
+        doc_id=ID(stored=True, sortable=True),
+        passage=STORED,
+        text=TEXT(analyzer=analyzer, phrase=True, stored=True),
+        title=TEXT(analyzer=analyzer, phrase=True, stored=True),
+        date=ID(stored=True),
+        source=ID(stored=True),
+        start=STORED,
+        end=STORED,
+        metadata=STORED,
+        doc_hash=STORED,
+    )
+
+
+def passage_key(doc_id: str, number: int) -> str:
+    return f"{doc_id}\x1f{number}"
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    documents: int
+    passages: int
+    terms: int
+    size_bytes: int
+    last_update: Optional[float]
+
+
+class Store:
+    """An open searchlib index directory."""
+
+    def __init__(self, path: Path, create: bool = True) -> None:
+        self.path = path
+        self.schema = build_schema()
+        self._index = self._open(create)
+        self._local = threading.local()
+        self._searchers: List[Searcher] = []
+        self._searchers_lock = threading.Lock()
+        self._closed = False
+
+    # -- opening ---------------------------------------------------------
+
+    def _open(self, create: bool) -> FileIndex:
+        path = self.path
+        if path.exists() and not path.is_dir():
+            raise SearchlibError(f"{path} is a file, not an index directory")
+        marker = path / MARKER_FILE
+        if path.is_dir() and _whoosh_index.exists_in(str(path)):
+            self._check_marker(marker)
+            try:
+                return _whoosh_index.open_dir(str(path), schema=self.schema)
+            except Exception as error:  # Whoosh raises many types on damage
+                raise IndexCorruptError(f"index {path} cannot be read ({error})") from error
+        if not create:
+            raise IndexNotFoundError(f"no index at {path}")
+        if path.is_dir():
+            strangers = sorted(set(os.listdir(path)) - _HOUSEKEEPING)
+            if strangers:
+                raise SearchlibError(
+                    f"{path} is not empty and holds no searchlib index "
+                    f"(found {strangers[0]!r}); choose an empty or new directory"
+                )
+        path.mkdir(parents=True, exist_ok=True)
+        ix = _whoosh_index.create_in(str(path), self.schema)
+        marker.write_text(json.dumps({"format": FORMAT_VERSION}) + "\n", encoding="utf-8")
+        return ix
+
+    @staticmethod
+    def _check_marker(marker: Path) -> None:
+        try:
+            info = json.loads(marker.read_text(encoding="utf-8"))
+            version = info["format"]
+        except FileNotFoundError:
+            raise SearchlibError(f"{marker.parent} holds a Whoosh index not made by searchlib") from None
+        except (ValueError, KeyError, TypeError):
+            raise IndexCorruptError(f"index {marker.parent}: {MARKER_FILE} is damaged") from None
+        if version != FORMAT_VERSION:
+            raise IndexCorruptError(
+                f"index {marker.parent} has format {version}, this searchlib reads format "
+                f"{FORMAT_VERSION}; rebuild it"
+            )
+
+    @staticmethod
+    def exists(path: Path) -> bool:
+        return path.is_dir() and _whoosh_index.exists_in(str(path))
+
+    # -- writing ---------------------------------------------------------
+
+    @contextmanager
+    def writer(self) -> Iterator[IndexWriter]:
+        """A writer that commits on success and leaves the index untouched on error."""
+        self._check_open()
+        try:
+            writer = self._index.writer(timeout=_WRITE_LOCK_TIMEOUT)
+        except LockError:
+            raise IndexLockedError(
+                f"index {self.path} is locked: another process is writing to it; try again later"
+            ) from None
+        try:
+            yield writer
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def stored_hash(self, searcher: Searcher, doc_id: str) -> Optional[str]:
+        """The content hash of an indexed document, or None if absent."""
+        number = searcher.document_number(doc_id=doc_id)
+        if number is None:
+            return None
+        return searcher.stored_fields(number).get("doc_hash")
+
+    # -- reading ---------------------------------------------------------
+
+    def searcher(self) -> Searcher:
+        """This thread's searcher, brought up to date with the last commit.
+
+        Whoosh searchers read files through shared handles, so each thread
+        keeps its own rather than sharing one.
+        """
+        self._check_open()
+        current: Optional[Searcher] = getattr(self._local, "searcher", None)
+        if current is None:
+            current = self._index.searcher(weighting=BM25F())
+        elif not current.up_to_date():
+            fresh = current.refresh()
+            with self._searchers_lock:
+                self._searchers.remove(current)
+            current = fresh
+        else:
+            return current
+        with self._searchers_lock:
+            self._searchers.append(current)
+        self._local.searcher = current
+        return current
+
+    def stats(self) -> StoreStats:
+        searcher = self.searcher()
+        reader = searcher.reader()
+        documents = {fields["doc_id"] for fields in reader.all_stored_fields()}
+        terms = sum(1 for _ in reader.lexicon("text"))
+        size = sum(
+            entry.stat().st_size
+            for entry in os.scandir(self.path)
+            if entry.is_file() and entry.name not in _HOUSEKEEPING
+        )
+        last = self._index.last_modified() if not self._index.is_empty() else None
+        return StoreStats(len(documents), reader.doc_count(), terms, size, last)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise SearchlibError(f"index {self.path} is closed")
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with self._searchers_lock:
+            searchers, self._searchers = self._searchers, []
+        for searcher in searchers:
+            searcher.close()
+        self._index.close()
+
