@@ -51,7 +51,7 @@ _NUMBER_SPACES = " \u00a0\u202f"
 
 _TOKEN_RE = re.compile(
     rf"""
-    (?:[^\W\d_][{_COMBINING}]*\.){{2,}}(?![^\W_])              # acronym: O.N.U.
+    (?:[^\W\d_]+[{APOSTROPHES}])?(?:[^\W\d_][{_COMBINING}]*\.){{2,}}(?![^\W_])  # O.N.U., l'O.N.U.
     | (?<![\d.,])\d{{1,3}}(?:[{_NUMBER_SPACES}]\d{{3}})+(?![\d])  # 280 000
     | \d+(?:[.,]\d+)*                                          # 280.000, 2,5, 2017
     | [^\W_]{_WORD_CHAR}*(?:[{APOSTROPHES}][^\W_]{_WORD_CHAR}*)*  # word, l'armée
@@ -272,7 +272,7 @@ class FoldFilter(Filter):
         for token in tokens:
             text = token.text
             if not text.isascii():
-                folded = unidecode(text).lower()
+                folded = unidecode(text)
                 token.text = folded if folded.strip() else text
             yield token
 

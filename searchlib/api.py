@@ -166,9 +166,18 @@ class Index:
     serialised by a lock on the directory, shared with other processes.
     """
 
-    def __init__(self, path: PathLike, *, create: bool = True) -> None:
+    def __init__(
+        self, path: PathLike, *, create: bool = True, lock_timeout: float = store.DEFAULT_LOCK_TIMEOUT
+    ) -> None:
+        """Open the index in directory ``path``.
+
+        With ``create`` (the default) a missing index is created; otherwise
+        :class:`IndexNotFoundError` is raised. Writers wait up to
+        ``lock_timeout`` seconds for another writer to finish, then raise
+        :class:`IndexLockedError`.
+        """
         self.path = Path(path)
-        self._store = store.Store(self.path, create=create)
+        self._store = store.Store(self.path, create=create, lock_timeout=lock_timeout)
 
     @staticmethod
     def exists(path: PathLike) -> bool:

@@ -42,6 +42,9 @@ class _SearchGroup(click.Group):
             name = "search"
         try:
             code = super().main(args, prog_name=name, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as error:
+            click.echo(error.format_message(), err=True)
+            sys.exit(error.exit_code)
         except click.UsageError as error:
             hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
             click.echo(f"{name}: {error.format_message()}{hint}", err=True)
@@ -52,7 +55,12 @@ class _SearchGroup(click.Group):
         except click.Abort:
             click.echo(f"{name}: interrupted", err=True)
             sys.exit(1)
-        except (KeyboardInterrupt, BrokenPipeError):
+        except KeyboardInterrupt:
+            sys.exit(130)
+        except BrokenPipeError:
+            # The reader went away (``search ... | head``): stop quietly, and
+            # keep Python from complaining when it flushes stdout at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
         except Exception as error:  # the promise: never a traceback
             if os.environ.get(_DEBUG_VARIABLE):

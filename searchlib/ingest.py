@@ -171,7 +171,8 @@ def _read_jsonl(path: Path, doc_id: str) -> Iterator[Union[Document, IngestFailu
                 yield IngestFailure(where, "expected a JSON object")
                 continue
             data.setdefault("id", f"{doc_id}-{number}")
-            data.setdefault("source", str(path))
+            if not data.get("source") and not data.get("url"):
+                data["source"] = str(path)
             try:
                 yield document_from_mapping(data)
             except ValueError as error:

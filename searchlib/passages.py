@@ -24,7 +24,7 @@ _WORD_RE = re.compile(r"\w+")
 # A sentence ends at . ! ? or … (possibly closed by quotes or brackets)
 # followed by white space and something that can open a sentence.
 _SENTENCE_END_RE = re.compile(
-    r"""(?<=[.!?…])["»”’)\]]*(?P<gap>\s+)(?=[«"“(\[]?\s*[^\W_a-zà-ÿ]|[«"“])""",
+    r"""(?<=[.!?…])(?:[ \u00a0\u202f]?["»”’)\]])*(?P<gap>\s+)(?=[«"“(\[]?\s*[^\W_a-zà-ÿ]|[«"“])""",
     re.VERBOSE,
 )
 # Words after which a full stop does not end the sentence.

@@ -25,13 +25,13 @@ from whoosh.writing import IndexWriter
 from .analysis import french_analyzer
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, SearchlibError
 
-__all__ = ["Store", "build_schema", "FORMAT_VERSION", "MARKER_FILE"]
+__all__ = ["Store", "build_schema", "FORMAT_VERSION", "MARKER_FILE", "DEFAULT_LOCK_TIMEOUT"]
 
 FORMAT_VERSION = 1
 MARKER_FILE = "searchlib.json"
 # Files that may sit in an index folder before any index is built there.
 _HOUSEKEEPING = frozenset({"README.md", ".gitignore", ".gitkeep"})
-_WRITE_LOCK_TIMEOUT = 10.0
+DEFAULT_LOCK_TIMEOUT = 10.0
 
 
 def build_schema() -> Schema:
@@ -68,8 +68,9 @@ class StoreStats:
 class Store:
     """An open searchlib index directory."""
 
-    def __init__(self, path: Path, create: bool = True) -> None:
+    def __init__(self, path: Path, create: bool = True, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
         self.path = path
+        self.lock_timeout = lock_timeout
         self.schema = build_schema()
         self._index = self._open(create)
         self._local = threading.local()
@@ -130,10 +131,11 @@ class Store:
         """A writer that commits on success and leaves the index untouched on error."""
         self._check_open()
         try:
-            writer = self._index.writer(timeout=_WRITE_LOCK_TIMEOUT)
+            writer = self._index.writer(timeout=self.lock_timeout)
         except LockError:
             raise IndexLockedError(
-                f"index {self.path} is locked: another process is writing to it; try again later"
+                f"index {self.path} is locked: another process is writing to it "
+                f"(waited {self.lock_timeout:g} s); try again when it has finished"
             ) from None
         try:
             yield writer
@@ -158,20 +160,19 @@ class Store:
         keeps its own rather than sharing one.
         """
         self._check_open()
+        generation = self._index.latest_generation()
         current: Optional[Searcher] = getattr(self._local, "searcher", None)
-        if current is None:
-            current = self._index.searcher(weighting=BM25F())
-        elif not current.up_to_date():
-            fresh = current.refresh()
-            with self._searchers_lock:
-                self._searchers.remove(current)
-            current = fresh
-        else:
+        if current is not None and self._local.generation == generation:
             return current
-        with self._searchers_lock:
-            self._searchers.append(current)
-        self._local.searcher = current
-        return current
+        fresh = current.refresh() if current is not None else self._index.searcher(weighting=BM25F())
+        if fresh is not current:
+            with self._searchers_lock:
+                if current is not None:
+                    self._searchers.remove(current)
+                self._searchers.append(fresh)
+        self._local.searcher = fresh
+        self._local.generation = generation
+        return fresh
 
     def stats(self) -> StoreStats:
         searcher = self.searcher()

@@ -1,0 +1,255 @@
+from __future__ import annotations
+
+import threading
+import unicodedata
+
+import pytest
+
+import searchlib
+from searchlib import Document, Hit, Index, QueryError
+
+
+def docs(results) -> list[str]:
+    return [hit.doc_id for hit in results]
+
+
+def marked(hit: Hit) -> list[str]:
+    return [hit.text[s:e] for s, e in hit.highlights]
+
+
+# -- searching the seeds ------------------------------------------------------
+
+
+def test_minbej_ranks_a_passage_of_000_first(seeds_index):
+    results = seeds_index.search("Minbej")
+    assert results[0].doc_id == "000_878e2fb0528ae5be"
+    assert "Minbej" in marked(results[0])
+    assert "<mark>Minbej</mark>" in results[0].snippet
+
+
+def test_astana_finds_004_with_its_date(seeds_index):
+    results = seeds_index.search("Astana")
+    assert set(docs(results)) == {"004_4207ef848aced888"}
+    assert results[0].date == "2017-04"
+
+
+def test_unaccented_query_highlights_the_accented_original(seeds_index):
+    results = seeds_index.search("etats-unis", limit=50)
+    spans = [span for hit in results for span in marked(hit)]
+    assert "États-Unis" in spans
+    assert "Etats-Unis" in spans
+
+
+def test_cessez_le_feu_en_syrie(seeds_index):
+    results = seeds_index.search("cessez-le-feu en Syrie", limit=5)
+    top = results[0]
+    assert top.doc_id in {"004_4207ef848aced888", "001_efc4fda914ae2fdd"}
+    assert "cessez-le-feu" in marked(top) and "Syrie" in marked(top)
+    assert results.total >= len(results)
+    scores = [hit.score for hit in results]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_case_accents_and_nfd_do_not_change_results(seeds_index):
+    base = docs(seeds_index.search("négociations"))
+    assert base
+    for variant in ["NÉGOCIATIONS", "negociations", unicodedata.normalize("NFD", "négociations")]:
+        assert docs(seeds_index.search(variant)) == base
+
+
+def test_hit_text_is_the_original_passage(seeds_index, seeds_dir):
+    hit = seeds_index.search("Minbej")[0]
+    original = (seeds_dir / "000_878e2fb0528ae5be.txt").read_text(encoding="utf-8")
+    assert hit.text in original
+    assert hit.source and hit.source.endswith("000_878e2fb0528ae5be.txt")
+    for start, end in hit.highlights:
+        assert 0 <= start < end <= len(hit.text)
+
+
+def test_passages_are_numbered_from_zero_in_document_order(index):
+    paragraphs = [f"Paragraphe {name} " + " ".join(["texte"] * 50) + "." for name in ["alpha", "bravo", "charlie"]]
+    text = "\n\n".join(paragraphs)
+    index.add_documents([{"id": "d", "text": text}])
+    for number, name in enumerate(["alpha", "bravo", "charlie"]):
+        (hit,) = index.search(name)
+        assert hit.passage == number
+        assert hit.text == paragraphs[number]
+
+
+def test_limit_total_and_per_doc(seeds_index):
+    everything = seeds_index.search("Syrie", limit=1000)
+    assert len(everything) == everything.total > 4
+    limited = seeds_index.search("Syrie", limit=3)
+    assert len(limited) == 3 and limited.total == everything.total
+    assert docs(limited) == docs(everything)[:3]
+    one_each = seeds_index.search("Syrie", limit=10, per_doc=1)
+    assert sorted(docs(one_each)) == sorted(set(docs(everything)))
+    assert one_each.total == everything.total
+    two_each = seeds_index.search("Syrie", limit=100, per_doc=2)
+    assert all(docs(two_each).count(d) <= 2 for d in set(docs(two_each)))
+    # per_doc keeps each document's best passages
+    best = {}
+    for hit in everything:
+        best.setdefault(hit.doc_id, hit.passage)
+    assert {h.doc_id: h.passage for h in one_each} == best
+
+
+def test_words_found_nowhere_and_stop_words_give_empty_results(seeds_index):
+    assert len(seeds_index.search("xylophone")) == 0
+    results = seeds_index.search("le la les")
+    assert len(results) == 0 and results.total == 0 and results.notes
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\n"])
+def test_empty_query_is_an_error(seeds_index, bad):
+    with pytest.raises(QueryError):
+        seeds_index.search(bad)
+
+
+@pytest.mark.parametrize("options", [{"limit": 0}, {"limit": -1}, {"per_doc": 0}, {"limit": "3"}])
+def test_bad_limits_are_errors(seeds_index, options):
+    with pytest.raises(QueryError):
+        seeds_index.search("Syrie", **options)
+
+
+def test_results_serialise_to_json_ready_data(seeds_index):
+    data = seeds_index.search("Lavrov", limit=2).to_dict()
+    assert data["query"] == "Lavrov" and data["total"] >= 2
+    first = data["results"][0]
+    assert first["rank"] == 1
+    assert set(first) == {"rank", "score", "doc_id", "passage", "title", "date", "source", "text", "snippet", "highlights"}
+
+
+def test_searching_from_many_threads_gives_the_same_answers(seeds_index):
+    queries = ["Minbej", "Astana", "Lavrov Kerry", "cessez-le-feu", "Syrie", "Poutine Obama"]
+    expected = {q: [(h.doc_id, h.passage) for h in seeds_index.search(q)] for q in queries}
+    errors = []
+
+    def worker():
+        try:
+            for _ in range(20):
+                for q in queries:
+                    assert [(h.doc_id, h.passage) for h in seeds_index.search(q)] == expected[q]
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+# -- writing ------------------------------------------------------------------
+
+
+def test_add_documents_update_unchanged_and_delete(index):
+    report = index.add_documents(
+        [
+            {"id": "a", "text": "La Syrie et la Russie.", "title": "Diplomatie", "date": "2016-07-14", "url": "http://a", "lang": "fr"},
+            Document(id="b", text="Le Kremlin à Moscou."),
+        ]
+    )
+    assert (report.added, report.updated, report.unchanged, report.failed) == (2, 0, 0, 0)
+    hit = index.search("Syrie")[0]
+    assert (hit.doc_id, hit.title, hit.date, hit.source, hit.metadata) == ("a", "Diplomatie", "2016-07-14", "http://a", {"lang": "fr"})
+
+    report = index.add_documents([{"id": "a", "text": "La Syrie et la Russie.", "title": "Diplomatie", "date": "2016-07-14", "url": "http://a", "lang": "fr"}])
+    assert (report.added, report.unchanged) == (0, 1)
+
+    report = index.add_documents([{"id": "a", "text": "Nouveau texte sur Astana."}])
+    assert report.updated == 1
+    assert docs(index.search("Syrie")) == []
+    assert docs(index.search("Astana")) == ["a"]
+
+    assert index.delete("a") is True
+    assert docs(index.search("Astana")) == []
+    assert index.delete("a") is False
+    assert index.stats().documents == 1
+
+
+def test_a_title_word_finds_the_passages_of_its_document(index):
+    index.add_documents([{"id": "t", "title": "Minbej", "text": "Un texte sans le nom de la ville."}])
+    assert docs(index.search("Minbej")) == ["t"]
+
+
+def test_bad_documents_are_reported_and_good_ones_indexed(index):
+    report = index.add_documents([{"id": "ok", "text": "Texte valide"}, {"id": "no-text"}, {"id": "empty", "text": "  "}, {"id": "ok", "text": "doublon"}])
+    assert (report.added, report.failed) == (1, 3)
+    messages = " | ".join(str(f) for f in report.failures)
+    assert "no-text" in messages and "no text to index" in messages and "duplicate" in messages
+    assert docs(index.search("valide")) == ["ok"]
+
+
+def test_add_path_counts_and_is_incremental(index, seeds_dir, tmp_path):
+    first = index.add_path(seeds_dir)
+    assert (first.added, first.failed) == (4, 0)
+    again = index.add_path(seeds_dir)
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 4)
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path in seeds_dir.iterdir():
+        copy.joinpath(path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    edited = copy / "002_6a89048487369a54.txt"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nUn paragraphe ajouté sur Tombouctou.\n", encoding="utf-8")
+    changed = index.add_path(copy / "002_6a89048487369a54.txt")
+    assert changed.updated == 1
+    assert docs(index.search("Tombouctou")) == ["002_6a89048487369a54"]
+    assert index.stats().documents == 4
+
+
+def test_add_path_reports_bad_files_and_keeps_going(index, tmp_path):
+    (tmp_path / "good.txt").write_text("Un bon article sur Alep.", encoding="utf-8")
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\x00garbage\xff")
+    (tmp_path / "lines.jsonl").write_text('{"id": "j1", "text": "Ligne sur Alep"}\n{broken\n', encoding="utf-8")
+    progress = []
+    report = index.add_path(tmp_path, tmp_path / "missing", progress=lambda done, total: progress.append((done, total)))
+    assert (report.added, report.failed) == (2, 3)
+    sources = sorted(f.source for f in report.failures)
+    assert str(tmp_path / "bad.txt") in sources and f"{tmp_path / 'lines.jsonl'}:2" in sources
+    assert str(tmp_path / "missing") in sources
+    assert progress[-1] == (3, 3)
+    assert sorted(docs(index.search("Alep"))) == ["good", "j1"]
+
+
+def test_a_crash_while_adding_loses_nothing_already_indexed(index):
+    index.add_documents([{"id": "keep", "text": "Document déjà indexé sur Palmyre."}])
+
+    def exploding():
+        yield {"id": "keep", "text": "remplacement"}
+        raise OSError("disk vanished")
+
+    with pytest.raises(OSError):
+        index.add_documents(exploding())
+    assert docs(index.search("Palmyre")) == ["keep"]
+    assert docs(index.search("remplacement")) == []
+
+
+def test_index_reopens_with_its_contents(tmp_path, seeds_dir):
+    with Index(tmp_path / "ix") as ix:
+        ix.add_path(seeds_dir)
+    with Index(tmp_path / "ix", create=False) as ix:
+        assert ix.stats().documents == 4
+        assert docs(ix.search("Astana"))
+
+
+def test_missing_index_without_create(tmp_path):
+    with pytest.raises(searchlib.IndexNotFoundError):
+        Index(tmp_path / "none", create=False)
+    assert Index.exists(tmp_path / "none") is False
+
+
+def test_closed_index_refuses_work(tmp_path):
+    ix = Index(tmp_path / "ix")
+    ix.close()
+    ix.close()  # closing twice is harmless
+    with pytest.raises(searchlib.SearchlibError):
+        ix.search("Syrie")
+
+
+def test_public_api_is_small_and_typed():
+    import pathlib
+
+    assert set(searchlib.__all__) >= {"Index", "Hit", "SearchResults", "Document", "analyze", "QueryError"}
+    assert (pathlib.Path(searchlib.__file__).parent / "py.typed").exists()

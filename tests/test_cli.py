@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searchlib.cli import cli
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder like a fresh clone: ./seeds and an index/ holding only its README."""
+    shutil.copytree(seeds_dir, tmp_path / "seeds")
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / "README.md").write_text("index folder", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SEARCHLIB_INDEX", raising=False)
+    return tmp_path
+
+
+def run(*args: str, env: dict | None = None):
+    return CliRunner().invoke(cli, list(args), env=env)
+
+
+def test_first_search_builds_the_default_index_and_says_so(workdir):
+    result = run("cessez-le-feu en Syrie")
+    assert result.exit_code == 0, result.output
+    assert "building it from seeds" in result.stderr and result.stderr.count("\n") == 1
+    assert "cessez-le-feu" in result.stdout and "1." in result.stdout
+    assert (workdir / "index" / "searchlib.json").exists()
+    again = run("cessez-le-feu en Syrie")
+    assert again.exit_code == 0 and again.stderr == "" and again.stdout == result.stdout
+
+
+def test_query_subcommand_and_shortcut_agree(workdir):
+    run("index", "--quiet")
+    assert run("query", "Minbej").stdout == run("Minbej").stdout
+
+
+def test_json_output(workdir):
+    result = run("query", "--json", "--limit", "2", "États-Unis")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["query"] == "États-Unis" and data["total"] >= 2 and len(data["results"]) == 2
+    first = data["results"][0]
+    assert first["rank"] == 1 and first["highlights"] and "<mark>" in first["snippet"]
+    assert "États" in result.stdout or "Etats" in result.stdout  # UTF-8, not \\u escapes
+    assert "\\u00c9" not in result.stdout
+
+
+def test_per_doc(workdir):
+    data = json.loads(run("--json", "--per-doc", "1", "--limit", "10", "Syrie").stdout)
+    ids = [r["doc_id"] for r in data["results"]]
+    assert len(ids) == len(set(ids)) == 4
+
+
+def test_human_output_has_rank_document_date_score(workdir):
+    out = run("Astana", "--limit", "1").stdout
+    first_line = out.splitlines()[0]
+    assert first_line.startswith("1.") and "004_4207ef848aced888" in first_line
+    assert "2017-04" in first_line and "score" in first_line
+    assert "\x1b[" not in out  # not a terminal: no escape codes
+    assert "<mark>" not in out and "Astana" in out
+
+
+def test_index_command_reports_and_is_incremental(workdir, tmp_path):
+    result = run("index", "--index", str(tmp_path / "ix"), "seeds")
+    assert result.exit_code == 0
+    assert "4 added" in result.stdout
+    again = run("index", "--index", str(tmp_path / "ix"), "seeds")
+    assert "up to date" in again.stdout and "4 documents unchanged" in again.stdout
+    assert run("index", "--quiet", "--index", str(tmp_path / "ix2")).stdout == ""
+
+
+def test_index_reports_bad_files_on_stderr_and_exits_1(workdir):
+    (workdir / "bad.jsonl").write_text('{"id": "x", "text": "ok"}\nnot json\n', encoding="utf-8")
+    result = run("index", "bad.jsonl")
+    assert result.exit_code == 1
+    assert "bad.jsonl:2: invalid JSON" in result.stderr
+    assert "1 added" in result.stdout and "1 failed" in result.stdout
+    assert "Traceback" not in result.output
+
+
+def test_environment_variable_chooses_the_index(workdir, tmp_path):
+    target = tmp_path / "elsewhere"
+    run("index", "--quiet", "--index", str(target))
+    result = run("stats", "--json", env={"SEARCHLIB_INDEX": str(target)})
+    assert json.loads(result.stdout)["documents"] == 4
+
+
+def test_stats(workdir):
+    run("index", "--quiet")
+    human = run("stats").stdout
+    assert "Documents:" in human and "Passages:" in human and "Distinct terms:" in human
+    data = json.loads(run("stats", "--json").stdout)
+    assert data["documents"] == 4 and data["passages"] > 4 and data["terms"] > 100
+    assert data["size_bytes"] > 0 and data["last_update"]
+
+
+def test_analyze(workdir):
+    data = json.loads(run("analyze", "--json", "L’armée des États-Unis").stdout)
+    assert [t["text"] for t in data] == ["arme", "etat", "unis"]
+    assert [t["original"] for t in data] == ["armée", "États", "Unis"]
+    human = run("analyze", "cessez-le-feu").stdout
+    assert "cess" in human and "feu" in human
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["query", ""], 2, "empty query"),
+        (["   "], 2, "empty query"),
+        (["query"], 2, "Missing argument"),
+        (["query", "--limit", "0", "Syrie"], 2, "--limit"),
+        (["query", "--bogus", "Syrie"], 2, "No such option"),
+        (["query", "--index", "nowhere", "Syrie"], 1, "no index at nowhere"),
+        (["stats", "--index", "nowhere"], 1, "no index at nowhere"),
+        (["index", "does-not-exist"], 2, "does-not-exist"),
+    ],
+)
+def test_errors_are_one_line_with_the_right_status(workdir, args, code, message):
+    result = run(*args)
+    assert result.exit_code == code
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_a_folder_that_is_not_an_index_is_refused_cleanly(workdir):
+    (workdir / "notes").mkdir()
+    (workdir / "notes" / "todo.txt").write_text("x", encoding="utf-8")
+    result = run("index", "--index", "notes", "seeds")
+    assert result.exit_code == 1 and "not empty" in result.stderr
+    assert sorted(p.name for p in (workdir / "notes").iterdir()) == ["todo.txt"]
+
+
+def _installed_search() -> str:
+    script = Path(sys.executable).parent / ("search.exe" if os.name == "nt" else "search")
+    assert script.exists(), "install the project first: pip install -e '.[test]'"
+    return str(script)
+
+
+def test_installed_command_in_a_real_process(workdir):
+    env = {k: v for k, v in os.environ.items() if k != "SEARCHLIB_INDEX"}
+    done = subprocess.run(
+        [_installed_search(), "Minbej", "--limit", "1"], cwd=workdir, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "000_878e2fb0528ae5be" in done.stdout.splitlines()[0]
+    assert "first use" in done.stderr
+    empty = subprocess.run([_installed_search(), ""], cwd=workdir, env=env, capture_output=True, text=True, timeout=120)
+    assert empty.returncode == 2 and "empty query" in empty.stderr and "Traceback" not in empty.stderr
+
+
+def test_python_dash_m_is_the_same_command(workdir):
+    env = {k: v for k, v in os.environ.items() if k != "SEARCHLIB_INDEX"}
+    done = subprocess.run(
+        [sys.executable, "-m", "searchlib", "analyze", "--json", "O.N.U."], cwd=workdir, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert [t["text"] for t in json.loads(done.stdout)] == ["onu"]
+    version = subprocess.run([sys.executable, "-m", "searchlib", "--version"], capture_output=True, text=True, timeout=60)
+    assert version.returncode == 0 and "searchlib" in version.stdout
+
+
+def test_no_arguments_prints_usage(workdir):
+    result = run()
+    assert result.exit_code == 2 and "Usage:" in result.stderr and "query" in result.stderr

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from searchlib import analyze
+from searchlib.query import parse_query
+from searchlib.snippets import ELLIPSIS, find_matches, make_snippet, merge_spans
+
+
+def matches(text: str, query: str):
+    return find_matches(text, parse_query(query, analyze).patterns, analyze)
+
+
+def test_matches_land_on_the_words_as_written():
+    text = "L’inquiétude des États-Unis grandit aux ÉTATS-UNIS."
+    found = matches(text, "etats-unis")
+    assert [text[s:e] for s, e, _ in found] == ["États", "Unis", "ÉTATS", "UNIS"]
+    assert [text[s:e] for s, e in merge_spans(text, found)] == ["États-Unis", "ÉTATS-UNIS"]
+
+
+def test_phrase_parts_are_highlighted_only_where_the_phrase_is():
+    text = "Le secrétaire d'État américain parle des États-Unis."
+    assert [text[s:e] for s, e in merge_spans(text, matches(text, "etats-unis"))] == ["États-Unis"]
+
+
+def test_compound_with_an_unmatched_middle_is_one_highlight():
+    text = "Le cessez-le-feu tient."
+    assert [text[s:e] for s, e in merge_spans(text, matches(text, "cessez-le-feu"))] == ["cessez-le-feu"]
+
+
+def test_snippet_marks_and_escapes():
+    text = 'Un <script>alert("x")</script> & la Syrie'
+    snippet = make_snippet(text, matches(text, "Syrie"))
+    assert "<script>" not in snippet and "&lt;script&gt;" in snippet and "&amp;" in snippet
+    assert snippet.endswith("<mark>Syrie</mark>")
+
+
+def test_snippet_is_the_densest_cluster_not_the_first_match():
+    filler = " ".join(["remplissage"] * 60)
+    text = f"Lavrov au début. {filler} Enfin Lavrov rencontre Kerry à Genève. {filler}"
+    snippet = make_snippet(text, matches(text, "Lavrov Kerry Genève"), width=120)
+    assert "<mark>Kerry</mark>" in snippet and "<mark>Genève</mark>" in snippet
+    assert snippet.startswith(ELLIPSIS) and snippet.endswith(ELLIPSIS)
+    assert len(snippet.replace("<mark>", "").replace("</mark>", "")) <= 120 + 2
+
+
+def test_snippet_cuts_between_words():
+    text = " ".join(f"mot{i}" for i in range(200)) + " Syrie " + " ".join(f"mot{i}" for i in range(200))
+    snippet = make_snippet(text, matches(text, "Syrie"), width=80)
+    inner = snippet.strip(ELLIPSIS).replace("<mark>", "").replace("</mark>", "")
+    for word in inner.split():
+        assert word in text.split()
+
+
+def test_short_passage_is_whole():
+    text = "La Syrie."
+    assert make_snippet(text, matches(text, "syrie")) == "La <mark>Syrie</mark>."
+    assert make_snippet(text, []) == "La Syrie."

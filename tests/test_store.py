@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from searchlib.errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, SearchlibError
+from searchlib.store import MARKER_FILE, Store
+
+
+def test_creates_a_missing_directory(tmp_path):
+    path = tmp_path / "a" / "b"
+    store = Store(path)
+    assert Store.exists(path) and (path / MARKER_FILE).is_file()
+    store.close()
+
+
+def test_create_false_refuses_a_missing_index(tmp_path):
+    with pytest.raises(IndexNotFoundError):
+        Store(tmp_path / "none", create=False)
+    assert not (tmp_path / "none").exists()
+
+
+def test_an_empty_folder_with_a_readme_becomes_an_index(tmp_path):
+    (tmp_path / "README.md").write_text("notes", encoding="utf-8")
+    Store(tmp_path).close()
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == "notes"
+
+
+def test_a_folder_of_other_files_is_not_taken_over(tmp_path):
+    (tmp_path / "thesis.tex").write_text("precious", encoding="utf-8")
+    with pytest.raises(SearchlibError, match="not empty"):
+        Store(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis.tex"]
+
+
+def test_a_file_is_not_an_index(tmp_path):
+    path = tmp_path / "file"
+    path.write_text("x", encoding="utf-8")
+    with pytest.raises(SearchlibError, match="is a file"):
+        Store(path)
+
+
+def test_incompatible_or_damaged_marker(tmp_path):
+    Store(tmp_path).close()
+    (tmp_path / MARKER_FILE).write_text(json.dumps({"format": 999}), encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match="rebuild"):
+        Store(tmp_path)
+    (tmp_path / MARKER_FILE).write_text("{garbage", encoding="utf-8")
+    with pytest.raises(IndexCorruptError):
+        Store(tmp_path)
+
+
+def test_failed_write_leaves_the_index_as_it_was(tmp_path):
+    store = Store(tmp_path)
+    with store.writer() as writer:
+        writer.add_document(pid="a\x1f0", doc_id="a", text="Premier texte")
+    with pytest.raises(RuntimeError):
+        with store.writer() as writer:
+            writer.delete_by_term("doc_id", "a")
+            writer.add_document(pid="b\x1f0", doc_id="b", text="Second texte")
+            raise RuntimeError("crash in the middle")
+    reader = store.searcher().reader()
+    assert [f["doc_id"] for f in reader.all_stored_fields()] == ["a"]
+    store.close()
+
+
+def test_second_writer_times_out_with_a_clear_error(tmp_path):
+    first = Store(tmp_path)
+    second = Store(tmp_path, lock_timeout=0.2)
+    with first.writer():
+        with pytest.raises(IndexLockedError, match="another process is writing"):
+            with second.writer():
+                pass
+    with second.writer():  # the lock is free again
+        pass
+    first.close()
+    second.close()
+
+
+def test_each_thread_gets_its_own_searcher_and_sees_new_commits(tmp_path):
+    store = Store(tmp_path)
+    seen = {}
+
+    def grab(name):
+        seen[name] = store.searcher()
+
+    threads = [threading.Thread(target=grab, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen[0] is not seen[1]
+    mine = store.searcher()
+    assert store.searcher() is mine
+    with store.writer() as writer:
+        writer.add_document(pid="a\x1f0", doc_id="a", text="texte")
+    fresh = store.searcher()
+    assert fresh is not mine and fresh.doc_count() == 1
+    store.close()
+    with pytest.raises(SearchlibError, match="closed"):
+        store.searcher()
+
+
+def test_stats_counts_documents_not_passages(tmp_path):
+    store = Store(tmp_path)
+    with store.writer() as writer:
+        for n in range(3):
+            writer.add_document(pid=f"a\x1f{n}", doc_id="a", text=f"passage numéro {n}")
+        writer.add_document(pid="b\x1f0", doc_id="b", text="autre")
+    stats = store.stats()
+    assert (stats.documents, stats.passages) == (2, 4)
+    assert stats.terms >= 4 and stats.size_bytes > 0 and stats.last_update
+    store.close()
