@@ -109,6 +109,12 @@ def _window_bounds(text: str, cluster: Span, width: int) -> Span:
     if right == len(text):
         left = max(0, min(left, right - width))
     if left > 0:
+        # Rather than open on the tail of a sentence, start at the next one
+        # when it begins before the matches.
+        later = _SENTENCE_START_RE.search(text, left, start)
+        if later is not None:
+            left = later.end()
+    if left > 0:
         space = text.find(" ", left, start)
         if space != -1 and not text[left - 1].isspace():
             left = space + 1

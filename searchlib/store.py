@@ -149,7 +149,8 @@ class Store:
         number = searcher.document_number(doc_id=doc_id)
         if number is None:
             return None
-        return searcher.stored_fields(number).get("doc_hash")
+        digest: Optional[str] = searcher.stored_fields(number).get("doc_hash")
+        return digest
 
     # -- reading ---------------------------------------------------------
 
