@@ -6,7 +6,7 @@
 ...     hits = ix.search("cessez-le-feu en Syrie", limit=3)
 """
 
-from .analysis import Token, analyze
+from .analysis import AnalysisStep, Token, analysis_steps, analyze
 from .api import AddReport, Hit, Index, IndexStats, SearchResults
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, QueryError, SearchlibError
 from .ingest import Document, IngestFailure
@@ -22,7 +22,9 @@ __all__ = [
     "Document",
     "IngestFailure",
     "Token",
+    "AnalysisStep",
     "analyze",
+    "analysis_steps",
     "SearchlibError",
     "IndexNotFoundError",
     "IndexLockedError",

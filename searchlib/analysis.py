@@ -1,16 +1,21 @@
-"""French text analysis: the tokens the index stores and queries look up.
+"""French text analysis: the terms the index stores and queries look up.
 
-The analyzer is a pipeline of small Whoosh steps, each testable alone::
+Each step is a plain function on one word, wrapped as a Whoosh filter so the
+steps compose and can be tested alone, as Whoosh composes its own::
 
     FrenchTokenizer() | NormalizeFilter() | LowercaseFilter() | ElisionFilter()
-        | NumberFilter() | FrenchStopFilter() | SnowballStemFilter() | FoldFilter()
+        | NumberFilter() | LengthFilter() | FrenchStopFilter() | StemFilter()
+        | FoldFilter()
 
-Every token keeps ``startchar``/``endchar`` offsets into the *original* text, so
-highlights can be drawn on the text exactly as the user stored it.
+:class:`FrenchAnalyzer` runs the very same steps, fused into one loop with a
+cache of the result per written word (most words of a text were seen before),
+which is what the index uses. Every token keeps ``startchar``/``endchar``
+offsets into the *original* text, whatever normalisation changed.
 
 Stemming runs on the accented word (Snowball's French rules need the accents)
-and accents are folded afterwards, so ``Sécurité`` and ``SÉCURITÉS`` index the
-same term as ``sécurité``.
+and accents are folded afterwards. For accent-insensitive search in both
+directions, each word also has a *key*: the stem of its folded spelling,
+which is what a query typed without accents computes.
 """
 
 from __future__ import annotations
@@ -19,53 +24,76 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Iterator, List
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 import Stemmer
 from unidecode import unidecode
-from whoosh.analysis import Composable, Filter, Token as _WhooshToken, Tokenizer
+from whoosh.analysis import Analyzer, Filter, Token as _WhooshToken, Tokenizer
 
 __all__ = [
     "Token",
+    "AnalysisStep",
     "analyze",
-    "french_analyzer",
+    "analysis_steps",
+    "FrenchAnalyzer",
     "FrenchTokenizer",
     "NormalizeFilter",
     "LowercaseFilter",
     "ElisionFilter",
     "NumberFilter",
+    "LengthFilter",
     "FrenchStopFilter",
-    "SnowballStemFilter",
+    "StemFilter",
     "FoldFilter",
     "FRENCH_STOP_WORDS",
     "ELISION_PREFIXES",
+    "MAX_TOKEN_LENGTH",
+    "normalize_word",
+    "strip_elision",
+    "normalize_number",
+    "fold",
 ]
 
 APOSTROPHES = "'\u2019\u2018\u02bc"
 # Invisible characters that may sit inside a word (soft hyphen, zero-width
-# spaces and joiners, word joiner, BOM): they belong to the word, not between words.
+# spaces and joiners, word joiner, BOM): part of the word, not separators.
 _IGNORABLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _COMBINING = "\u0300-\u036f"
-_WORD_CHAR = rf"(?:[^\W_]|[{_COMBINING}{_IGNORABLE}])"
+# Ideographs and kana carry no spaces between words: one token each.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_LETTER = rf"[^\W\d_{_CJK}]"
+_ALNUM = rf"[^\W_{_CJK}]"
+_WORD_CHAR = rf"(?:{_ALNUM}|[{_COMBINING}{_IGNORABLE}])"
 _NUMBER_SPACES = " \u00a0\u202f"
 
 _TOKEN_RE = re.compile(
     rf"""
-    (?:[^\W\d_]+[{APOSTROPHES}])?(?:[^\W\d_][{_COMBINING}]*\.){{2,}}(?![^\W_])  # O.N.U., l'O.N.U.
-    | (?<![\d.,])\d{{1,3}}(?:[{_NUMBER_SPACES}]\d{{3}})+(?![\d])  # 280 000
-    | \d+(?:[.,]\d+)*                                          # 280.000, 2,5, 2017
-    | [^\W_]{_WORD_CHAR}*(?:[{APOSTROPHES}][^\W_]{_WORD_CHAR}*)*  # word, l'armée
+    (?:{_LETTER}+[{APOSTROPHES}])?{_LETTER}(?:\.{_LETTER})+\.?(?!{_ALNUM})   # O.N.U., l'U.E
+    | (?<![\d.,])\d{{1,3}}(?:[{_NUMBER_SPACES}]\d{{3}})+(?![\d])            # 280 000
+    | \d+(?:[.,]\d+)*{_WORD_CHAR}*                                       # 280.000 2,5 1er 10h30
+    | [{_CJK}]                                                                                 # 中
+    | {_ALNUM}{_WORD_CHAR}*(?:[{APOSTROPHES}]{_ALNUM}{_WORD_CHAR}*)*                           # l'armée, aujourd'hui
     """,
     re.VERBOSE,
 )
 
-ELISION_PREFIXES = frozenset(
+# The fused analyzer cuts text at white space first (fast, in C) and runs
+# the exact tokenizer within each chunk, once per distinct chunk (cached).
+# Tokens never span white space, except numbers grouped by spaces
+# ("280 000"): those are cut out first, exactly where the tokenizer would
+# start one (not inside a word, nor after a separator of a number).
+_SPACED_NUMBER_HINT_RE = re.compile(rf"\d[{_NUMBER_SPACES}]\d\d\d")
+_SPACED_NUMBER_RE = re.compile(
+    rf"(?<![\w.,{APOSTROPHES}{_COMBINING}{_IGNORABLE}])\d{{1,3}}(?:[{_NUMBER_SPACES}]\d{{3}})+(?!\d)"
+)
+
+ELISION_PREFIXES: FrozenSet[str] = frozenset(
     ["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"]
 )
 
 # The Snowball project's French stop list (snowballstem.org, BSD licence),
 # including its later additions ("les", "ils", "cette", ...).
-FRENCH_STOP_WORDS = frozenset(
+FRENCH_STOP_WORDS: FrozenSet[str] = frozenset(
     """
     au aux avec ce ces dans de des du elle en et eux il je la le leur lui ma mais
     me même mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses
@@ -81,6 +109,9 @@ FRENCH_STOP_WORDS = frozenset(
     """.split()
 )
 
+# Longer "words" are garbage (base64, run-together text): not worth a term.
+MAX_TOKEN_LENGTH = 64
+
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"})
 _REMOVE_IGNORABLE = str.maketrans("", "", _IGNORABLE)
 _UNIFY_APOSTROPHES = str.maketrans({a: "'" for a in APOSTROPHES})
@@ -88,12 +119,90 @@ _THOUSANDS_DOTS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _REMOVE_NUMBER_SPACES = str.maketrans("", "", _NUMBER_SPACES)
 
 
+# -- the steps, one word at a time --------------------------------------------
+
+
+def normalize_word(word: str) -> str:
+    """NFKC (ﬁ → fi, NFD → NFC), ligatures (œ → oe), invisible characters
+    dropped, every apostrophe made ``'``."""
+    if word.isascii():
+        return word
+    word = unicodedata.normalize("NFKC", word.translate(_REMOVE_IGNORABLE))
+    return word.translate(_LIGATURES).translate(_UNIFY_APOSTROPHES)
+
+
+def strip_elision(word: str, prefixes: FrozenSet[str] = ELISION_PREFIXES) -> str:
+    """``l'armée`` → ``armée``; ``aujourd'hui`` stays. Expects lower case and ``'``."""
+    cut = word.find("'")
+    if cut > 0 and cut + 1 < len(word) and word[:cut] in prefixes:
+        return word[cut + 1 :]
+    return word
+
+
+def normalize_number(word: str) -> str:
+    """``280.000`` and ``280 000`` → ``280000``; ``2,5`` stays; ``o.n.u.`` → ``onu``."""
+    if word[:1].isdigit():
+        word = word.translate(_REMOVE_NUMBER_SPACES)
+        return word.replace(".", "") if _THOUSANDS_DOTS.fullmatch(word) else word
+    if "." in word:
+        return word.replace(".", "")
+    return word
+
+
+def _unplural(stem: str) -> str:
+    # Snowball leaves plurals in -x of nouns in -eu apart ("jeux"/"jeu",
+    # "feux"/"feu", "lieux"/"lieu"). Rewriting the stem (not the word) keeps
+    # every word that shared a stem together.
+    return stem[:-1] if stem.endswith("eux") else stem
+
+
+def _is_latin(char: str) -> bool:
+    code = ord(char)
+    return code < 0x250 or 0x1E00 <= code < 0x1F00
+
+
+def fold(word: str) -> str:
+    """Accents folded with Unidecode (é → e, ß → ss, ø → o).
+
+    Only Latin letters are folded: other scripts keep their letters rather
+    than become transliterations that would collide (中 and 钟 both "Zhong").
+    """
+    if word.isascii():
+        return word
+    if all(_is_latin(char) for char in word):
+        folded = unidecode(word)
+    else:
+        folded = "".join(unidecode(char) if _is_latin(char) else char for char in word)
+    folded = "".join(folded.split())  # Unidecode may add spaces
+    return folded or word
+
+
+class _StemmerPool:
+    """One PyStemmer object per thread: they are not safe to share."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self._local = threading.local()
+
+    def stem(self, word: str) -> str:
+        stemmer = getattr(self._local, "stemmer", None)
+        if stemmer is None:
+            stemmer = self._local.stemmer = Stemmer.Stemmer(self.language)
+        if word[:1].isdigit():
+            return word
+        return _unplural(stemmer.stemWord(word))
+
+
+# -- the steps as composable Whoosh filters ------------------------------------
+
+
 class FrenchTokenizer(Tokenizer):
     """Splits text into words, numbers and acronyms with exact offsets.
 
-    Hyphens and punctuation separate tokens (so ``cessez-le-feu`` gives three
-    consecutive positions); apostrophes stay inside a token so that the
-    elision step can tell ``l'armée`` from ``aujourd'hui``.
+    Hyphens and punctuation separate tokens (``cessez-le-feu`` gives three
+    consecutive positions); apostrophes stay inside a token so the elision
+    step can tell ``l'armée`` from ``aujourd'hui``. ``token.surface`` keeps
+    the text exactly as written.
     """
 
     def __eq__(self, other: object) -> bool:
@@ -116,19 +225,9 @@ class FrenchTokenizer(Tokenizer):
         **kwargs: Any,
     ) -> Iterator[_WhooshToken]:
         token = _WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            token.original = token.text = token.surface = value
-            token.boost = 1.0
-            if positions:
-                token.pos = start_pos
-            if chars:
-                token.startchar = start_char
-                token.endchar = start_char + len(value)
-            yield token
-            return
         pos = start_pos
-        for match in _TOKEN_RE.finditer(value):
-            token.text = token.surface = match.group()
+        for match in _TOKEN_RE.finditer(value) if tokenize else [None]:
+            token.text = token.surface = match.group() if match else value
             token.boost = 1.0
             token.stopped = False
             if keeporiginal:
@@ -137,158 +236,346 @@ class FrenchTokenizer(Tokenizer):
                 token.pos = pos
                 pos += 1
             if chars:
-                token.startchar = start_char + match.start()
-                token.endchar = start_char + match.end()
+                token.startchar = start_char + (match.start() if match else 0)
+                token.endchar = start_char + (match.end() if match else len(value))
             yield token
 
 
-class NormalizeFilter(Filter):
-    """Unicode clean-up: NFKC (ﬁ → fi, NFD → NFC), ligatures (œ → oe),
-    invisible in-word characters removed, every apostrophe made ``'``."""
+class _WordFilter(Filter):
+    """A filter applying one word function to each token's text."""
+
+    def transform(self, word: str) -> str:
+        raise NotImplementedError
 
     def __call__(self, tokens: Iterator[_WhooshToken]) -> Iterator[_WhooshToken]:
         for token in tokens:
-            text = token.text
-            if not text.isascii():
-                text = unicodedata.normalize("NFKC", text.translate(_REMOVE_IGNORABLE))
-                text = text.translate(_LIGATURES).translate(_UNIFY_APOSTROPHES)
-            token.text = text
+            token.text = self.transform(token.text)
             yield token
 
 
-class LowercaseFilter(Filter):
+class NormalizeFilter(_WordFilter):
+    """See :func:`normalize_word`."""
+
+    def transform(self, word: str) -> str:
+        return normalize_word(word)
+
+
+class LowercaseFilter(_WordFilter):
     """Lower case (``L'ARMÉE`` → ``l'armée``)."""
 
-    def __call__(self, tokens: Iterator[_WhooshToken]) -> Iterator[_WhooshToken]:
-        for token in tokens:
-            token.text = token.text.lower()
-            yield token
+    def transform(self, word: str) -> str:
+        return word.lower()
+
+
+class NumberFilter(_WordFilter):
+    """See :func:`normalize_number`."""
+
+    def transform(self, word: str) -> str:
+        return normalize_number(word)
+
+
+class FoldFilter(_WordFilter):
+    """See :func:`fold`."""
+
+    def transform(self, word: str) -> str:
+        return fold(word)
 
 
 class ElisionFilter(Filter):
-    """Drops an elided article or pronoun (``l'``, ``qu'``, ``jusqu'`` …).
+    """Drops an elided article or pronoun (``l'``, ``qu'``, ``jusqu'`` …),
+    moving the token's start offset past the apostrophe."""
 
-    The token's start offset moves past the apostrophe so highlights cover
-    the word alone. Words such as ``aujourd'hui`` are left whole.
-    Expects lower-cased text with apostrophes unified to ``'``.
-    """
-
-    def __init__(self, prefixes: frozenset[str] = ELISION_PREFIXES) -> None:
+    def __init__(self, prefixes: FrozenSet[str] = ELISION_PREFIXES) -> None:
         self.prefixes = prefixes
 
     def __call__(self, tokens: Iterator[_WhooshToken]) -> Iterator[_WhooshToken]:
-        prefixes = self.prefixes
         for token in tokens:
-            text = token.text
-            cut = text.find("'")
-            if cut > 0 and cut + 1 < len(text) and text[:cut] in prefixes:
-                token.text = text[cut + 1 :]
-                if token.chars:
-                    # The prefixes are plain ASCII, so the first apostrophe of
-                    # the original spelling is the one just removed.
-                    surface = token.surface
-                    first = min(i for i in map(surface.find, APOSTROPHES) if i >= 0)
-                    token.startchar += first + 1
+            word = strip_elision(token.text, self.prefixes)
+            if word is not token.text and token.chars:
+                token.startchar += _elided_length(token.surface)
+            token.text = word
             yield token
 
 
-class NumberFilter(Filter):
-    """Writes numbers and acronyms one way: ``280.000`` and ``280 000`` become
-    ``280000``; decimals (``2,5``) and years stay; ``O.N.U.`` becomes ``onu``."""
+def _elided_length(surface: str) -> int:
+    # Elision prefixes are plain ASCII, so the first apostrophe of the word as
+    # written is the one that ends the prefix, whatever normalisation did.
+    return min(i for i in map(surface.find, APOSTROPHES) if i >= 0) + 1
+
+
+class LengthFilter(Filter):
+    """Drops tokens longer than ``MAX_TOKEN_LENGTH`` characters."""
+
+    def __init__(self, limit: int = MAX_TOKEN_LENGTH) -> None:
+        self.limit = limit
 
     def __call__(self, tokens: Iterator[_WhooshToken]) -> Iterator[_WhooshToken]:
         for token in tokens:
-            text = token.text
-            if text[0].isdigit():
-                text = text.translate(_REMOVE_NUMBER_SPACES)
-                if _THOUSANDS_DOTS.fullmatch(text):
-                    text = text.replace(".", "")
-                token.text = text
-            elif "." in text:
-                token.text = text.replace(".", "")
-            yield token
+            if len(token.text) <= self.limit:
+                yield token
 
 
 class FrenchStopFilter(Filter):
-    """Removes French stop words, keeping position gaps so that phrases
-    (``cessez le feu`` against ``cessez-le-feu``) still line up."""
+    """Removes stop words, keeping position gaps so phrases stay exact."""
 
-    def __init__(self, stoplist: frozenset[str] = FRENCH_STOP_WORDS) -> None:
-        self.stops = stoplist
+    def __init__(self, stop_words: Iterable[str] = FRENCH_STOP_WORDS) -> None:
+        self.stops = frozenset(stop_words)
 
     def __call__(self, tokens: Iterator[_WhooshToken]) -> Iterator[_WhooshToken]:
-        stops = self.stops
         for token in tokens:
-            if token.text in stops:
-                if token.removestops:
-                    continue
-                token.stopped = True
-            else:
-                token.stopped = False
-            yield token
+            token.stopped = token.text in self.stops
+            if not (token.stopped and token.removestops):
+                yield token
 
 
-class SnowballStemFilter(Filter):
-    """Official Snowball French stemmer (PyStemmer, in C) on the accented word.
-
-    PyStemmer objects are not safe to share between threads, so each thread
-    gets its own.
-    """
+class StemFilter(Filter):
+    """The official Snowball stemmer (PyStemmer, in C) on the accented word,
+    plus plural stems in -eux joined to their singular."""
 
     def __init__(self, language: str = "french") -> None:
-        self.language = language
-        self._local = threading.local()
+        self._pool = _StemmerPool(language)
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {"language": self.language}
+    def __getstate__(self) -> Dict[str, Any]:
+        return {"language": self._pool.language}
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["language"])  # type: ignore[misc]
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self._pool = _StemmerPool(state["language"])
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, SnowballStemFilter) and other.language == self.language
+        return isinstance(other, StemFilter) and other._pool.language == self._pool.language
 
     def __hash__(self) -> int:
-        return hash((type(self), self.language))
-
-    def _stemmer(self) -> Any:
-        stemmer = getattr(self._local, "stemmer", None)
-        if stemmer is None:
-            stemmer = self._local.stemmer = Stemmer.Stemmer(self.language)
-        return stemmer
-
-    def __call__(self, tokens: Iterator[_WhooshToken]) -> Iterator[_WhooshToken]:
-        stem = self._stemmer().stemWord
-        for token in tokens:
-            if not token.stopped and not token.text[0].isdigit():
-                token.text = stem(token.text)
-            yield token
-
-
-class FoldFilter(Filter):
-    """Folds accents and other non-ASCII letters with unidecode (é → e)."""
+        return hash((type(self), self._pool.language))
 
     def __call__(self, tokens: Iterator[_WhooshToken]) -> Iterator[_WhooshToken]:
         for token in tokens:
-            text = token.text
-            if not text.isascii():
-                folded = unidecode(text)
-                token.text = folded if folded.strip() else text
+            if not token.stopped:
+                token.text = self._pool.stem(token.text)
             yield token
 
 
-def french_analyzer() -> Composable:
-    """The analyzer searchlib indexes and queries with."""
-    return (
-        FrenchTokenizer()
-        | NormalizeFilter()
-        | LowercaseFilter()
-        | ElisionFilter()
-        | NumberFilter()
-        | FrenchStopFilter()
-        | SnowballStemFilter()
-        | FoldFilter()
-    )
+# -- the fused analyzer ---------------------------------------------------------
+
+# Per written word: (term or None for a stop word, the folded stop word or
+# None, the accent-resolution key, characters of elision to skip).
+_WordInfo = Tuple[Optional[str], Optional[str], str, int]
+# Per chunk: how many tokens it holds; the indexed ones as (number in the
+# chunk, start, end, term); all of them as (start, end, info), info None for
+# a token the pipeline drops (it still takes a position); and the indexed
+# ones again as (number, term). Offsets are relative to the chunk, the start
+# past any elision.
+_Chunk = Tuple[
+    int,
+    Tuple[Tuple[int, int, int, str], ...],
+    Tuple[Tuple[int, int, Optional[_WordInfo]], ...],
+    Tuple[Tuple[int, str], ...],
+]
+
+_UNSEEN = object()
+
+
+class FrenchAnalyzer(Analyzer):
+    """The steps above in one loop, with a cache per written word.
+
+    Gives exactly the tokens of the composed pipeline (a test checks it);
+    ``stop_words`` replaces the Snowball list. Safe to share between
+    threads: the caches only ever gain complete entries, and each thread
+    stems with its own stemmer.
+    """
+
+    def __init__(self, stop_words: Optional[Iterable[str]] = None, cache_size: int = 200_000) -> None:
+        self.stop_words = frozenset(FRENCH_STOP_WORDS if stop_words is None else stop_words)
+        self.cache_size = cache_size
+        self._setup()
+
+    def _setup(self) -> None:
+        self._pool = _StemmerPool("french")
+        self._words: Dict[str, Optional[_WordInfo]] = {}
+        self._chunks: Dict[str, _Chunk] = {}
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {"stop_words": sorted(self.stop_words), "cache_size": self.cache_size}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.stop_words = frozenset(state["stop_words"])
+        self.cache_size = state["cache_size"]
+        self._setup()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FrenchAnalyzer) and other.stop_words == self.stop_words
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.stop_words))
+
+    def __repr__(self) -> str:
+        return f"FrenchAnalyzer(stop_words=<{len(self.stop_words)} words>)"
+
+    def word_info(self, surface: str) -> Optional[_WordInfo]:
+        """What the pipeline makes of one written word (None: dropped)."""
+        cached = self._words.get(surface, _UNSEEN)
+        if cached is not _UNSEEN:
+            return cached  # type: ignore[return-value]
+        info = self._analyze_word(surface)
+        if len(self._words) >= self.cache_size:
+            self._words.clear()
+        self._words[surface] = info
+        return info
+
+    def _analyze_word(self, surface: str) -> Optional[_WordInfo]:
+        if len(surface) > 4 * MAX_TOKEN_LENGTH:  # spare NFKC a megabyte of garbage
+            return None
+        lowered = normalize_word(surface).lower()
+        word = strip_elision(lowered)
+        skip = _elided_length(surface) if word is not lowered else 0
+        word = normalize_number(word)
+        if len(word) > MAX_TOKEN_LENGTH:
+            return None
+        stem = self._pool.stem
+        if word in self.stop_words:
+            folded = fold(word)
+            return (None, folded, stem(folded), skip)
+        return (fold(stem(word)), None, stem(fold(word)), skip)
+
+    def _chunk_tokens(self, chunk: str) -> _Chunk:
+        found = self._chunks.get(chunk)
+        if found is None:
+            tokens = tuple(
+                (match.start(), match.end(), self.word_info(match.group())) for match in _TOKEN_RE.finditer(chunk)
+            )
+            indexed = tuple(
+                (number, start + info[3], end, info[0])
+                for number, (start, end, info) in enumerate(tokens)
+                if info is not None and info[0] is not None
+            )
+            found = (len(tokens), indexed, tokens, tuple((number, term) for number, _, _, term in indexed))
+            if len(self._chunks) >= self.cache_size:
+                self._chunks.clear()
+            self._chunks[chunk] = found
+        return found
+
+    @staticmethod
+    def _segments(value: str) -> List[Tuple[int, str, bool]]:
+        """``value`` as (offset, text, is_spaced_number) pieces: spaced
+        numbers are single chunks, the rest splits at white space."""
+        if not _SPACED_NUMBER_HINT_RE.search(value):  # no lookbehind: a fast first look
+            return [(0, value, False)]
+        segments: List[Tuple[int, str, bool]] = []
+        last = 0
+        for match in _SPACED_NUMBER_RE.finditer(value):
+            segments.append((last, value[last : match.start()], False))
+            segments.append((match.start(), match.group(), True))
+            last = match.end()
+        segments.append((last, value[last:], False))
+        return segments
+
+    def words(self, value: str) -> Iterator[Tuple[int, int, int, _WordInfo]]:
+        """Every word of ``value`` as ``(position, start, end, info)``, stop
+        words included: for the index's auxiliary fields and for highlighting."""
+        for position, start, end, info in self._tokens(value):
+            yield position, start, end, info
+
+    def _tokens(self, value: str) -> Iterator[Tuple[int, int, int, _WordInfo]]:
+        position = -1
+        chunks = self._chunks
+        chunk_tokens = self._chunk_tokens
+        for offset, segment, is_number in self._segments(value):
+            cursor = 0
+            find = segment.find
+            for chunk in (segment,) if is_number else segment.split():
+                cursor = find(chunk, cursor)
+                base = offset + cursor
+                cursor += len(chunk)
+                for start, end, info in (chunks.get(chunk) or chunk_tokens(chunk))[2]:
+                    position += 1
+                    if info is not None:
+                        yield position, base + start + info[3], base + end, info
+
+    def all_tokens(self, value: str) -> List["Token"]:
+        """The tokens of ``value`` stop words included (as written, folded):
+        what highlighting matches a query against."""
+        return [
+            Token(term if term is not None else stop or "", start, end, position)
+            for position, start, end, (term, stop, _, _) in self._tokens(value)
+        ]
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[_WhooshToken]:
+        if not removestops:
+            yield from self._tokens_with_stops(value, positions, chars, start_pos, start_char, mode)
+            return
+        # The hot loop of indexing: _tokens() inlined, names looked up once.
+        token = _WhooshToken(positions, chars, removestops=removestops, mode=mode)
+        token.boost = 1.0
+        token.stopped = False
+        position = start_pos
+        chunks = self._chunks
+        chunk_tokens = self._chunk_tokens
+        for offset, segment, is_number in self._segments(value):
+            pieces = [segment] if is_number else segment.split()
+            if not chars:
+                # What indexing asks for: no offsets, so no searching for them.
+                for chunk, entry in zip(pieces, map(chunks.get, pieces)):
+                    count, _, _, numbered = entry or chunk_tokens(chunk)
+                    for number, term in numbered:
+                        token.text = term
+                        token.pos = position + number
+                        yield token
+                    position += count
+                continue
+            cursor = 0
+            find = segment.find
+            for chunk, found in zip(pieces, map(chunks.get, pieces)):
+                count, indexed, _, _ = found or chunk_tokens(chunk)
+                cursor = find(chunk, cursor)
+                base = start_char + offset + cursor
+                cursor += len(chunk)
+                for number, start, end, term in indexed:
+                    token.text = term
+                    token.pos = position + number
+                    token.startchar = base + start
+                    token.endchar = base + end
+                    yield token
+                position += count
+
+    def _tokens_with_stops(
+        self, value: str, positions: bool, chars: bool, start_pos: int, start_char: int, mode: str
+    ) -> Iterator[_WhooshToken]:
+        token = _WhooshToken(positions, chars, removestops=False, mode=mode)
+        token.boost = 1.0
+        for position, start, end, (term, stop, _, _) in self._tokens(value):
+            token.stopped = term is None
+            token.text = stop if term is None else term
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+def french_pipeline(stop_words: Iterable[str] = FRENCH_STOP_WORDS) -> List[Tuple[str, Any]]:
+    """The analysis steps, named, in order (what ``search analyze --steps`` shows)."""
+    return [
+        ("tokenizer", FrenchTokenizer()),
+        ("normalize", NormalizeFilter()),
+        ("lowercase", LowercaseFilter()),
+        ("elision", ElisionFilter()),
+        ("numbers", NumberFilter()),
+        ("length", LengthFilter()),
+        ("stop", FrenchStopFilter(stop_words)),
+        ("stem", StemFilter()),
+        ("fold", FoldFilter()),
+    ]
 
 
 @dataclass(frozen=True)
@@ -306,14 +593,44 @@ class Token:
     position: int
 
 
-_DEFAULT_ANALYZER = french_analyzer()
+@dataclass(frozen=True)
+class AnalysisStep:
+    """The tokens as they stand after one step of the analysis."""
+
+    name: str
+    tokens: Tuple[Token, ...]
 
 
-def analyze(text: str) -> List[Token]:
-    """Return the tokens the index would store for ``text``."""
+def _check_text(text: object) -> None:
     if not isinstance(text, str):
-        raise TypeError(f"analyze() needs a str, not {type(text).__name__}")
-    return [
-        Token(t.text, t.startchar, t.endchar, t.pos)
-        for t in _DEFAULT_ANALYZER(text, positions=True, chars=True)
-    ]
+        raise TypeError(f"text to analyse must be a str, not {type(text).__name__}")
+
+
+def analyze(text: str, analyzer: Optional[FrenchAnalyzer] = None) -> List[Token]:
+    """The tokens the index stores for ``text``.
+
+    ``analyzer`` defaults to the standard French analyzer; pass a
+    ``FrenchAnalyzer(stop_words=...)`` to see another configuration.
+    """
+    _check_text(text)
+    analyzer = analyzer or FrenchAnalyzer()
+    return [Token(t.text, t.startchar, t.endchar, t.pos) for t in analyzer(text, positions=True, chars=True)]
+
+
+def analysis_steps(text: str, stop_words: Iterable[str] = FRENCH_STOP_WORDS) -> List[AnalysisStep]:
+    """The tokens after each step of the analysis, in order (like
+    Elasticsearch's ``_analyze`` with ``explain``)."""
+    _check_text(text)
+    steps = french_pipeline(stop_words)
+    result: List[AnalysisStep] = []
+    for count in range(1, len(steps) + 1):
+        tokenizer, *filters = [step for _, step in steps[:count]]
+        stream = tokenizer(text, positions=True, chars=True)
+        for step in filters:
+            stream = step(stream)
+        tokens = tuple(Token(t.text, t.startchar, t.endchar, t.pos) for t in stream)
+        result.append(AnalysisStep(steps[count - 1][0], tokens))
+    return result
+
+
+Analyze = Callable[[str], List[Token]]

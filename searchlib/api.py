@@ -154,6 +154,13 @@ def _content_hash(document: Document) -> str:
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()
 
 
+def _variant_terms(words: Iterable[Tuple[int, int, int, Any]]) -> List[str]:
+    """``key + separator + term`` for each word whose accent-resolution key
+    differs from its term ("sécurité": key "securit", term "secur")."""
+    pairs = {(key, term) for _, _, _, (term, _, key, _) in words if term is not None and key != term}
+    return sorted(key + store.VARIANT_SEPARATOR + term for key, term in pairs)
+
+
 class Index:
     """A searchlib index in a directory, created if absent.
 
@@ -167,17 +174,25 @@ class Index:
     """
 
     def __init__(
-        self, path: PathLike, *, create: bool = True, lock_timeout: float = store.DEFAULT_LOCK_TIMEOUT
+        self,
+        path: PathLike,
+        *,
+        create: bool = True,
+        lock_timeout: float = store.DEFAULT_LOCK_TIMEOUT,
+        stop_words: Optional[Iterable[str]] = None,
     ) -> None:
         """Open the index in directory ``path``.
 
         With ``create`` (the default) a missing index is created; otherwise
         :class:`IndexNotFoundError` is raised. Writers wait up to
         ``lock_timeout`` seconds for another writer to finish, then raise
-        :class:`IndexLockedError`.
+        :class:`IndexLockedError`. ``stop_words`` replaces the Snowball French
+        list for a new index (an existing index keeps the list it was built
+        with).
         """
         self.path = Path(path)
-        self._store = store.Store(self.path, create=create, lock_timeout=lock_timeout)
+        self._store = store.Store(self.path, create=create, lock_timeout=lock_timeout, stop_words=stop_words)
+        self._analyzer = self._store.analyzer
 
     @staticmethod
     def exists(path: PathLike) -> bool:
@@ -282,13 +297,18 @@ class Index:
             report.updated += 1
         else:
             report.added += 1
+        title_words = list(self._analyzer.words(document.title)) if document.title else []
         for piece in pieces:
+            text = piece.text_of(document.text)
+            words = list(self._analyzer.words(text))
             writer.add_document(
                 pid=store.passage_key(document.id, piece.number),
                 doc_id=document.id,
                 passage=piece.number,
-                text=piece.text_of(document.text),
+                text=text,
                 title=document.title or "",
+                stops=[info[1] for _, _, _, info in words if info[0] is None],
+                variants=_variant_terms(words + title_words),
                 date=document.date or "",
                 source=document.source or "",
                 start=piece.start,
@@ -315,10 +335,12 @@ class Index:
         if per_doc is not None and (not isinstance(per_doc, int) or per_doc < 1):
             raise QueryError(f"per_doc must be a positive integer or None, not {per_doc!r}")
 
-        parsed = _query.parse_query(query, analysis.analyze)
+        searcher = self._store.searcher()
+        parsed = _query.parse_query(
+            query, self._analyzer, lambda term, key: self._store.alternatives(searcher, term, key)
+        )
         if parsed.query is None:
             return SearchResults(query, [], 0, parsed.notes)
-        searcher = self._store.searcher()
         options: Dict[str, Any] = {"limit": limit}
         if per_doc is not None:
             options.update(collapse=FieldFacet("doc_id"), collapse_limit=per_doc)
@@ -327,10 +349,9 @@ class Index:
         hits = [self._hit(hit.fields(), hit.score, parsed.patterns) for hit in results]
         return SearchResults(query, hits, total, parsed.notes)
 
-    @staticmethod
-    def _hit(fields: Mapping[str, Any], score: float, patterns: Sequence[_query.Pattern]) -> Hit:
+    def _hit(self, fields: Mapping[str, Any], score: float, patterns: Sequence[_query.Pattern]) -> Hit:
         text = fields["text"]
-        matches = snippets.find_matches(text, patterns, analysis.analyze)
+        matches = snippets.find_matches(text, patterns, self._analyzer.all_tokens)
         return Hit(
             doc_id=fields["doc_id"],
             passage=fields["passage"],

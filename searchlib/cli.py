@@ -17,7 +17,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 import click
 
 from . import __version__
-from .analysis import analyze
+from .analysis import analysis_steps, analyze
 from .api import AddReport, Index, SearchResults
 from .errors import IndexNotFoundError, QueryError, SearchlibError
 
@@ -232,10 +232,21 @@ def _describe_report(report: AddReport, path: Path) -> str:
 
 @cli.command("analyze")
 @click.option("--json", "as_json", is_flag=True, help="Print the tokens as JSON.")
+@click.option("--steps", is_flag=True, help="Show the tokens after each step of the analysis.")
 @click.argument("text", nargs=-1, required=True)
-def analyze_command(as_json: bool, text: Tuple[str, ...]) -> None:
+def analyze_command(as_json: bool, steps: bool, text: Tuple[str, ...]) -> None:
     """Show the terms the index stores for TEXT, with their offsets."""
     value = " ".join(text)
+    if steps:
+        stages = analysis_steps(value)
+        if as_json:
+            data = [{"step": s.name, "tokens": [dict(t.__dict__) for t in s.tokens]} for s in stages]
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+            return
+        width = max(len(s.name) for s in stages)
+        for stage in stages:
+            click.echo(f"{stage.name:<{width}}  " + " | ".join(t.text for t in stage.tokens))
+        return
     tokens = analyze(value)
     if as_json:
         rows = [dict(t.__dict__, original=value[t.start : t.end]) for t in tokens]

@@ -33,27 +33,31 @@ _SENTENCE_START_RE = re.compile(r"[.!?…»\"]\s+")
 
 
 def find_matches(
-    text: str, patterns: Collection[Pattern], analyze: Callable[[str], Sequence[Token]]
+    text: str, patterns: Collection[Pattern], words: Callable[[str], Sequence[Token]]
 ) -> List[Match]:
-    """Every token of ``text`` that is a queried word, or part of a queried
-    phrase found whole (with the same gaps between its words)."""
+    """Every word of ``text`` that is a queried word, or part of a queried
+    phrase found whole (same words, same gaps). ``words`` gives the words of
+    a text with the term each stands for (stop words included)."""
     if not patterns:
         return []
-    tokens = analyze(text)
-    single = {pattern[0][0] for pattern in patterns if len(pattern) == 1}
+    tokens = words(text)
+    single: set[str] = set()
+    for pattern in patterns:
+        if len(pattern) == 1:
+            single |= pattern[0][0]
     marked = {i for i, token in enumerate(tokens) if token.text in single}
     phrases = [pattern for pattern in patterns if len(pattern) > 1]
     if phrases:
         at_position = {token.position: i for i, token in enumerate(tokens)}
         for phrase in phrases:
-            head = phrase[0][0]
+            (head, _), rest = phrase[0], phrase[1:]
             for i, token in enumerate(tokens):
-                if token.text != head:
+                if token.text not in head:
                     continue
                 found = [i]
-                for term, offset in phrase[1:]:
+                for terms, offset in rest:
                     j = at_position.get(token.position + offset)
-                    if j is None or tokens[j].text != term:
+                    if j is None or tokens[j].text not in terms:
                         break
                     found.append(j)
                 else:

@@ -13,36 +13,58 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Set
 
-from whoosh import index as _whoosh_index
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh import formats, index as _whoosh_index
+from whoosh.analysis import Analyzer, Token
+from whoosh.fields import ID, STORED, TEXT, FieldType, Schema
 from whoosh.index import FileIndex, LockError
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
-from .analysis import french_analyzer
+from .analysis import FrenchAnalyzer
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, SearchlibError
 
-__all__ = ["Store", "build_schema", "FORMAT_VERSION", "MARKER_FILE", "DEFAULT_LOCK_TIMEOUT"]
+__all__ = ["Store", "build_schema", "FORMAT_VERSION", "MARKER_FILE", "DEFAULT_LOCK_TIMEOUT", "VARIANT_SEPARATOR"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MARKER_FILE = "searchlib.json"
 # Files that may sit in an index folder before any index is built there.
 _HOUSEKEEPING = frozenset({"README.md", ".gitignore", ".gitkeep"})
 DEFAULT_LOCK_TIMEOUT = 10.0
+# Joins a word's accent-resolution key to its indexed term in the
+# ``variants`` field ("securit" + SEP + "secur" for "sécurité").
+VARIANT_SEPARATOR = "\x1f"
 
 
-def build_schema() -> Schema:
-    """The Whoosh schema of a searchlib index (one Whoosh document a passage)."""
-    analyzer = french_analyzer()
+class _TermList(Analyzer):
+    """Indexes a list of ready-made terms as they are."""
+
+    def __call__(self, value: Any, **kwargs: Any) -> Iterator[Token]:
+        token = Token(**kwargs)
+        token.boost = 1.0
+        for position, term in enumerate(value if isinstance(value, (list, tuple)) else value.split()):
+            token.text = term
+            token.pos = position
+            yield token
+
+
+def build_schema(analyzer: FrenchAnalyzer) -> Schema:
+    """The Whoosh schema of a searchlib index: one Whoosh document a passage.
+
+    ``stops`` holds the passage's stop words (for queries made only of
+    them); ``variants`` pairs each accented word's key with its term, so a
+    query typed without accents finds the accented spelling.
+    """
     return Schema(
         pid=ID(unique=True),
         doc_id=ID(stored=True, sortable=True),
         passage=STORED,
         text=TEXT(analyzer=analyzer, phrase=True, stored=True),
         title=TEXT(analyzer=analyzer, phrase=True, stored=True),
+        stops=FieldType(formats.Frequency(), analyzer=_TermList(), scorable=True),
+        variants=FieldType(formats.Existence(), analyzer=_TermList()),
         date=ID(stored=True),
         source=ID(stored=True),
         start=STORED,
@@ -68,11 +90,16 @@ class StoreStats:
 class Store:
     """An open searchlib index directory."""
 
-    def __init__(self, path: Path, create: bool = True, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+    def __init__(
+        self,
+        path: Path,
+        create: bool = True,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        stop_words: Optional[Iterable[str]] = None,
+    ) -> None:
         self.path = path
         self.lock_timeout = lock_timeout
-        self.schema = build_schema()
-        self._index = self._open(create)
+        self._index, self.analyzer = self._open(create, None if stop_words is None else frozenset(stop_words))
         self._local = threading.local()
         self._searchers: List[Searcher] = []
         self._searchers_lock = threading.Lock()
@@ -80,15 +107,21 @@ class Store:
 
     # -- opening ---------------------------------------------------------
 
-    def _open(self, create: bool) -> FileIndex:
+    def _open(self, create: bool, stop_words: Optional[frozenset[str]]) -> tuple[FileIndex, FrenchAnalyzer]:
         path = self.path
         if path.exists() and not path.is_dir():
             raise SearchlibError(f"{path} is a file, not an index directory")
         marker = path / MARKER_FILE
         if path.is_dir() and _whoosh_index.exists_in(str(path)):
-            self._check_marker(marker)
+            settings = self._read_marker(marker)
+            stored = settings.get("stop_words")
+            analyzer = FrenchAnalyzer(stop_words=stored)
+            if stop_words is not None and stop_words != analyzer.stop_words:
+                raise SearchlibError(
+                    f"index {path} was built with other stop words; build a new index to change them"
+                )
             try:
-                return _whoosh_index.open_dir(str(path), schema=self.schema)
+                return _whoosh_index.open_dir(str(path), schema=build_schema(analyzer)), analyzer
             except Exception as error:  # Whoosh raises many types on damage
                 raise IndexCorruptError(f"index {path} cannot be read ({error})") from error
         if not create:
@@ -100,16 +133,22 @@ class Store:
                     f"{path} is not empty and holds no searchlib index "
                     f"(found {strangers[0]!r}); choose an empty or new directory"
                 )
+        analyzer = FrenchAnalyzer(stop_words=stop_words)
         path.mkdir(parents=True, exist_ok=True)
-        ix = _whoosh_index.create_in(str(path), self.schema)
-        marker.write_text(json.dumps({"format": FORMAT_VERSION}) + "\n", encoding="utf-8")
-        return ix
+        new_settings: Dict[str, Any] = {"format": FORMAT_VERSION}
+        if stop_words is not None:
+            new_settings["stop_words"] = sorted(stop_words)
+        # The marker goes first: a folder with a Whoosh index but no marker
+        # is refused as foreign, so a crash here cannot leave one behind.
+        marker.write_text(json.dumps(new_settings, ensure_ascii=False) + "\n", encoding="utf-8")
+        ix = _whoosh_index.create_in(str(path), build_schema(analyzer))
+        return ix, analyzer
 
     @staticmethod
-    def _check_marker(marker: Path) -> None:
+    def _read_marker(marker: Path) -> Dict[str, Any]:
         try:
-            info = json.loads(marker.read_text(encoding="utf-8"))
-            version = info["format"]
+            settings = json.loads(marker.read_text(encoding="utf-8"))
+            version = settings["format"]
         except FileNotFoundError:
             raise SearchlibError(f"{marker.parent} holds a Whoosh index not made by searchlib") from None
         except (ValueError, KeyError, TypeError):
@@ -119,6 +158,7 @@ class Store:
                 f"index {marker.parent} has format {version}, this searchlib reads format "
                 f"{FORMAT_VERSION}; rebuild it"
             )
+        return dict(settings)
 
     @staticmethod
     def exists(path: Path) -> bool:
@@ -174,6 +214,20 @@ class Store:
         self._local.searcher = fresh
         self._local.generation = generation
         return fresh
+
+    @staticmethod
+    def alternatives(searcher: Searcher, term: Optional[str], key: str) -> Set[str]:
+        """The indexed terms a query word stands for: its own term (None for
+        a stop word), plus the terms of every indexed spelling that differs
+        from it only by accents (found through the word's key)."""
+        reader = searcher.reader()
+        found = {term} if term is not None else set()
+        if key != term and any((field, key) in reader for field in ("text", "title")):
+            found.add(key)
+        prefix = (key + VARIANT_SEPARATOR).encode("utf-8")
+        for variant in reader.expand_prefix("variants", prefix):  # raw bytes in Whoosh 2.7
+            found.add(variant[len(prefix) :].decode("utf-8"))
+        return found
 
     def stats(self) -> StoreStats:
         searcher = self.searcher()

@@ -94,10 +94,17 @@ def test_limit_total_and_per_doc(seeds_index):
     assert {h.doc_id: h.passage for h in one_each} == best
 
 
-def test_words_found_nowhere_and_stop_words_give_empty_results(seeds_index):
-    assert len(seeds_index.search("xylophone")) == 0
-    results = seeds_index.search("le la les")
-    assert len(results) == 0 and results.total == 0 and results.notes
+def test_words_found_nowhere_give_empty_results(seeds_index):
+    results = seeds_index.search("xylophone")
+    assert len(results) == 0 and results.total == 0
+
+
+def test_a_query_of_only_stop_words_still_finds_passages(seeds_index):
+    results = seeds_index.search("qui sont")
+    assert len(results) > 0 and results.notes
+    top = results[0]
+    words = {w.lower() for w in marked(top)}
+    assert {"qui", "sont"} <= words
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "\n"])
@@ -253,3 +260,60 @@ def test_public_api_is_small_and_typed():
 
     assert set(searchlib.__all__) >= {"Index", "Hit", "SearchResults", "Document", "analyze", "QueryError"}
     assert (pathlib.Path(searchlib.__file__).parent / "py.typed").exists()
+
+
+# -- accent-insensitive search, both directions ---------------------------------
+
+
+def test_query_without_accents_finds_the_accented_word(index):
+    index.add_documents(
+        [
+            {"id": "s", "text": "La sécurité du pays est en jeu."},
+            {"id": "u", "text": "Les universités ferment leurs portes."},
+            {"id": "e", "text": "Un élève de l’École normale."},
+        ]
+    )
+    # Snowball stems "securite" to "securit" but "sécurité" to "sécur":
+    # folding alone would miss it.
+    for query, expected in [("securite", "s"), ("SECURITE", "s"), ("universite", "u"), ("ecole", "e"), ("eleve", "e")]:
+        results = index.search(query)
+        assert docs(results) == [expected], query
+        assert marked(results[0]), query
+
+
+def test_query_with_accents_finds_the_word_written_without(index):
+    index.add_documents([{"id": "plain", "text": "LA SECURITE DES ETATS-UNIS ET DE L'UNIVERSITE"}])
+    for query in ["sécurité", "Sécurité", unicodedata.normalize("NFD", "sécurité"), "États-Unis", "université"]:
+        assert docs(index.search(query)) == ["plain"], query
+
+
+def test_every_accented_word_of_the_seeds_is_found_typed_plainly(seeds_index, seeds_dir):
+    """Each accented word of the seeds, typed without accents, in capitals or
+    in NFD, finds a passage that holds it (and highlights it)."""
+    import re
+
+    from unidecode import unidecode
+
+    words = set()
+    for path in seeds_dir.iterdir():
+        words.update(w for w in re.findall(r"[^\W\d_]+", path.read_text(encoding="utf-8")) if not w.isascii())
+    assert len(words) > 100
+    analyzer = searchlib.analysis.FrenchAnalyzer()
+    for word in sorted(words):
+        if not searchlib.analyze(word, analyzer):
+            continue  # a stop word ("été", "à")
+        for typed in {unidecode(word).lower(), word.upper(), unicodedata.normalize("NFD", word)}:
+            results = seeds_index.search(typed, limit=1000)
+            found = {w for hit in results for w in marked(hit)}
+            assert word in found, (word, typed)
+
+
+def test_custom_stop_words_are_kept_by_the_index(tmp_path):
+    with Index(tmp_path / "ix", stop_words={"syrie"}) as ix:
+        ix.add_documents([{"id": "a", "text": "La Syrie et les forces."}])
+        assert docs(ix.search("les")) == ["a"]  # no longer a stop word
+    with Index(tmp_path / "ix") as ix:  # reopened: the same list applies
+        assert docs(ix.search("les")) == ["a"]
+        assert ix.search("syrie").notes
+    with pytest.raises(searchlib.SearchlibError, match="stop words"):
+        Index(tmp_path / "ix", stop_words={"autre"})

@@ -172,3 +172,12 @@ def test_python_dash_m_is_the_same_command(workdir):
 def test_no_arguments_prints_usage(workdir):
     result = run()
     assert result.exit_code == 2 and "Usage:" in result.stderr and "query" in result.stderr
+
+
+def test_analyze_steps(workdir):
+    human = run("analyze", "--steps", "L’ARMÉE des États-Unis").stdout.splitlines()
+    assert [line.split()[0] for line in human] == ["tokenizer", "normalize", "lowercase", "elision", "numbers", "length", "stop", "stem", "fold"]
+    assert human[0].endswith("L’ARMÉE | des | États | Unis")
+    assert human[-1].endswith("arme | etat | unis")
+    data = json.loads(run("analyze", "--steps", "--json", "l’O.N.U.").stdout)
+    assert data[-1] == {"step": "fold", "tokens": [{"text": "onu", "start": 2, "end": 8, "position": 0}]}
