@@ -24,7 +24,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 import Stemmer
 from unidecode import unidecode
@@ -471,10 +471,6 @@ class FrenchAnalyzer(Analyzer):
     def words(self, value: str) -> Iterator[Tuple[int, int, int, _WordInfo]]:
         """Every word of ``value`` as ``(position, start, end, info)``, stop
         words included: for the index's auxiliary fields and for highlighting."""
-        for position, start, end, info in self._tokens(value):
-            yield position, start, end, info
-
-    def _tokens(self, value: str) -> Iterator[Tuple[int, int, int, _WordInfo]]:
         position = -1
         chunks = self._chunks
         chunk_tokens = self._chunk_tokens
@@ -495,7 +491,7 @@ class FrenchAnalyzer(Analyzer):
         what highlighting matches a query against."""
         return [
             Token(term if term is not None else stop or "", start, end, position)
-            for position, start, end, (term, stop, _, _) in self._tokens(value)
+            for position, start, end, (term, stop, _, _) in self.words(value)
         ]
 
     def __call__(
@@ -552,7 +548,7 @@ class FrenchAnalyzer(Analyzer):
     ) -> Iterator[_WhooshToken]:
         token = _WhooshToken(positions, chars, removestops=False, mode=mode)
         token.boost = 1.0
-        for position, start, end, (term, stop, _, _) in self._tokens(value):
+        for position, start, end, (term, stop, _, _) in self.words(value):
             token.stopped = term is None
             token.text = stop if term is None else term
             if positions:
@@ -632,5 +628,3 @@ def analysis_steps(text: str, stop_words: Iterable[str] = FRENCH_STOP_WORDS) -> 
         result.append(AnalysisStep(steps[count - 1][0], tokens))
     return result
 
-
-Analyze = Callable[[str], List[Token]]

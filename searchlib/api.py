@@ -18,7 +18,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optio
 
 from whoosh.sorting import FieldFacet
 
-from . import analysis, ingest, passages, query as _query, snippets, store
+from . import ingest, passages, query as _query, snippets, store
 from .errors import QueryError
 from .ingest import Document, IngestFailure
 

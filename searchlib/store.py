@@ -156,7 +156,7 @@ class Store:
         if version != FORMAT_VERSION:
             raise IndexCorruptError(
                 f"index {marker.parent} has format {version}, this searchlib reads format "
-                f"{FORMAT_VERSION}; rebuild it"
+                f"{FORMAT_VERSION}; rebuild it: delete the folder and index the sources again"
             )
         return dict(settings)
 

@@ -317,3 +317,17 @@ def test_custom_stop_words_are_kept_by_the_index(tmp_path):
         assert ix.search("syrie").notes
     with pytest.raises(searchlib.SearchlibError, match="stop words"):
         Index(tmp_path / "ix", stop_words={"autre"})
+
+
+def test_hyphenated_and_spaced_spellings_match_as_words_and_phrases(index):
+    index.add_documents(
+        [
+            {"id": "hyphen", "text": "Le cessez-le-feu tient depuis hier."},
+            {"id": "spaced", "text": "Ils demandent : cessez le feu maintenant."},
+            {"id": "apart", "text": "Cessez donc de jouer avec le feu."},
+        ]
+    )
+    for query in ["cessez-le-feu", '"cessez le feu"', "« cessez-le-feu »"]:
+        results = index.search(query)
+        assert sorted(docs(results)) == ["hyphen", "spaced"], query
+    assert sorted(docs(index.search("cessez feu"))) == ["apart", "hyphen", "spaced"]
