@@ -27,7 +27,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Tuple
 import Stemmer
 from unidecode import unidecode
 
-from searchlib.analysis import FrenchAnalyzer
+from searchlib.analysis import FrenchAnalyzer, _is_latin
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "orangesum-fr-news.jsonl.gz"
 _WORD_RE = re.compile(r"[^\W\d_]+")
@@ -106,10 +106,6 @@ def unresolved_accented_words(words: Iterable[str], analyzer: FrenchAnalyzer) ->
         if term not in reachable:
             missing.append(word)
     return missing
-
-
-def _is_latin(char: str) -> bool:
-    return ord(char) < 0x250 or 0x1E00 <= ord(char) < 0x1F00
 
 
 def whoosh_term() -> Optional[Callable[[str], Optional[str]]]:

@@ -509,7 +509,7 @@ class FrenchAnalyzer(Analyzer):
         if not removestops:
             yield from self._tokens_with_stops(value, positions, chars, start_pos, start_char, mode)
             return
-        # The hot loop of indexing: _tokens() inlined, names looked up once.
+        # The hot loop of indexing: words() inlined, names looked up once.
         token = _WhooshToken(positions, chars, removestops=removestops, mode=mode)
         token.boost = 1.0
         token.stopped = False
