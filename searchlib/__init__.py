@@ -7,9 +7,9 @@
 """
 
 from .analysis import AnalysisStep, Token, analysis_steps, analyze
-from .api import AddReport, Hit, Index, IndexStats, SearchResults
+from .api import AddReport, Hit, Index, IndexStats, Progress, SearchResults
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, QueryError, SearchlibError
-from .ingest import Document, IngestFailure
+from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 
 __version__ = "0.1.0"
 
@@ -19,8 +19,11 @@ __all__ = [
     "SearchResults",
     "AddReport",
     "IndexStats",
+    "Progress",
     "Document",
+    "FieldMap",
     "IngestFailure",
+    "IngestWarning",
     "Token",
     "AnalysisStep",
     "analyze",

@@ -9,20 +9,31 @@ draws highlights.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-import json
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union, overload
+from typing import (
+    Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union, overload,
+)
 
-from whoosh.sorting import FieldFacet
+from . import _indexing, duplicates, ingest, query as _query, snippets, store
+from ._indexing import AddReport, Progress
+from .errors import QueryError, SearchlibError
+from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 
-from . import ingest, passages, query as _query, snippets, store
-from .errors import QueryError
-from .ingest import Document, IngestFailure
-
-__all__ = ["Index", "Hit", "SearchResults", "AddReport", "IndexStats", "Document", "IngestFailure"]
+__all__ = [
+    "Index",
+    "Hit",
+    "SearchResults",
+    "AddReport",
+    "Progress",
+    "IndexStats",
+    "Document",
+    "FieldMap",
+    "IngestFailure",
+    "IngestWarning",
+]
 
 PathLike = Union[str, "os.PathLike[str]"]
 DocumentLike = Union[Document, Mapping[str, Any]]
@@ -32,9 +43,12 @@ DocumentLike = Union[Document, Mapping[str, Any]]
 class Hit:
     """One ranked passage.
 
-    ``text`` is the passage exactly as in the source; ``highlights`` are
-    ``(start, end)`` offsets into ``text``, one per matched word; ``snippet``
-    is the best fragment, HTML-escaped, with matches in ``<mark>…</mark>``.
+    ``text`` is the passage exactly as in the source, found at ``start`` to
+    ``end`` in the document's text; ``highlights`` are ``(start, end)``
+    offsets into ``text``, one per matched word; ``snippet`` is the best
+    fragment, HTML-escaped, with matches in ``<mark>…</mark>``;
+    ``duplicates`` are the ids of other documents whose near-identical
+    passage (the same wire copy, say) also matched and is not listed.
     """
 
     doc_id: str
@@ -47,6 +61,9 @@ class Hit:
     snippet: str
     highlights: List[Tuple[int, int]]
     metadata: Dict[str, Any] = field(default_factory=dict)
+    start: int = 0
+    end: int = 0
+    duplicates: Tuple[str, ...] = ()
 
     def to_dict(self) -> Dict[str, Any]:
         """The hit as plain JSON-ready data."""
@@ -60,6 +77,10 @@ class Hit:
             "text": self.text,
             "snippet": self.snippet,
             "highlights": [list(span) for span in self.highlights],
+            "start": self.start,
+            "end": self.end,
+            "metadata": self.metadata,
+            "duplicates": list(self.duplicates),
         }
 
 
@@ -101,27 +122,6 @@ class SearchResults(Sequence[Hit]):
         }
 
 
-@dataclass
-class AddReport:
-    """What an ``add_*`` call did: counts of documents and the failures."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    failures: List[IngestFailure] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated)
-
-    def __str__(self) -> str:
-        return (
-            f"{self.added} added, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.failed} failed"
-        )
-
-
 @dataclass(frozen=True)
 class IndexStats:
     """Size and freshness of an index."""
@@ -135,30 +135,6 @@ class IndexStats:
 
     def to_dict(self) -> Dict[str, Any]:
         return dict(self.__dict__)
-
-
-def _content_hash(document: Document) -> str:
-    payload = json.dumps(
-        [
-            document.text[document.text_start :],
-            document.title,
-            document.date,
-            document.source,
-            document.metadata,
-            store.FORMAT_VERSION,
-        ],
-        ensure_ascii=False,
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
-
-
-def _variant_terms(words: Iterable[Tuple[int, int, int, Any]]) -> List[str]:
-    """``key + separator + term`` for each word whose accent-resolution key
-    differs from its term ("sécurité": key "securit", term "secur")."""
-    pairs = {(key, term) for _, _, _, (term, _, key, _) in words if term is not None and key != term}
-    return sorted(key + store.VARIANT_SEPARATOR + term for key, term in pairs)
 
 
 class Index:
@@ -180,6 +156,7 @@ class Index:
         create: bool = True,
         lock_timeout: float = store.DEFAULT_LOCK_TIMEOUT,
         stop_words: Optional[Iterable[str]] = None,
+        passage_words: Optional[Tuple[int, int]] = None,
     ) -> None:
         """Open the index in directory ``path``.
 
@@ -187,11 +164,14 @@ class Index:
         :class:`IndexNotFoundError` is raised. Writers wait up to
         ``lock_timeout`` seconds for another writer to finish, then raise
         :class:`IndexLockedError`. ``stop_words`` replaces the Snowball French
-        list for a new index (an existing index keeps the list it was built
-        with).
+        list for a new index, and ``passage_words`` (default ``(40, 120)``)
+        the smallest and largest passage, in words; an existing index keeps
+        the settings it was built with (:meth:`rebuild` changes them).
         """
         self.path = Path(path)
-        self._store = store.Store(self.path, create=create, lock_timeout=lock_timeout, stop_words=stop_words)
+        self._store = store.Store(
+            self.path, create=create, lock_timeout=lock_timeout, stop_words=stop_words, passage_words=passage_words
+        )
         self._analyzer = self._store.analyzer
 
     @staticmethod
@@ -216,31 +196,62 @@ class Index:
 
     # -- writing -------------------------------------------------------
 
-    def add_path(self, *paths: PathLike, progress: Optional[Callable[[int, int], None]] = None) -> AddReport:
-        """Index files and directories (``.txt``, ``.md``, ``.jsonl``).
+    def add_path(
+        self,
+        *paths: PathLike,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        fields: Optional[FieldMap] = None,
+        prune: bool = False,
+        progress: Optional[Callable[[Progress], None]] = None,
+    ) -> AddReport:
+        """Index files and folders (recursively).
 
+        Reads ``.txt``, ``.md``, ``.html``/``.htm``, ``.jsonl``/``.ndjson``,
+        ``.json`` and ``.csv``/``.tsv`` files, plain or ``.gz``-compressed.
+        ``include`` and ``exclude`` are globs matched against paths relative
+        to each folder given ("*.md", "2016/**", "drafts"); ``fields`` says
+        which JSON fields or CSV columns hold id, text, title, date and url.
         Unchanged documents are left alone; changed ones replace their old
-        passages. Unreadable sources are counted in ``failed`` and listed in
-        ``failures``; the others are indexed all the same. ``progress``, if
-        given, is called as ``progress(files_done, files_total)``.
+        passages; with ``prune``, documents whose file (or JSON/CSV record)
+        has gone from under ``paths`` are removed. Unreadable sources are
+        counted in ``failed`` and listed in ``failures``, the others are
+        indexed all the same. ``progress``, if given, is called now and then
+        with a :class:`Progress`.
         """
-        files: List[Path] = []
-        missing: List[IngestFailure] = []
-        for path in paths:
-            root = Path(path)
-            if root.exists():
-                files.extend(ingest.iter_files(root))
-            else:
-                missing.append(IngestFailure(str(root), "no such file or directory"))
+        files, missing = ingest.list_sources(paths, include, exclude)
+        failed_origins: Set[str] = set()
 
-        def items() -> Iterator[Union[Document, IngestFailure]]:
+        def items() -> Iterator[_indexing.Item]:
             yield from missing
-            for done, file in enumerate(files, 1):
-                yield from ingest.read_file(file)
-                if progress is not None:
-                    progress(done, len(files))
+            yield from _indexing.iter_sources(files, fields or FieldMap(), failed_origins, progress)
 
-        return self._write(items())
+        roots = [os.path.abspath(path) for path in paths if Path(path).exists()] if prune else None
+        # A folder that could not be walked at all keeps its documents.
+        kept = failed_origins
+        for failure in missing:
+            kept.add(os.path.abspath(failure.source))
+        return _indexing.write(self._store, items(), prune_roots=roots, kept_origins=kept)
+
+    def add_stream(
+        self,
+        stream: BinaryIO,
+        *,
+        format: Optional[str] = None,
+        doc_id: str = "stdin",
+        fields: Optional[FieldMap] = None,
+    ) -> AddReport:
+        """Index what a binary stream holds (``sys.stdin.buffer``, say).
+
+        ``format`` is one of ``txt``, ``md``, ``html``, ``jsonl``, ``json``,
+        ``csv``; when None it is guessed from the content. Plain text,
+        Markdown and HTML make one document named ``doc_id``.
+        """
+        try:
+            items = list(ingest.read_stream(stream, format, doc_id, fields or FieldMap()))
+        except ValueError as error:
+            raise SearchlibError(str(error)) from None
+        return _indexing.write(self._store, items)
 
     def add_documents(self, documents: Iterable[DocumentLike]) -> AddReport:
         """Index documents given as :class:`Document` objects or dicts with
@@ -248,7 +259,7 @@ class Index:
         optional; other keys are kept as metadata)."""
         if isinstance(documents, (Mapping, Document)):
             documents = [documents]
-        return self._write(ingest.as_documents(documents))
+        return _indexing.write(self._store, ingest.as_documents(documents))
 
     def delete(self, doc_id: str) -> bool:
         """Remove a document and its passages; False if it was not indexed."""
@@ -256,75 +267,60 @@ class Index:
             removed = writer.delete_by_term("doc_id", str(doc_id))
         return bool(removed)
 
-    def _write(self, items: Iterable[Union[Document, IngestFailure]]) -> AddReport:
-        report = AddReport()
-        seen: Dict[str, str] = {}
-        with self._store.writer() as writer:
-            searcher = writer.searcher()
-            try:
-                for item in items:
-                    if isinstance(item, IngestFailure):
-                        report.failed += 1
-                        report.failures.append(item)
-                        continue
-                    where = item.source or f"document {item.id!r}"
-                    if item.id in seen:
-                        report.failed += 1
-                        report.failures.append(
-                            IngestFailure(where, f"duplicate document id {item.id!r} (also {seen[item.id]})")
-                        )
-                        continue
-                    seen[item.id] = where
-                    self._write_one(writer, searcher, item, report)
-            finally:
-                searcher.close()
-        return report
+    @classmethod
+    def rebuild(
+        cls,
+        path: PathLike,
+        *paths: PathLike,
+        include: Sequence[str] = (),
+        exclude: Sequence[str] = (),
+        fields: Optional[FieldMap] = None,
+        stop_words: Optional[Iterable[str]] = None,
+        passage_words: Optional[Tuple[int, int]] = None,
+        lock_timeout: float = store.DEFAULT_LOCK_TIMEOUT,
+        progress: Optional[Callable[[Progress], None]] = None,
+    ) -> AddReport:
+        """Build a fresh index of ``paths`` beside ``path``, then swap it in.
 
-    def _write_one(self, writer: Any, searcher: Any, document: Document, report: AddReport) -> None:
-        pieces = passages.split_passages(document.text, document.text_start)
-        if not pieces:
-            report.failed += 1
-            where = document.source or f"document {document.id!r}"
-            report.failures.append(IngestFailure(where, "no text to index"))
-            return
-        digest = _content_hash(document)
-        previous = self._store.stored_hash(searcher, document.id)
-        if previous == digest:
-            report.unchanged += 1
-            return
-        if previous is not None:
-            writer.delete_by_term("doc_id", document.id)
-            report.updated += 1
-        else:
-            report.added += 1
-        title_words = list(self._analyzer.words(document.title)) if document.title else []
-        for piece in pieces:
-            text = piece.text_of(document.text)
-            words = list(self._analyzer.words(text))
-            writer.add_document(
-                pid=store.passage_key(document.id, piece.number),
-                doc_id=document.id,
-                passage=piece.number,
-                text=text,
-                title=document.title or "",
-                stops=[info[1] for _, _, _, info in words if info[0] is None],
-                variants=_variant_terms(words + title_words),
-                date=document.date or "",
-                source=document.source or "",
-                start=piece.start,
-                end=piece.end,
-                metadata=document.metadata,
-                doc_hash=digest,
-            )
+        Until the new index is complete, the old one (even one that is
+        damaged or of an older format) stays in place and searchable; if the
+        run fails or is interrupted, the old index is left as it was. The
+        old index's stop words and passage sizes are kept unless new ones
+        are given.
+        """
+        target = Path(path)
+        if stop_words is None or passage_words is None:
+            old = store.Store.read_settings(target)
+            if stop_words is None and old.get("stop_words") is not None:
+                stop_words = old["stop_words"]
+            if passage_words is None and old.get("passage_words") is not None:
+                passage_words = (int(old["passage_words"][0]), int(old["passage_words"][1]))
+        fresh = _indexing.fresh_directory(target)
+        try:
+            with cls(fresh, stop_words=stop_words, passage_words=passage_words) as ix:
+                report = ix.add_path(*paths, include=include, exclude=exclude, fields=fields, progress=progress)
+            _indexing.rebuild_swap(fresh, target, lock_timeout)
+        except BaseException:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
+        return report
 
     # -- reading -------------------------------------------------------
 
-    def search(self, query: str, limit: int = 10, per_doc: Optional[int] = None) -> SearchResults:
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        per_doc: Optional[int] = None,
+        collapse_duplicates: bool = True,
+    ) -> SearchResults:
         """Ranked passages for ``query``, best first.
 
         ``limit`` caps the number of hits; ``per_doc`` keeps at most that
-        many passages of any one document. Raises :class:`QueryError` for an
-        empty query or bad limits.
+        many passages of any one document. Near-identical passages of
+        different documents (syndicated copy) are shown once, the hit naming
+        the others in ``duplicates``, unless ``collapse_duplicates`` is
+        False. Raises :class:`QueryError` for an empty query or bad limits.
         """
         if not isinstance(query, str):
             raise QueryError(f"query must be a string, not {type(query).__name__}")
@@ -341,15 +337,57 @@ class Index:
         )
         if parsed.query is None:
             return SearchResults(query, [], 0, parsed.notes)
-        options: Dict[str, Any] = {"limit": limit}
-        if per_doc is not None:
-            options.update(collapse=FieldFacet("doc_id"), collapse_limit=per_doc)
-        results = searcher.search(parsed.query, **options)
-        total = len(searcher.search(parsed.query, limit=None, scored=False)) if per_doc else len(results)
-        hits = [self._hit(hit.fields(), hit.score, parsed.patterns) for hit in results]
-        return SearchResults(query, hits, total, parsed.notes)
+        chosen: List[Tuple[Dict[str, Any], float, Tuple[str, ...]]]
+        if per_doc is None and not collapse_duplicates:
+            results = searcher.search(parsed.query, limit=limit)
+            chosen = [(hit.fields(), hit.score, ()) for hit in results]
+        else:
+            results, chosen = self._select(searcher, parsed.query, limit, per_doc, collapse_duplicates)
+        hits = [self._hit(fields, score, parsed.patterns, copies) for fields, score, copies in chosen]
+        return SearchResults(query, hits, len(results), parsed.notes)
 
-    def _hit(self, fields: Mapping[str, Any], score: float, patterns: Sequence[_query.Pattern]) -> Hit:
+    @staticmethod
+    def _select(
+        searcher: Any, query: Any, limit: int, per_doc: Optional[int], collapse: bool
+    ) -> Tuple[Any, List[Tuple[Dict[str, Any], float, Tuple[str, ...]]]]:
+        """The best ``limit`` passages, at most ``per_doc`` a document, each
+        near-identical group shown once.
+
+        Copies of a passage score alike, so they sit next to each other in
+        the ranking: a window a little deeper than ``limit`` finds them, and
+        it grows only when per-document limits or copies empty it.
+        """
+        window = limit * 2 + 10
+        while True:
+            results = searcher.search(query, limit=window)
+            kept: List[Tuple[Dict[str, Any], float, List[str]]] = []
+            per_document: Dict[str, int] = {}
+            for hit in results:
+                fields = hit.fields()
+                doc_id = fields["doc_id"]
+                if collapse:
+                    sketch = fields.get("sketch") or ()
+                    original = next(
+                        (k for k in kept if k[0]["doc_id"] != doc_id and duplicates.near_identical(sketch, k[0].get("sketch") or ())),
+                        None,
+                    )
+                    if original is not None:
+                        original[2].append(doc_id)
+                        continue
+                if len(kept) == limit:
+                    continue  # only looking for copies of what is shown
+                if per_doc is not None:
+                    if per_document.get(doc_id, 0) >= per_doc:
+                        continue
+                    per_document[doc_id] = per_document.get(doc_id, 0) + 1
+                kept.append((fields, hit.score, []))
+            if len(kept) == limit or results.scored_length() < window:
+                return results, [(f, s, tuple(dict.fromkeys(c))) for f, s, c in kept]
+            window *= 4
+
+    def _hit(
+        self, fields: Mapping[str, Any], score: float, patterns: Sequence[_query.Pattern], copies: Tuple[str, ...]
+    ) -> Hit:
         text = fields["text"]
         matches = snippets.find_matches(text, patterns, self._analyzer.all_tokens)
         return Hit(
@@ -363,6 +401,9 @@ class Index:
             snippet=snippets.make_snippet(text, matches),
             highlights=snippets.merge_spans(text, matches),
             metadata=dict(fields.get("metadata") or {}),
+            start=fields.get("start", 0),
+            end=fields.get("end", 0),
+            duplicates=copies,
         )
 
     def stats(self) -> IndexStats:

@@ -11,14 +11,15 @@ import json
 import os
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Any, List, Optional, Sequence, Tuple
 
 import click
 
-from . import __version__
+from . import __version__, ingest
 from .analysis import analysis_steps, analyze
-from .api import AddReport, Index, SearchResults
+from .api import AddReport, FieldMap, Index, Progress, SearchResults
 from .errors import IndexNotFoundError, QueryError, SearchlibError
 
 DEFAULT_INDEX = Path("index")
@@ -184,50 +185,121 @@ def _print_results(results: SearchResults) -> None:
         heading.append(f"score {hit.score:.2f}")
         click.echo("  ".join(heading[:2]) + "  ·  " + "  ·  ".join(heading[2:]))
         click.echo("   " + _terminal_snippet(hit.snippet))
+        if hit.duplicates:
+            count = len(hit.duplicates)
+            names = ", ".join(hit.duplicates[:3]) + (", …" if count > 3 else "")
+            click.echo(f"   (the same passage is in {count} other document{'s' if count > 1 else ''}: {names})")
         click.echo()
     shown = len(results)
     click.echo(f"{shown} of {results.total} matching passage{'s' if results.total != 1 else ''} shown.")
 
 
+def _parse_passage_words(value: Optional[str]) -> Optional[Tuple[int, int]]:
+    if value is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*[-:,]\s*(\d+)\s*", value)
+    if not match or not 1 <= int(match.group(1)) <= int(match.group(2)):
+        raise click.BadParameter(f"{value!r} is not MIN-MAX with 1 <= MIN <= MAX (e.g. 40-120)")
+    return int(match.group(1)), int(match.group(2))
+
+
 @cli.command("index")
 @_index_option
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-def index_command(index_dir: Optional[Path], quiet: bool, paths: Tuple[Path, ...]) -> None:
-    """Index the files and folders PATHS (default: ./seeds).
+@click.option("--include", multiple=True, metavar="GLOB", help="Index only files matching GLOB (repeatable), e.g. '*.md', '2016/**'.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files and folders matching GLOB (repeatable), e.g. 'drafts'.")
+@click.option("--prune", is_flag=True, help="Remove documents whose source has gone from under PATHS.")
+@click.option("--rebuild", is_flag=True, help="Build a fresh index beside the old one and swap it in when complete.")
+@click.option(
+    "--format", "input_format", type=click.Choice(ingest.FORMATS), default=None,
+    help="Format of standard input (default: guessed from its content).",
+)
+@click.option("--id-field", metavar="NAME", help="JSON field or CSV column holding the document id (default: id).")
+@click.option("--text-field", metavar="NAME", help="... holding the text (default: text, texte, body, content).")
+@click.option("--title-field", metavar="NAME", help="... holding the title (default: title, titre).")
+@click.option("--date-field", metavar="NAME", help="... holding the date (default: date).")
+@click.option("--url-field", metavar="NAME", help="... holding the URL (default: url, link, source).")
+@click.option("--passage-words", metavar="MIN-MAX", help="Passage size in words for a new or rebuilt index (default: 40-120).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but warnings and errors.")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path))
+def index_command(
+    index_dir: Optional[Path],
+    include: Tuple[str, ...],
+    exclude: Tuple[str, ...],
+    prune: bool,
+    rebuild: bool,
+    input_format: Optional[str],
+    id_field: Optional[str],
+    text_field: Optional[str],
+    title_field: Optional[str],
+    date_field: Optional[str],
+    url_field: Optional[str],
+    passage_words: Optional[str],
+    quiet: bool,
+    paths: Tuple[Path, ...],
+) -> None:
+    """Index the files and folders PATHS (default: ./seeds); - reads standard input.
 
-    Reads .txt, .md and .jsonl files; unchanged documents are skipped and
-    changed ones replaced, so running it again is cheap.
+    Reads .txt, .md, .html, .jsonl/.ndjson, .json and .csv/.tsv files, plain
+    or .gz. Unchanged documents are skipped and changed ones replaced, so
+    running it again is cheap; an interrupted run keeps the index as it was.
     """
+    sizes = _parse_passage_words(passage_words)
+    fields = FieldMap(id=id_field, text=text_field, title=title_field, date=date_field, url=url_field)
+    from_stdin = any(str(p) == "-" for p in paths)
+    if from_stdin and (len(paths) > 1 or prune or rebuild):
+        raise click.UsageError("'-' (standard input) cannot be combined with other paths, --prune or --rebuild")
     if not paths:
         if not Path("seeds").is_dir():
             raise click.UsageError("no PATH given and there is no ./seeds folder to index")
         paths = (Path("seeds"),)
     path = index_dir or DEFAULT_INDEX
     show_progress = not quiet and sys.stderr.isatty()
+    began = time.monotonic()
     try:
-        with Index(path) as ix:
-            with click.progressbar(length=0, label="Indexing", file=sys.stderr, hidden=not show_progress) as bar:
+        with click.progressbar(
+            length=1, label="Indexing", file=sys.stderr, hidden=not show_progress, item_show_func=lambda item: item
+        ) as bar:
 
-                def progress(done: int, total: int) -> None:
-                    bar.length = total
-                    bar.update(done - bar.pos)
+            def progress(state: Progress) -> None:
+                bar.length = max(state.bytes_total, 1)
+                bar.update(
+                    state.bytes_done - bar.pos,
+                    f"{state.documents} documents, {state.bytes_done / 1e6:.1f}/{state.bytes_total / 1e6:.1f} MB",
+                )
 
-                report = ix.add_path(*paths, progress=progress)
+            if rebuild:
+                report = Index.rebuild(
+                    path, *paths, include=include, exclude=exclude, fields=fields, passage_words=sizes, progress=progress
+                )
+            else:
+                with Index(path, passage_words=sizes) as ix:
+                    if from_stdin:
+                        report = ix.add_stream(sys.stdin.buffer, format=input_format, fields=fields)
+                    else:
+                        report = ix.add_path(
+                            *paths, include=include, exclude=exclude, fields=fields, prune=prune, progress=progress
+                        )
+    except KeyboardInterrupt:
+        click.echo(f"searchlib: interrupted; {path}/ keeps what it held before this run", err=True)
+        raise click.exceptions.Exit(130) from None
     except SearchlibError as error:
         raise _fail(error) from None
+    for warning in report.warnings:
+        click.echo(f"searchlib: warning: {warning}", err=True)
     for failure in report.failures:
         click.echo(f"searchlib: {failure}", err=True)
     if not quiet:
-        click.echo(_describe_report(report, path))
+        click.echo(_describe_report(report, path, rebuild, time.monotonic() - began))
     if report.failed:
         raise click.exceptions.Exit(1)
 
 
-def _describe_report(report: AddReport, path: Path) -> str:
+def _describe_report(report: AddReport, path: Path, rebuilt: bool, seconds: float) -> str:
+    if rebuilt:
+        return f"Rebuilt {path}/: {report.added} documents indexed, {report.failed} failed ({seconds:.1f} s)."
     if not report.changed and not report.failed:
         return f"{path}/ is up to date: {report.unchanged} document{'s' if report.unchanged != 1 else ''} unchanged."
-    return f"Indexed into {path}/: {report}."
+    return f"Indexed into {path}/: {report} ({seconds:.1f} s)."
 
 
 @cli.command("analyze")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Iterator, List, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 __all__ = ["Passage", "split_passages", "split_sentences", "MIN_WORDS", "MAX_WORDS"]
 
@@ -35,6 +35,11 @@ _ABBREVIATIONS = frozenset(
     """.split()
 )
 _LAST_WORD_RE = re.compile(r"(\w+)\.$")
+# Scraped news often loses the space after a full stop ("jeudi.Le
+# gouvernement", "pays.M. Lavrov"): a lower-case word (or number) of two
+# characters or more, the stop, then a capital opening a word or an initial.
+# "280.000", "2,5", "O.N.U." and "www.Le-Monde.fr" do not match.
+_GLUED_END_RE = re.compile(r"(?<=[a-zà-ÿ0-9][a-zà-ÿ0-9][.!?])(?=[A-ZÀ-ÖØ-Ý](?:[a-zà-ÿ]|\.\s|['’][A-Za-zÀ-ÿ]))")
 
 
 @dataclass(frozen=True)
@@ -83,12 +88,15 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> List[S
     end = len(text) if end is None else end
     spans: List[Span] = []
     sentence_start = start
-    for match in _SENTENCE_END_RE.finditer(text, start, end):
-        gap_start = match.start("gap")
-        if _is_abbreviation(text, match.start()):
+    cuts = [(m.start(), m.start("gap"), m.end("gap")) for m in _SENTENCE_END_RE.finditer(text, start, end)]
+    if "." in text[start:end]:
+        cuts += [(m.start(), m.start(), m.start()) for m in _GLUED_END_RE.finditer(text, start, end)]
+        cuts.sort()
+    for stop, gap_start, gap_end in cuts:
+        if _is_abbreviation(text, stop) or gap_start < sentence_start:
             continue
         spans.append((sentence_start, gap_start))
-        sentence_start = match.end("gap")
+        sentence_start = gap_end
     if sentence_start < end:
         spans.append((sentence_start, end))
     return [(s, e) for s, e in spans if e > s]
@@ -96,7 +104,12 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> List[S
 
 def _cut_long(text: str, span: Span, max_words: int) -> List[Span]:
     """Cut one long paragraph at sentence ends into near-equal parts."""
-    sentences = split_sentences(text, *span)
+    sentences: List[Span] = []
+    for sentence in split_sentences(text, *span):
+        if _count_words(text, *sentence) > max_words:
+            sentences.extend(_cut_words(text, sentence, max_words))
+        else:
+            sentences.append(sentence)
     counts = [_count_words(text, s, e) for s, e in sentences]
     total = sum(counts)
     parts = max(1, math.ceil(total / max_words))
@@ -117,6 +130,25 @@ def _cut_long(text: str, span: Span, max_words: int) -> List[Span]:
     return pieces
 
 
+def _cut_words(text: str, span: Span, max_words: int) -> List[Span]:
+    """Cut a sentence longer than ``max_words`` (a list, a table flattened
+    into text, a page without punctuation) between words, into near-equal parts."""
+    # Only word starts after white space, so "l’armée" is never cut in two.
+    starts = [m.start() for m in _WORD_RE.finditer(text, *span) if text[m.start() - 1].isspace()]
+    parts = math.ceil(len(starts) / max_words)
+    cuts = sorted({starts[round(i * len(starts) / parts)] for i in range(1, parts)} - {span[0]})
+    pieces: List[Span] = []
+    first = span[0]
+    for cut in cuts:
+        last = cut
+        while last > first and text[last - 1].isspace():
+            last -= 1
+        pieces.append((first, last))
+        first = cut
+    pieces.append((first, span[1]))
+    return [piece for piece in pieces if piece[1] > piece[0]]
+
+
 def _previous_end(sentences: Sequence[Span], start: int) -> int:
     for s, e in reversed(sentences):
         if e <= start:
@@ -129,26 +161,36 @@ def split_passages(
     start: int = 0,
     min_words: int = MIN_WORDS,
     max_words: int = MAX_WORDS,
+    paragraphs: Optional[Sequence[Span]] = None,
 ) -> List[Passage]:
     """Split ``text[start:]`` into passages of about ``min_words`` to ``max_words``.
 
-    Paragraphs longer than ``max_words`` are cut at sentence ends; paragraphs
-    shorter than ``min_words`` join the following ones while the passage stays
-    within ``max_words``.
+    ``paragraphs`` are the spans to index (default: every non-blank line);
+    paragraphs longer than ``max_words`` are cut at sentence ends; shorter
+    than ``min_words``, they join their neighbours while the passage stays
+    within ``max_words`` and nothing left out lies between them.
     """
-    pieces: List[Span] = []
-    for span in _paragraphs(text, start):
-        if _count_words(text, *span) > max_words:
-            pieces.extend(_cut_long(text, span, max_words))
-        else:
-            pieces.append(span)
+    if min_words < 1 or max_words < min_words:
+        raise ValueError(f"passage sizes must satisfy 1 <= min_words <= max_words, not {min_words}, {max_words}")
+    spans = list(_paragraphs(text, start)) if paragraphs is None else list(paragraphs)
+    pieces: List[Tuple[Span, int]] = []
+    for span in spans:
+        words = _count_words(text, *span)
+        if words > max_words:
+            pieces.extend((piece, _count_words(text, *piece)) for piece in _cut_long(text, span, max_words))
+        elif words:
+            pieces.append((span, words))
 
     passages: List[Passage] = []
-    current: Span | None = None
+    current: Optional[Span] = None
     current_words = 0
-    for span in pieces:
-        words = _count_words(text, *span)
-        if current is not None and current_words < min_words and current_words + words <= max_words:
+    for span, words in pieces:
+        if (
+            current is not None
+            and current_words < min_words
+            and current_words + words <= max_words
+            and _adjacent(text, current, span)
+        ):
             current = (current[0], span[1])
             current_words += words
             continue
@@ -158,8 +200,15 @@ def split_passages(
     if current is not None:
         if passages and current_words < min_words:
             last = passages[-1]
-            if _count_words(text, last.start, current[1]) <= max_words:
+            if _adjacent(text, (last.start, last.end), current) and (
+                _count_words(text, last.start, current[1]) <= max_words
+            ):
                 passages[-1] = Passage(last.number, last.start, current[1])
                 return passages
         passages.append(Passage(len(passages), *current))
     return passages
+
+
+def _adjacent(text: str, before: Span, after: Span) -> bool:
+    """Whether only white space separates two spans (no left-out line)."""
+    return not text[before[1] : after[0]].strip()

@@ -13,7 +13,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Set
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from whoosh import formats, index as _whoosh_index
 from whoosh.analysis import Analyzer, Token
@@ -28,11 +28,12 @@ from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, Sea
 
 __all__ = ["Store", "build_schema", "FORMAT_VERSION", "MARKER_FILE", "DEFAULT_LOCK_TIMEOUT", "VARIANT_SEPARATOR"]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MARKER_FILE = "searchlib.json"
 # Files that may sit in an index folder before any index is built there.
-_HOUSEKEEPING = frozenset({"README.md", ".gitignore", ".gitkeep"})
+HOUSEKEEPING = frozenset({"README.md", ".gitignore", ".gitkeep"})
 DEFAULT_LOCK_TIMEOUT = 10.0
+DEFAULT_PASSAGE_WORDS = (40, 120)
 # Joins a word's accent-resolution key to its indexed term in the
 # ``variants`` field ("securit" + SEP + "secur" for "sécurité").
 VARIANT_SEPARATOR = "\x1f"
@@ -55,7 +56,9 @@ def build_schema(analyzer: FrenchAnalyzer) -> Schema:
 
     ``stops`` holds the passage's stop words (for queries made only of
     them); ``variants`` pairs each accented word's key with its term, so a
-    query typed without accents finds the accented spelling.
+    query typed without accents finds the accented spelling; ``origin`` is
+    the file a document came from (for pruning vanished sources);
+    ``sketch`` finds near-identical passages (see :mod:`.duplicates`).
     """
     return Schema(
         pid=ID(unique=True),
@@ -67,6 +70,8 @@ def build_schema(analyzer: FrenchAnalyzer) -> Schema:
         variants=FieldType(formats.Existence(), analyzer=_TermList()),
         date=ID(stored=True),
         source=ID(stored=True),
+        origin=ID(),
+        sketch=STORED,
         start=STORED,
         end=STORED,
         metadata=STORED,
@@ -96,10 +101,14 @@ class Store:
         create: bool = True,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         stop_words: Optional[Iterable[str]] = None,
+        passage_words: Optional[Tuple[int, int]] = None,
     ) -> None:
         self.path = path
         self.lock_timeout = lock_timeout
-        self._index, self.analyzer = self._open(create, None if stop_words is None else frozenset(stop_words))
+        self.passage_words: Tuple[int, int] = DEFAULT_PASSAGE_WORDS
+        self._index, self.analyzer = self._open(
+            create, None if stop_words is None else frozenset(stop_words), passage_words
+        )
         self._local = threading.local()
         self._searchers: List[Searcher] = []
         self._searchers_lock = threading.Lock()
@@ -107,7 +116,9 @@ class Store:
 
     # -- opening ---------------------------------------------------------
 
-    def _open(self, create: bool, stop_words: Optional[frozenset[str]]) -> tuple[FileIndex, FrenchAnalyzer]:
+    def _open(
+        self, create: bool, stop_words: Optional[frozenset[str]], passage_words: Optional[Tuple[int, int]]
+    ) -> tuple[FileIndex, FrenchAnalyzer]:
         path = self.path
         if path.exists() and not path.is_dir():
             raise SearchlibError(f"{path} is a file, not an index directory")
@@ -118,7 +129,16 @@ class Store:
             analyzer = FrenchAnalyzer(stop_words=stored)
             if stop_words is not None and stop_words != analyzer.stop_words:
                 raise SearchlibError(
-                    f"index {path} was built with other stop words; build a new index to change them"
+                    f"index {path} was built with other stop words; rebuild it to change them "
+                    f"(search index --rebuild)"
+                )
+            stored_sizes = settings.get("passage_words")
+            if stored_sizes is not None:
+                self.passage_words = (int(stored_sizes[0]), int(stored_sizes[1]))
+            if passage_words is not None and tuple(passage_words) != self.passage_words:
+                raise SearchlibError(
+                    f"index {path} was built with passages of {self.passage_words[0]}-{self.passage_words[1]} "
+                    f"words; rebuild it to change them (search index --rebuild)"
                 )
             try:
                 return _whoosh_index.open_dir(str(path), schema=build_schema(analyzer)), analyzer
@@ -127,7 +147,7 @@ class Store:
         if not create:
             raise IndexNotFoundError(f"no index at {path}")
         if path.is_dir():
-            strangers = sorted(set(os.listdir(path)) - _HOUSEKEEPING)
+            strangers = sorted(set(os.listdir(path)) - HOUSEKEEPING)
             if strangers:
                 raise SearchlibError(
                     f"{path} is not empty and holds no searchlib index "
@@ -138,6 +158,12 @@ class Store:
         new_settings: Dict[str, Any] = {"format": FORMAT_VERSION}
         if stop_words is not None:
             new_settings["stop_words"] = sorted(stop_words)
+        if passage_words is not None:
+            low, high = passage_words
+            if not 1 <= low <= high:
+                raise SearchlibError(f"passage sizes must satisfy 1 <= min <= max, not {low}-{high}")
+            self.passage_words = (low, high)
+            new_settings["passage_words"] = [low, high]
         # The marker goes first: a folder with a Whoosh index but no marker
         # is refused as foreign, so a crash here cannot leave one behind.
         marker.write_text(json.dumps(new_settings, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -156,9 +182,18 @@ class Store:
         if version != FORMAT_VERSION:
             raise IndexCorruptError(
                 f"index {marker.parent} has format {version}, this searchlib reads format "
-                f"{FORMAT_VERSION}; rebuild it: delete the folder and index the sources again"
+                f"{FORMAT_VERSION}; rebuild it from its sources: search index --rebuild --index {marker.parent} PATH"
             )
         return dict(settings)
+
+    @staticmethod
+    def read_settings(path: Path) -> Dict[str, Any]:
+        """The settings recorded in an index folder, or {} if unreadable."""
+        try:
+            settings = json.loads((path / MARKER_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return dict(settings) if isinstance(settings, dict) else {}
 
     @staticmethod
     def exists(path: Path) -> bool:
@@ -166,17 +201,21 @@ class Store:
 
     # -- writing ---------------------------------------------------------
 
-    @contextmanager
-    def writer(self) -> Iterator[IndexWriter]:
-        """A writer that commits on success and leaves the index untouched on error."""
+    def open_writer(self) -> IndexWriter:
+        """A Whoosh writer holding the index's lock; the caller commits or cancels."""
         self._check_open()
         try:
-            writer = self._index.writer(timeout=self.lock_timeout)
+            return self._index.writer(timeout=self.lock_timeout)
         except LockError:
             raise IndexLockedError(
                 f"index {self.path} is locked: another process is writing to it "
                 f"(waited {self.lock_timeout:g} s); try again when it has finished"
             ) from None
+
+    @contextmanager
+    def writer(self) -> Iterator[IndexWriter]:
+        """A writer that commits on success and leaves the index untouched on error."""
+        writer = self.open_writer()
         try:
             yield writer
         except BaseException:
@@ -229,6 +268,20 @@ class Store:
             found.add(variant[len(prefix) :].decode("utf-8"))
         return found
 
+    @staticmethod
+    def documents_from(searcher: Searcher, roots: Sequence[str]) -> Dict[str, str]:
+        """Indexed documents read from files at or under ``roots`` (absolute
+        paths), as ``{doc_id: origin}``."""
+        reader = searcher.reader()
+        found: Dict[str, str] = {}
+        for raw in reader.lexicon("origin"):
+            origin = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            if not any(origin == root or origin.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
+                continue
+            for number in searcher.document_numbers(origin=origin):
+                found[searcher.stored_fields(number)["doc_id"]] = origin
+        return found
+
     def stats(self) -> StoreStats:
         searcher = self.searcher()
         reader = searcher.reader()
@@ -237,7 +290,7 @@ class Store:
         size = sum(
             entry.stat().st_size
             for entry in os.scandir(self.path)
-            if entry.is_file() and entry.name not in _HOUSEKEEPING
+            if entry.is_file() and entry.name not in HOUSEKEEPING
         )
         last = self._index.last_modified() if not self._index.is_empty() else None
         return StoreStats(len(documents), reader.doc_count(), terms, size, last)

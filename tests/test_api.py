@@ -124,7 +124,10 @@ def test_results_serialise_to_json_ready_data(seeds_index):
     assert data["query"] == "Lavrov" and data["total"] >= 2
     first = data["results"][0]
     assert first["rank"] == 1
-    assert set(first) == {"rank", "score", "doc_id", "passage", "title", "date", "source", "text", "snippet", "highlights"}
+    assert set(first) == {
+        "rank", "score", "doc_id", "passage", "title", "date", "source", "text", "snippet", "highlights",
+        "start", "end", "metadata", "duplicates",
+    }
 
 
 def test_searching_from_many_threads_gives_the_same_answers(seeds_index):
@@ -211,12 +214,15 @@ def test_add_path_reports_bad_files_and_keeps_going(index, tmp_path):
     (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\x00garbage\xff")
     (tmp_path / "lines.jsonl").write_text('{"id": "j1", "text": "Ligne sur Alep"}\n{broken\n', encoding="utf-8")
     progress = []
-    report = index.add_path(tmp_path, tmp_path / "missing", progress=lambda done, total: progress.append((done, total)))
+    report = index.add_path(tmp_path, tmp_path / "missing", progress=progress.append)
     assert (report.added, report.failed) == (2, 3)
     sources = sorted(f.source for f in report.failures)
     assert str(tmp_path / "bad.txt") in sources and f"{tmp_path / 'lines.jsonl'}:2" in sources
     assert str(tmp_path / "missing") in sources
-    assert progress[-1] == (3, 3)
+    last = progress[-1]
+    assert (last.files_done, last.files_total, last.documents) == (3, 3, 2)
+    sizes = sum((tmp_path / name).stat().st_size for name in ("good.txt", "bad.txt", "lines.jsonl"))
+    assert last.bytes_done == last.bytes_total == sizes
     assert sorted(docs(index.search("Alep"))) == ["good", "j1"]
 
 
@@ -295,8 +301,9 @@ def test_every_accented_word_of_the_seeds_is_found_typed_plainly(seeds_index, se
     from unidecode import unidecode
 
     words = set()
-    for path in seeds_dir.iterdir():
-        words.update(w for w in re.findall(r"[^\W\d_]+", path.read_text(encoding="utf-8")) if not w.isascii())
+    for document in searchlib.ingest.read_path(seeds_dir):
+        for start, end in searchlib.ingest.content_paragraphs(document.text, document.text_start):
+            words.update(w for w in re.findall(r"[^\W\d_]+", document.text[start:end]) if not w.isascii())
     assert len(words) > 100
     analyzer = searchlib.analysis.FrenchAnalyzer()
     for word in sorted(words):

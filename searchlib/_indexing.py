@@ -1,0 +1,360 @@
+"""Writing documents into a store: change detection, batches, pruning, rebuilds.
+
+Documents flow in one by one; each is compared with what the index holds
+(by a hash of its content and of the settings that shape its passages),
+and only new or changed ones are cut into passages and written. Writes are
+committed in batches, so memory stays bounded whatever the corpus size and
+an interrupted run keeps every batch it completed; each batch is all or
+nothing, so a document is never half replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+
+from whoosh.filedb.filestore import FileStorage
+
+from . import duplicates, ingest, passages, store
+from .errors import IndexLockedError, SearchlibError
+from .ingest import Document, IngestFailure, IngestWarning
+
+__all__ = ["AddReport", "Progress", "write", "rebuild_swap"]
+
+Item = Union[Document, IngestFailure, IngestWarning]
+
+# A batch is committed once it holds this much text or this many documents.
+_BATCH_CHARS = 24_000_000
+_BATCH_DOCUMENTS = 5_000
+
+
+@dataclass
+class AddReport:
+    """What an ``add_*`` call did: counts of documents, failures and warnings."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: int = 0
+    failures: List[IngestFailure] = field(default_factory=list)
+    warnings: List[IngestWarning] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def __str__(self) -> str:
+        text = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+        if self.removed:
+            text += f", {self.removed} removed"
+        return text + f", {self.failed} failed"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a long ``add_path`` run stands (passed to its ``progress`` callback)."""
+
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    documents: int
+
+
+def content_hash(document: Document, passage_words: Tuple[int, int]) -> str:
+    """A digest of everything that decides a document's passages and fields."""
+    payload = json.dumps(
+        [
+            document.text[document.text_start :],
+            document.title,
+            document.date,
+            document.source,
+            document.metadata,
+            list(passage_words),
+            store.FORMAT_VERSION,
+        ],
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha1(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _variant_terms(words: Iterable[Tuple[int, int, int, Any]]) -> List[str]:
+    """``key + separator + term`` for each word whose accent-resolution key
+    differs from its term ("sécurité": key "securit", term "secur")."""
+    pairs = {(key, term) for _, _, _, (term, _, key, _) in words if term is not None and key != term}
+    return sorted(key + store.VARIANT_SEPARATOR + term for key, term in pairs)
+
+
+def passage_fields(the_store: store.Store, document: Document, digest: str) -> List[Dict[str, Any]]:
+    """The Whoosh documents (one a passage) for a document; empty if it has no text."""
+    low, high = the_store.passage_words
+    paragraphs = ingest.content_paragraphs(document.text, document.text_start)
+    pieces = passages.split_passages(document.text, document.text_start, low, high, paragraphs=paragraphs)
+    analyzer = the_store.analyzer
+    title_words = list(analyzer.words(document.title)) if document.title else []
+    rows: List[Dict[str, Any]] = []
+    for piece in pieces:
+        text = piece.text_of(document.text)
+        words = list(analyzer.words(text))
+        rows.append(
+            dict(
+                pid=store.passage_key(document.id, piece.number),
+                doc_id=document.id,
+                passage=piece.number,
+                text=text,
+                title=document.title or "",
+                stops=[info[1] for _, _, _, info in words if info[0] is None],
+                variants=_variant_terms(words + title_words),
+                date=document.date or "",
+                source=document.source or "",
+                origin=document.origin or "",
+                sketch=duplicates.sketch(info[2] for _, _, _, info in words),
+                start=piece.start,
+                end=piece.end,
+                metadata=document.metadata,
+                doc_hash=digest,
+            )
+        )
+    return rows
+
+
+class _Batches:
+    """A writer opened on the first change and committed every batch."""
+
+    def __init__(self, the_store: store.Store) -> None:
+        self._store = the_store
+        self._writer: Any = None
+        self._chars = 0
+        self._documents = 0
+
+    def writer(self) -> Any:
+        if self._writer is None:
+            self._writer = self._store.open_writer()
+        return self._writer
+
+    def wrote(self, chars: int) -> None:
+        self._chars += chars
+        self._documents += 1
+        if self._chars >= _BATCH_CHARS or self._documents >= _BATCH_DOCUMENTS:
+            self.commit()
+
+    def commit(self) -> None:
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            self._chars = self._documents = 0
+            writer.commit()
+
+    def cancel(self) -> None:
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.cancel()
+
+
+def write(
+    the_store: store.Store,
+    items: Iterable[Item],
+    prune_roots: Optional[Sequence[str]] = None,
+    kept_origins: Optional[Set[str]] = None,
+) -> AddReport:
+    """Index ``items``; with ``prune_roots``, also remove the documents read
+    from files under those roots that this run did not see (except those
+    from ``kept_origins``: files that failed to read this time)."""
+    report = AddReport()
+    seen: Dict[str, str] = {}
+    batches = _Batches(the_store)
+    try:
+        for item in items:
+            if isinstance(item, IngestWarning):
+                report.warnings.append(item)
+            elif isinstance(item, IngestFailure):
+                report.failed += 1
+                report.failures.append(item)
+            else:
+                _write_one(the_store, batches, item, report, seen)
+        if prune_roots:
+            _prune(the_store, batches, prune_roots, seen, kept_origins or set(), report)
+    except BaseException:
+        batches.cancel()
+        raise
+    batches.commit()
+    return report
+
+
+def _write_one(
+    the_store: store.Store, batches: _Batches, document: Document, report: AddReport, seen: Dict[str, str]
+) -> None:
+    where = document.source or f"document {document.id!r}"
+    if document.id in seen:
+        report.failed += 1
+        report.failures.append(IngestFailure(where, f"duplicate document id {document.id!r} (also {seen[document.id]})"))
+        return
+    seen[document.id] = where
+    digest = content_hash(document, the_store.passage_words)
+    previous = the_store.stored_hash(the_store.searcher(), document.id)
+    if previous == digest:
+        report.unchanged += 1
+        return
+    rows = passage_fields(the_store, document, digest)
+    if not rows:
+        report.failed += 1
+        report.failures.append(IngestFailure(where, "no text to index"))
+        return
+    writer = batches.writer()
+    if previous is not None:
+        writer.delete_by_term("doc_id", document.id)
+        report.updated += 1
+    else:
+        report.added += 1
+    for row in rows:
+        writer.add_document(**row)
+    batches.wrote(len(document.text))
+
+
+def _prune(
+    the_store: store.Store,
+    batches: _Batches,
+    roots: Sequence[str],
+    seen: Dict[str, str],
+    kept_origins: Set[str],
+    report: AddReport,
+) -> None:
+    indexed = the_store.documents_from(the_store.searcher(), roots)
+    for doc_id, origin in sorted(indexed.items()):
+        if doc_id in seen or origin in kept_origins:
+            continue
+        batches.writer().delete_by_term("doc_id", doc_id)
+        report.removed += 1
+
+
+# -- rebuilding -----------------------------------------------------------
+
+_REBUILD_TAG = ".rebuild-"
+_OLD_TAG = ".old-"
+
+
+def fresh_directory(target: Path) -> Path:
+    """A new, empty directory beside ``target`` to build its replacement in,
+    after clearing what killed rebuilds left behind."""
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    prefix = f".{target.name}"
+    for entry in parent.iterdir():
+        name = entry.name
+        for tag in (_REBUILD_TAG, _OLD_TAG):
+            if name.startswith(prefix + tag) and not _pid_alive(name.rsplit("-", 1)[-1]):
+                shutil.rmtree(entry, ignore_errors=True)
+    fresh = parent / f"{prefix}{_REBUILD_TAG}{os.getpid()}"
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir()
+    return fresh
+
+
+def _pid_alive(text: str) -> bool:
+    if not text.isdigit():
+        return False
+    try:
+        os.kill(int(text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def rebuild_swap(fresh: Path, target: Path, lock_timeout: float) -> None:
+    """Put the complete index in ``fresh`` in the place of ``target``.
+
+    The old index's write lock is held while swapping, so no writer is cut
+    short; readers that have the old files open keep reading them.
+    """
+    lock: Any = None
+    if target.is_dir():
+        for name in store.HOUSEKEEPING:
+            if (target / name).is_file() and not (fresh / name).exists():
+                shutil.copy2(target / name, fresh / name)
+        if store.Store.exists(target):
+            lock = FileStorage(str(target)).lock("MAIN_WRITELOCK")
+            deadline = time.monotonic() + lock_timeout
+            while not lock.acquire(blocking=False):
+                if time.monotonic() >= deadline:
+                    raise IndexLockedError(
+                        f"index {target} is locked: another process is writing to it "
+                        f"(waited {lock_timeout:g} s); the old index was left as it was"
+                    )
+                time.sleep(0.05)
+    try:
+        if target.exists():
+            old = target.parent / f".{target.name}{_OLD_TAG}{os.getpid()}"
+            shutil.rmtree(old, ignore_errors=True)
+            os.rename(target, old)
+            try:
+                os.rename(fresh, target)
+            except OSError:
+                os.rename(old, target)
+                raise
+            if lock is not None:
+                lock.release()
+                lock = None
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(fresh, target)
+    except OSError as error:
+        raise SearchlibError(f"cannot put the rebuilt index in place of {target} ({error.strerror or error})") from None
+    finally:
+        if lock is not None:
+            try:
+                lock.release()
+            except OSError:
+                pass
+
+
+def iter_sources(
+    files: Sequence[ingest.SourceFile],
+    fields: ingest.FieldMap,
+    failed_origins: Set[str],
+    progress: Optional[Callable[[Progress], None]],
+) -> Iterator[Item]:
+    """The items of each file in turn, noting files that failed and
+    reporting progress in files, bytes and documents."""
+    total_bytes = sum(source.size for source in files)
+    done_bytes = 0
+    documents = 0
+    files_done = 0
+    within = 0  # bytes read of the current file
+    last_report = 0.0
+
+    def report(force: bool = False) -> None:
+        nonlocal last_report
+        now = time.monotonic()
+        if progress is not None and (force or now - last_report >= 0.1):
+            last_report = now
+            progress(Progress(files_done, len(files), done_bytes + within, total_bytes, documents))
+
+    def advance(position: int) -> None:
+        nonlocal within
+        within = min(position, files[files_done].size)
+        report()
+
+    for source in files:
+        within = 0
+        for item in ingest.read_source(source, fields, advance):
+            if isinstance(item, IngestFailure):
+                failed_origins.add(source.origin)
+            elif isinstance(item, Document):
+                documents += 1
+                if documents % 64 == 0:
+                    report()
+            yield item
+        done_bytes += source.size
+        within = 0
+        files_done += 1
+        report(force=True)

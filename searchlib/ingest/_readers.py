@@ -1,0 +1,336 @@
+"""One reader per source format; each yields documents, warnings and failures.
+
+Readers take the decoded bytes of one source and the id its documents
+derive from; they never raise for bad content: a bad file or line becomes
+an :class:`IngestFailure` naming it, so one bad source never stops the others.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+from ._clean import first_line_title
+from ._dates import normalize_date
+from ._decode import NotText, clean_text, decode_bytes
+from ._html import html_to_text
+from ._types import Document, IngestFailure, IngestWarning
+
+__all__ = ["FieldMap", "READERS", "read_bytes", "read_json_lines", "Item"]
+
+Item = Union[Document, IngestFailure, IngestWarning]
+
+_DATE_MARKER_RE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)\b[ \t]*")
+_MD_HEADING_RE = re.compile(r"^[ \t]{0,3}#\s+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
+_MD_SETEXT_RE = re.compile(r"\A\s*([^\n#][^\n]*)\n=+[ \t]*$", re.MULTILINE)
+_FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.DOTALL)
+_FRONT_MATTER_LINE_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """Which JSON fields or CSV columns hold each part of a document.
+
+    ``None`` means "the usual names": ``id``; ``text``, ``texte``, ``body``,
+    ``content``, ``contenu``; ``title``, ``titre``, ``headline``; ``date``,
+    ``published``, ``date_publication``; ``url``, ``link``, ``lien``,
+    ``source`` (matched without regard to case). Any other field is kept
+    as metadata.
+    """
+
+    id: Optional[str] = None
+    text: Optional[str] = None
+    title: Optional[str] = None
+    date: Optional[str] = None
+    url: Optional[str] = None
+
+    _DEFAULTS = {
+        "id": ("id", "doc_id", "docid", "identifiant"),
+        "text": ("text", "texte", "body", "content", "contenu", "article", "corps"),
+        "title": ("title", "titre", "headline"),
+        "date": ("date", "published", "published_at", "date_publication", "pubdate"),
+        "url": ("url", "link", "lien", "source"),
+    }
+
+    def resolve(self, names: Sequence[str]) -> Dict[str, Optional[str]]:
+        """Map each part to the field that holds it among ``names``."""
+        lowered = {name.lower(): name for name in reversed(list(names))}
+        chosen: Dict[str, Optional[str]] = {}
+        for part, candidates in self._DEFAULTS.items():
+            explicit = getattr(self, part)
+            if explicit is not None:
+                chosen[part] = explicit if explicit in names else lowered.get(explicit.lower())
+                continue
+            chosen[part] = next((lowered[c] for c in candidates if c in lowered), None)
+        return chosen
+
+    def explicit(self, part: str) -> Optional[str]:
+        value: Optional[str] = getattr(self, part)
+        return value
+
+
+DEFAULT_FIELDS = FieldMap()
+
+
+def _document(
+    data: Mapping[str, Any], columns: Mapping[str, Optional[str]], fallback_id: str, source: str, origin: str
+) -> Document:
+    """A document from one JSON object or CSV row; ``ValueError`` if invalid."""
+
+    def get(part: str) -> Any:
+        name = columns.get(part)
+        return data.get(name) if name is not None else None
+
+    raw_id = get("id")
+    if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
+        raw_id = fallback_id
+    if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)):
+        raise ValueError(f"id must be a string or an integer, not {type(raw_id).__name__}")
+    doc_id = str(raw_id).strip()
+    text = get("text")
+    if not isinstance(text, str):
+        name = columns.get("text") or "text"
+        raise ValueError(f"document {doc_id!r} has no {name!r} string")
+    title = get("title")
+    if title is not None and not isinstance(title, str):
+        raise ValueError(f"document {doc_id!r}: title must be a string")
+    url = get("url")
+    if url is not None and not isinstance(url, str):
+        raise ValueError(f"document {doc_id!r}: url must be a string")
+    try:
+        date = normalize_date(get("date"))
+    except ValueError as error:
+        raise ValueError(f"document {doc_id!r}: {error}") from None
+    used = {name for name in columns.values() if name is not None}
+    metadata = {key: value for key, value in data.items() if key not in used}
+    return Document(
+        id=doc_id,
+        text=clean_text(text),
+        title=clean_text(title).strip() or None if title else None,
+        date=date,
+        source=url or source,
+        metadata=metadata,
+        origin=origin,
+    )
+
+
+def _read_plain(text: str, doc_id: str, source: str, origin: str) -> Iterator[Item]:
+    date = None
+    start = 0
+    marker = _DATE_MARKER_RE.match(text)
+    if marker:
+        try:
+            date = normalize_date(marker.group(1))
+            start = marker.end()
+        except ValueError as error:
+            yield IngestWarning(source, f"{error}; date marker ignored")
+    yield Document(doc_id, text, first_line_title(text, start), date, source, {}, start, origin)
+
+
+def _read_markdown(text: str, doc_id: str, source: str, origin: str) -> Iterator[Item]:
+    metadata: Dict[str, Any] = {}
+    date = None
+    start = 0
+    front = _FRONT_MATTER_RE.match(text)
+    title = None
+    if front:
+        # YAML front matter of static-site generators: read flat "key: value" lines.
+        start = front.end()
+        for key, value in _FRONT_MATTER_LINE_RE.findall(front.group(1)):
+            metadata[key.lower()] = value.strip("'\"")
+        title = metadata.pop("title", None) or None
+        if "date" in metadata:
+            try:
+                date = normalize_date(metadata.pop("date"))
+            except ValueError as error:
+                yield IngestWarning(source, f"front matter: {error}")
+    else:
+        marker = _DATE_MARKER_RE.match(text)
+        if marker:
+            date = normalize_date(marker.group(1))
+            start = marker.end()
+    if title is None:
+        heading = _MD_HEADING_RE.search(text, start) or _MD_SETEXT_RE.search(text, start)
+        title = heading.group(1).strip() if heading else None
+    yield Document(doc_id, text, title, date, source, metadata, start, origin)
+
+
+def _read_html(text: str, doc_id: str, source: str, origin: str) -> Iterator[Item]:
+    page = html_to_text(text)
+    date = None
+    if page.date:
+        try:
+            date = normalize_date(page.date)
+        except ValueError:
+            yield IngestWarning(source, f"publication date {page.date!r} not understood; ignored")
+    metadata: Dict[str, Any] = {"language": page.language} if page.language else {}
+    yield Document(doc_id, clean_text(page.text), page.title, date, source, metadata, 0, origin)
+
+
+def _read_jsonl(text: str, doc_id: str, source: str, origin: str, fields: FieldMap) -> Iterator[Item]:
+    yield from read_json_lines(enumerate(text.split("\n"), 1), doc_id, source, origin, fields)
+
+
+def read_json_lines(
+    lines: Iterable[Tuple[int, str]], doc_id: str, source: str, origin: str, fields: FieldMap
+) -> Iterator[Item]:
+    """Documents from numbered JSON Lines, one object a line."""
+    for number, line in lines:
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield IngestFailure(where, f"invalid JSON ({error.msg}, column {error.colno})")
+            continue
+        if not isinstance(data, dict):
+            yield IngestFailure(where, f"expected a JSON object, not {type(data).__name__}")
+            continue
+        yield from _from_mapping(data, fields, f"{doc_id}-{number}", where, source, origin)
+
+
+def _read_json(text: str, doc_id: str, source: str, origin: str, fields: FieldMap) -> Iterator[Item]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        yield IngestFailure(f"{source}:{error.lineno}", f"invalid JSON ({error.msg}, column {error.colno})")
+        return
+    records = data if isinstance(data, list) else [data]
+    for number, record in enumerate(records, 1):
+        where = f"{source}[{number - 1}]" if isinstance(data, list) else source
+        if not isinstance(record, dict):
+            yield IngestFailure(where, f"expected a JSON object, not {type(record).__name__}")
+            continue
+        fallback = f"{doc_id}-{number}" if isinstance(data, list) else doc_id
+        yield from _from_mapping(record, fields, fallback, where, source, origin)
+
+
+def _from_mapping(
+    data: Mapping[str, Any], fields: FieldMap, fallback_id: str, where: str, source: str, origin: str
+) -> Iterator[Item]:
+    columns = fields.resolve(list(data))
+    if columns["text"] is None:
+        wanted = fields.explicit("text") or "text"
+        yield IngestFailure(where, f"no {wanted!r} field (fields: {', '.join(list(data)[:10]) or 'none'})")
+        return
+    try:
+        yield _document(data, columns, fallback_id, source, origin)
+    except ValueError as error:
+        yield IngestFailure(where, str(error))
+
+
+def _read_csv(text: str, doc_id: str, source: str, origin: str, fields: FieldMap) -> Iterator[Item]:
+    sample = text[:16384]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    csv.field_size_limit(2**31 - 1)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        header = next(reader)
+    except StopIteration:
+        yield IngestFailure(source, "empty CSV file")
+        return
+    except csv.Error as error:
+        yield IngestFailure(f"{source}:1", f"invalid CSV ({error})")
+        return
+    header = [name.strip() for name in header]
+    columns = fields.resolve(header)
+    if columns["text"] is None:
+        wanted = fields.explicit("text") or "text"
+        yield IngestFailure(source, f"no {wanted!r} column in the header (columns: {', '.join(header[:10])})")
+        return
+    line = reader.line_num
+    while True:
+        start_line = line + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield IngestFailure(f"{source}:{start_line}", f"invalid CSV ({error})")
+            return
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        where = f"{source}:{start_line}"
+        if len(row) != len(header):
+            yield IngestFailure(where, f"{len(row)} fields where the header has {len(header)}")
+            continue
+        data = dict(zip(header, row))
+        try:
+            yield _document(data, columns, f"{doc_id}-{start_line}", source, origin)
+        except ValueError as error:
+            yield IngestFailure(where, str(error))
+
+
+_TextReader = Callable[[str, str, str, str], Iterator[Item]]
+_FieldReader = Callable[[str, str, str, str, FieldMap], Iterator[Item]]
+
+READERS: Dict[str, Tuple[str, Union[_TextReader, _FieldReader], bool]] = {
+    # format name -> (description, reader, takes a FieldMap)
+    "txt": ("plain text", _read_plain, False),
+    "md": ("Markdown", _read_markdown, False),
+    "html": ("HTML", _read_html, False),
+    "jsonl": ("JSON Lines", _read_jsonl, True),
+    "json": ("JSON", _read_json, True),
+    "csv": ("CSV", _read_csv, True),
+}
+
+SUFFIX_FORMATS = {
+    ".txt": "txt",
+    ".text": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".csv": "csv",
+    ".tsv": "csv",
+}
+
+
+def sniff_format(text: str) -> str:
+    """Guess the format of unnamed input (standard input) from its start."""
+    head = text.lstrip()[:512].lower()
+    if head.startswith("{"):
+        return "jsonl"
+    if head.startswith("["):
+        return "json"
+    if head.startswith(("<!doctype html", "<html", "<head", "<body", "<article", "<p>", "<div")):
+        return "html"
+    if head.startswith("---\n") or head.startswith("# "):
+        return "md"
+    return "txt"
+
+
+def read_bytes(
+    data: bytes, fmt: Optional[str], doc_id: str, source: str, origin: str, fields: FieldMap = DEFAULT_FIELDS
+) -> Iterator[Item]:
+    """Documents from the raw bytes of one source, in format ``fmt`` (sniffed when None)."""
+    try:
+        decoded = decode_bytes(data)
+    except NotText as error:
+        yield IngestFailure(source, str(error))
+        return
+    if decoded.warning:
+        yield IngestWarning(source, decoded.warning)
+    text = clean_text(decoded.text)
+    if not text.strip():
+        yield IngestFailure(source, "empty file" if not data else "no text (only white space)")
+        return
+    name = fmt or sniff_format(text)
+    _, reader, takes_fields = READERS[name]
+    if takes_fields:
+        yield from reader(text, doc_id, source, origin, fields)  # type: ignore[call-arg]
+    else:
+        yield from reader(text, doc_id, source, origin)  # type: ignore[call-arg]
