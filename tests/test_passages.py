@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from searchlib.passages import MAX_WORDS, MIN_WORDS, split_passages, split_sentences
 
 
@@ -74,3 +76,48 @@ def test_seed_000_one_long_line_becomes_several_passages(seeds_dir):
     assert len(passages) >= 4
     for passage in passages:
         assert words(passage.text_of(text)) <= MAX_WORDS
+
+
+def test_missing_space_after_a_full_stop_still_ends_a_sentence():
+    text = "Le vote a eu lieu jeudi.Le gouvernement a perdu. Il y a 280.000 soldats et 2,5 % de plus.Selon M. Dupont, c'est le 1er pas."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Le vote a eu lieu jeudi.",
+        "Le gouvernement a perdu.",
+        "Il y a 280.000 soldats et 2,5 % de plus.",
+        "Selon M. Dupont, c'est le 1er pas.",
+    ]
+
+
+def test_abbreviations_initials_and_ellipses():
+    text = "MM. Kerry et Lavrov, cf. art. 3, p. 12, sont là… Ils parlent. J.-F. Copé aussi."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "MM. Kerry et Lavrov, cf. art. 3, p. 12, sont là…",
+        "Ils parlent.",
+        "J.-F. Copé aussi.",
+    ]
+
+
+def test_a_sentence_longer_than_the_maximum_is_cut_between_words():
+    text = " ".join(["l’armée"] * 300)
+    passages = split_passages(text, max_words=120)
+    assert len(passages) == 3
+    assert all(p.text_of(text).startswith("l’armée") and p.text_of(text).endswith("l’armée") for p in passages)
+    assert all(words(p.text_of(text)) <= 2 * 120 for p in passages)
+
+
+def test_short_paragraphs_do_not_merge_across_left_out_lines():
+    first, second = "Premier paragraphe court.", "Second paragraphe court."
+    text = f"{first}\nPartager\n{second}"
+    spans = [(0, len(first)), (text.index(second), len(text))]
+    passages = split_passages(text, paragraphs=spans)
+    assert [p.text_of(text) for p in passages] == [first, second]
+    merged = split_passages(f"{first}\n{second}")
+    assert len(merged) == 1
+
+
+def test_configurable_passage_length():
+    text = " ".join(sentence(10) for _ in range(30))  # 300 words, one paragraph
+    small = split_passages(text, min_words=10, max_words=30)
+    assert all(words(p.text_of(text)) <= 30 for p in small) and len(small) == 10
+    with pytest.raises(ValueError):
+        split_passages(text, min_words=50, max_words=20)

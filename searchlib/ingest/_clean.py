@@ -44,6 +44,11 @@ _LINK_LINE_RE = re.compile(
     r"^(?:a lire (?:aussi|egalement)|lire aussi|lire egalement|voir aussi|voir egalement|"
     r"sur le meme sujet|a voir aussi|en savoir plus|read more|see also)\b"
 )
+# "Partager sur Facebook", "Suivez-nous sur Twitter", "Share on LinkedIn".
+_SHARE_RE = re.compile(
+    r"^(?:partager|partagez|partage|suivez nous|suivre|share|follow us|envoyer|imprimer)"
+    r"(?: (?:sur|on|via|par|l'article|cet article)(?: [\w']+){0,2})?$"
+)
 _CREDIT_RE = re.compile(
     r"^(?:\(c\)|©|copyright|cr[ée]dits? photo|photo\s*:|cr[ée]dits?\s*:|"
     # Agency credits: "Source AFP", "Avec Reuters", "(AFP)", "Source : AFP/Reuters".
@@ -89,7 +94,7 @@ def is_furniture(line: str) -> bool:
     words = folded.split()
     if len(words) > _MAX_FURNITURE_WORDS or stripped[-1] in _SENTENCE_PUNCTUATION and len(words) > 2:
         return False
-    if folded in _FURNITURE_PHRASES or _CREDIT_RE.match(stripped):
+    if folded in _FURNITURE_PHRASES or _SHARE_RE.match(folded) or _CREDIT_RE.match(stripped):
         return True
     if all(word.isdigit() for word in words):
         return True  # page numbers, counters

@@ -97,7 +97,7 @@ def _refuse_binary(data: bytes) -> None:
         # UTF-16 without a BOM looks like this too, but is too rare to guess at.
         raise NotText("binary file (many NUL bytes; UTF-16 needs a byte-order mark)")
     controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
-    if controls * 10 > len(sample):
+    if controls * 10 > len(sample) and controls > 8:
         raise NotText("binary file (control bytes), not text")
 
 

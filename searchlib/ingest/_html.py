@@ -1,12 +1,10 @@
 """Visible text of an HTML page, without the site furniture around it.
 
-Scraped news pages wrap the article in menus, banners, share buttons and
-cookie notices; indexed as text they would make every page match
-"Accueil" or "Mentions légales". This module keeps what a reader of the
-article sees, one paragraph per line, and reads the title, publication
-date and language on the way. ``html.parser`` is lenient, so broken markup
-never raises; an explicit stack of open elements decides what is skipped,
-and closing a parent always ends whatever was left open inside it.
+Scraped news pages wrap the article in menus, banners, share buttons and cookie
+notices; indexed, they would make every page match "Accueil". This keeps what a
+reader of the article sees, one paragraph per line, plus title, date and language.
+``html.parser`` never raises on broken markup, and an explicit stack of open
+elements decides what is skipped: closing a parent ends all left open inside it.
 """
 
 from __future__ import annotations
@@ -68,8 +66,8 @@ _MIN_ARTICLE_WORDS = 25
 
 @dataclass(frozen=True)
 class HtmlText:
-    """What a page says: visible ``text`` (one paragraph per line, blank line
-    between blocks), ``title``, raw published ``date`` and ``language``."""
+    """A page's visible ``text`` (a blank line between paragraphs), ``title``,
+    raw published ``date`` (the caller parses it) and ``language``."""
 
     text: str
     title: str | None
@@ -79,35 +77,23 @@ class HtmlText:
 
 def html_to_text(markup: str) -> HtmlText:
     """Read ``markup`` into its visible text and metadata; never raises on bad HTML."""
-    parser = _parse(markup, use_names=True)
+    parser = _Parser(markup, use_names=True)
     text = parser.text()
     if not text:
         # A furniture-looking class on a wrapper can hide the whole page;
-        # nothing at all is worse than a page with its menus left in.
-        text = _parse(markup, use_names=False).text()
+        # a page with its menus left in beats no page at all.
+        text = _Parser(markup, use_names=False).text()
     return HtmlText(text=text, title=parser.title(), date=parser.date(), language=parser.language)
-
-
-def _parse(markup: str, use_names: bool) -> _Parser:
-    parser = _Parser(use_names)
-    parser.feed(markup)
-    parser.close()
-    return parser
-
-
-def _one_line(text: str) -> str:
-    return _SPACE_RE.sub(" ", text).strip()
 
 
 def _strip_site_name(title: str, h1: str) -> str:
     """``title`` without a " - Le Monde" or "AFP | " part when the rest is the ``h1``."""
     folded, heading = title.casefold(), h1.casefold()
-    if not heading or folded == heading:
-        return title
-    if folded.startswith(heading) and re.match(r"\s+[-|–—·•»]\s+\S", title[len(h1) :]):
-        return title[: len(h1)]
-    if folded.endswith(heading) and re.search(r"\S\s+[-|–—·•»]\s+$", title[: -len(h1)]):
-        return title[-len(h1) :]
+    if heading and folded != heading:
+        if folded.startswith(heading) and re.match(r"\s+[-|–—·•»]\s+\S", title[len(h1) :]):
+            return title[: len(h1)]
+        if folded.endswith(heading) and re.search(r"\S\s+[-|–—·•»]\s+$", title[: -len(h1)]):
+            return title[-len(h1) :]
     return title
 
 
@@ -117,26 +103,20 @@ class _Text:
     def __init__(self) -> None:
         self._lines: list[str] = []
         self._line: list[str] = []
-        self._space = False
+        self._space = False  # whether a space is owed before the next word
 
     def add(self, data: str) -> None:
         data = _SPACE_RE.sub(" ", data)
-        word = data.strip(" ")
-        if data.startswith(" "):
-            self._space = True
-        if word:
-            if self._space and self._line:
-                self._line.append(" ")
-            self._line.append(word)
+        self._space = self._space or data.startswith(" ")
+        if data.strip(" "):
+            self._line.append(" " + data.strip(" ") if self._space and self._line else data.strip(" "))
             self._space = data.endswith(" ")
 
     def add_preformatted(self, data: str) -> None:
-        for i, piece in enumerate(data.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
+        for i, piece in enumerate(re.split(r"\r\n?|\n", data)):
             if i:
                 self.newline()
-            elif self._space and self._line:
-                self._line.append(" ")
-            self._line.append(piece)
+            self._line.append(" " + piece if self._space and self._line and not i else piece)
         self._space = False
 
     def space(self) -> None:
@@ -144,8 +124,7 @@ class _Text:
 
     def newline(self) -> None:
         self._lines.append("".join(self._line).strip())
-        self._line = []
-        self._space = False
+        self._line, self._space = [], False
 
     def paragraph(self) -> None:
         if self._line:
@@ -154,9 +133,9 @@ class _Text:
             self._lines.append("")
 
     def text(self) -> str:
-        lines = self._lines + ["".join(self._line).strip()]
-        text = _BLANK_LINES_RE.sub("\n\n", "\n".join(line.strip() for line in lines)).strip()
-        return unicodedata.normalize("NFC", _CONTROL_RE.sub("", text))
+        text = "\n".join([*self._lines, "".join(self._line).strip()])
+        text = _BLANK_LINES_RE.sub("\n\n", _CONTROL_RE.sub("", text)).strip()
+        return unicodedata.normalize("NFC", text)  # decomposed accents would not match queries
 
 
 def _break(tag: str) -> Callable[[_Text], None] | None:
@@ -168,37 +147,37 @@ def _break(tag: str) -> Callable[[_Text], None] | None:
 class _Open:
     tag: str
     skips: bool
-    collects: _Text | None = None  # the region text this element feeds, if it started one
+    collects: _Text | None = None  # the region text this element started, if any
 
 
 class _Parser(HTMLParser):
-    """Streams a page into region texts (body, first article, first main, first h1)."""
+    """Streams a page into region texts: body, first article, first main, first h1."""
 
-    def __init__(self, use_names: bool) -> None:
+    def __init__(self, markup: str, use_names: bool) -> None:
         super().__init__(convert_charrefs=True)
         self.language: str | None = None
         self._use_names = use_names
         self._stack: list[_Open] = []
-        self._skip = 0  # open elements that skip; only ever changed by push/pop
+        self._skip = 0  # skipping elements on the stack: changed only on push and pop
         self._pre = 0
-        self._pre_start = False
         self._texts: dict[str, _Text] = {"body": _Text()}
         self._active: list[_Text] = [self._texts["body"]]
         self._title: _Text | None = None
         self._in_title = False
-        self._dates: dict[int, str] = {}
+        self._dates: dict[int, str] = {}  # by rank: a lower rank is a surer date
+        self.feed(markup)
+        self.close()
 
     def text(self) -> str:
         for region in ("article", "main"):
-            if region in self._texts:
-                text = self._texts[region].text()
-                if len(_WORD_RE.findall(text)) >= _MIN_ARTICLE_WORDS:
-                    return text
+            text = self._texts[region].text() if region in self._texts else ""
+            if len(_WORD_RE.findall(text)) >= _MIN_ARTICLE_WORDS:
+                return text
         return self._texts["body"].text()
 
     def title(self) -> str | None:
-        h1 = _one_line(self._texts["h1"].text()) if "h1" in self._texts else ""
-        title = _one_line(self._title.text()) if self._title else ""
+        h1 = _SPACE_RE.sub(" ", self._texts["h1"].text()) if "h1" in self._texts else ""
+        title = self._title.text() if self._title else ""
         return _strip_site_name(title, h1) if title else (h1 or None)
 
     def date(self) -> str | None:
@@ -213,73 +192,64 @@ class _Parser(HTMLParser):
             self._emit(_Text.newline if tag == "br" else _break(tag))
             return
         if tag == "body" or (tag not in _HEAD_TAGS and self._stack and self._stack[-1].tag == "head"):
-            self._close("head")  # body content implies the head ended
-        self._close_implied(tag)
+            self._close(("head",))  # body content means the head has ended
+        if tag in _BLOCK_TAGS and self._stack and self._stack[-1].tag == "p":
+            self._pop_to(len(self._stack) - 1)
+        self._close(*_IMPLIED_END.get(tag, ((), ())))
         entry = _Open(tag, self._skips(tag, a))
         self._emit(_break(tag))
-        if tag == "title" and self._title is None and not self._inside("svg"):
+        if tag == "title" and self._title is None and self._find(("svg",)) < 0:
             entry.collects = self._title = _Text()
             self._in_title = True
-        elif self._starts_region(tag, entry.skips):
+        elif tag in ("article", "main", "h1") and not (self._skip or entry.skips) and (
+            tag not in self._texts or (tag == "h1" and not self._texts[tag].text())  # a logo h1 is empty
+        ):
             entry.collects = self._texts[tag] = _Text()
             self._active.append(entry.collects)
         self._stack.append(entry)
         self._skip += entry.skips
-        if tag == "pre":
-            self._pre += 1
-            self._pre_start = True
+        self._pre += tag == "pre"
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
-        if tag not in _VOID:  # else "<br/>" would count twice
+        if tag not in _VOID:  # else "<br/>" would break twice
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "br":  # browsers read a stray "</br>" as "<br>"
             self._emit(_Text.newline)
-            return
-        self._close(tag)
+        else:
+            self._close((tag,))  # a stray end tag closes nothing, as in browsers
 
     def handle_data(self, data: str) -> None:
         if self._stack and self._stack[-1].tag == "head" and data.strip():
-            self._close("head")
+            self._close(("head",))
         if self._in_title and self._title is not None:
             self._title.add(data)
-        if self._skip or not data:
-            return
-        if self._pre:
-            if self._pre_start and data.startswith(("\r\n", "\n")):
-                data = data[2:] if data.startswith("\r\n") else data[1:]
+        if not self._skip:
+            add = _Text.add_preformatted if self._pre else _Text.add
             for text in self._active:
-                text.add_preformatted(data)
-        else:
-            for text in self._active:
-                text.add(data)
-        self._pre_start = False
+                add(text, data)
 
     def _emit(self, action: Callable[[_Text], None] | None) -> None:
         if action is not None and not self._skip:
             for text in self._active:
                 action(text)
 
-    def _close(self, tag: str) -> None:
-        """Close the innermost open ``tag`` and all left open inside it; a stray end tag closes nothing."""
+    def _find(self, tags: tuple[str, ...], stops: tuple[str, ...] = ()) -> int:
+        """Index of the innermost open element in ``tags``; -1 if none, or if one in ``stops`` is nearer."""
         for i in range(len(self._stack) - 1, -1, -1):
-            if self._stack[i].tag == tag:
-                self._pop_to(i)
-                return
-
-    def _close_implied(self, tag: str) -> None:
-        """Close what a browser closes when ``tag`` opens: an open ``p``, a previous ``li`` …"""
-        if tag in _BLOCK_TAGS and self._stack and self._stack[-1].tag == "p":
-            self._pop_to(len(self._stack) - 1)
-        closes, stops = _IMPLIED_END.get(tag, ((), ()))
-        for i in range(len(self._stack) - 1, -1, -1):
-            if self._stack[i].tag in closes:
-                self._pop_to(i)
-                return
+            if self._stack[i].tag in tags:
+                return i
             if self._stack[i].tag in stops:
-                return
+                break
+        return -1
+
+    def _close(self, tags: tuple[str, ...], stops: tuple[str, ...] = ()) -> None:
+        """Close the innermost open element in ``tags`` and all left open inside it."""
+        i = self._find(tags, stops)
+        if i >= 0:
+            self._pop_to(i)
 
     def _pop_to(self, depth: int) -> None:
         """Pop open elements until ``depth`` remain, undoing what each one started."""
@@ -289,53 +259,39 @@ class _Parser(HTMLParser):
             self._pre -= entry.tag == "pre"
             if entry.collects is not None and entry.collects is self._title:
                 self._in_title = False
-            elif entry.collects is not None and entry.collects in self._active:
+            elif entry.collects in self._active:
                 self._active.remove(entry.collects)
             self._emit(_break(entry.tag))
 
-    def _starts_region(self, tag: str, skips: bool) -> bool:
-        """Whether ``tag`` opens the first visible article, main or (non-empty) h1."""
-        if tag not in ("article", "main", "h1") or self._skip or skips:
-            return False
-        return tag not in self._texts or (tag == "h1" and not self._texts[tag].text())
-
-    def _inside(self, *tags: str) -> bool:
-        return any(entry.tag in tags for entry in self._stack)
-
     def _skips(self, tag: str, a: dict[str, str]) -> bool:
+        """Whether the element opening as ``tag`` with attributes ``a`` is hidden or furniture."""
         if tag in ("html", "body"):
             return False
-        if tag in _SKIP_TAGS:
-            # ASP.NET pages wrap the whole body in one <form>.
+        if tag in _SKIP_TAGS:  # but ASP.NET pages wrap the whole body in a <form>
             return not (tag == "form" and (not self._stack or self._stack[-1].tag in ("html", "body")))
-        if tag == "header" and not self._inside("article", "main"):
+        if tag == "header" and self._find(("article", "main")) < 0:
             return True  # the site banner; an article's own header holds its h1
         if "hidden" in a or a.get("aria-hidden", "").strip().lower() == "true":
             return True
-        if _HIDDEN_STYLE_RE.search(a.get("style", "")):
-            return True
-        if any(role in _SKIP_ROLES for role in a.get("role", "").lower().split()):
+        if _HIDDEN_STYLE_RE.search(a.get("style", "")) or _SKIP_ROLES.intersection(a.get("role", "").lower().split()):
             return True
         if not self._use_names or tag == "main":
             return False
         names = (a.get("class", "") + " " + a.get("id", "")).split()
-        return any(
-            part.lower() in _SKIP_NAME_WORDS
-            for name in names
-            if not _LAYOUT_NAME_RE.search(name)
-            for part in _NAME_SPLIT_RE.split(name)
-        )
+        words = (part.lower() for name in names if not _LAYOUT_NAME_RE.search(name) for part in _NAME_SPLIT_RE.split(name))
+        return any(word in _SKIP_NAME_WORDS for word in words)
 
     def _read_date(self, tag: str, a: dict[str, str]) -> None:
         value = (a.get("content") or a.get("datetime") or "").strip()
-        rank: int | None = None
+        if not value:
+            return
         if tag == "meta" and a.get("property", "").lower() in _DATE_PROPERTIES:
-            rank = 0
+            self._dates.setdefault(0, value)
         elif tag == "meta" and a.get("name", "").lower() in _DATE_NAMES:
-            rank = 1
-        elif a.get("itemprop", "").lower() == "datepublished" and not self._skip:
-            rank = 2  # outside skipped regions: a related teaser has its own date
-        elif tag == "time" and a.get("datetime") and not self._skip and self._inside("article", "main"):
-            rank = 3
-        if rank is not None and value:
-            self._dates.setdefault(rank, value)
+            self._dates.setdefault(1, value)
+        elif a.get("itemprop", "").lower() == "datepublished":
+            # Not from a skipped region (the head aside): a related teaser has its own date.
+            if not any(entry.skips and entry.tag != "head" for entry in self._stack):
+                self._dates.setdefault(2, value)
+        elif tag == "time" and not self._skip and self._find(("article", "main")) >= 0:
+            self._dates.setdefault(3, value)

@@ -1,0 +1,126 @@
+"""``search index`` end to end: sources, options, failures, interruptions."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from searchlib import Index, _indexing
+from searchlib.cli import cli
+
+
+def run(*args: str, input: bytes | str | None = None):
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SEARCHLIB_INDEX", raising=False)
+    return tmp_path
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def ids(index: str, query: str) -> list:
+    result = run("query", "--index", index, "--json", "-n", "50", query)
+    assert result.exit_code == 0, result.output
+    return sorted(hit["doc_id"] for hit in json.loads(result.stdout)["results"])
+
+
+def test_standard_input_jsonl_and_text(workdir):
+    lines = "\n".join(json.dumps({"id": f"s{n}", "text": f"Dépêche {n} sur Alep."}) for n in range(3))
+    result = run("index", "--index", "ix", "-", input=lines.encode("utf-8"))
+    assert result.exit_code == 0, result.output
+    assert "3 added" in result.stdout
+    assert ids("ix", "Alep") == ["s0", "s1", "s2"]
+    text = run("index", "--index", "ix", "--format", "txt", "-", input="Une note sur Homs.".encode("utf-8"))
+    assert text.exit_code == 0 and ids("ix", "Homs") == ["stdin"]
+    mixed = run("index", "--index", "ix", "--prune", "-", input=b"x")
+    assert mixed.exit_code == 2 and "standard input" in mixed.stderr
+
+
+def test_globs_field_options_and_relative_ids(workdir):
+    write(workdir / "src/2016/a.md", "# Titre\n\nArticle sur Alep.")
+    write(workdir / "src/drafts/b.txt", "Brouillon sur Alep.")
+    write(workdir / "src/c.csv", "ref,corps\nc1,Ligne CSV sur Alep.\n")
+    result = run("index", "--index", "ix", "--exclude", "drafts", "--id-field", "ref", "--text-field", "corps", "src")
+    assert result.exit_code == 0, result.output
+    assert ids("ix", "Alep") == ["2016/a", "c1"]
+    only_md = run("index", "--index", "ix2", "--include", "*.md", "src")
+    assert only_md.exit_code == 0 and ids("ix2", "Alep") == ["2016/a"]
+
+
+def test_failures_and_warnings_are_one_line_each(workdir):
+    write(workdir / "src/bon.txt", "Un bon article sur Alep.")
+    (workdir / "src/vieux.txt").write_bytes("Un vieil article sur Alep, écrit sous Windows.".encode("cp1252"))
+    (workdir / "src/image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    write(workdir / "src/vide.md", "")
+    write(workdir / "src/table.csv", "id,resume\n1,x\n")
+    result = run("index", "--index", "ix", "src")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 4, result.stderr
+    assert any("warning" in line and "vieux.txt" in line and "UTF-8" in line for line in lines)
+    assert any("image.txt" in line and "PNG" in line for line in lines)
+    assert any("vide.md" in line and "empty" in line for line in lines)
+    assert any("table.csv" in line and "'text'" in line for line in lines)
+    assert "2 added" in result.stdout and "3 failed" in result.stdout
+    assert "Traceback" not in result.output
+    assert ids("ix", "Alep") == ["bon", "vieux"]
+
+
+def test_prune_and_rebuild_options(workdir):
+    write(workdir / "src/a.txt", "Article sur Alep.")
+    write(workdir / "src/b.txt", "Article sur Alep et Homs.")
+    assert run("index", "--index", "ix", "src").exit_code == 0
+    (workdir / "src/b.txt").unlink()
+    result = run("index", "--index", "ix", "--prune", "src")
+    assert result.exit_code == 0 and "1 removed" in result.stdout
+    assert ids("ix", "Alep") == ["a"]
+    write(workdir / "other/c.txt", "Article sur Alep, autre source.")
+    rebuilt = run("index", "--index", "ix", "--rebuild", "--passage-words", "10-30", "other")
+    assert rebuilt.exit_code == 0 and "Rebuilt" in rebuilt.stdout
+    assert ids("ix", "Alep") == ["c"]
+    bad = run("index", "--index", "ix", "--passage-words", "30-10", "other")
+    assert bad.exit_code == 2 and "MIN-MAX" in bad.stderr
+
+
+def test_a_killed_run_leaves_a_searchable_index_and_the_rerun_completes(workdir):
+    """SIGKILL in the middle of a long run: exactly the committed batches stay
+    readable, and running the same command again finishes the job."""
+    total = 7000
+    corpus = workdir / "corpus.jsonl"
+    with corpus.open("w", encoding="utf-8") as handle:
+        for number in range(total):
+            words = " ".join(f"mot{(number * 7 + k) % 997}" for k in range(30))
+            handle.write(json.dumps({"id": f"d{number}", "text": f"Dépêche {number} sur Alep. {words}."}) + "\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    command = [sys.executable, "-m", "searchlib", "index", "--index", "ix", "-q", str(corpus)]
+    process = subprocess.Popen(command, cwd=workdir, env=env, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    # Whoosh names each commit's table of contents by generation: wait for
+    # the first batch's commit, then kill while the second is being written.
+    while time.monotonic() < deadline and not (workdir / "ix" / "_MAIN_1.toc").exists():
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    with Index(workdir / "ix", create=False) as ix:
+        assert ix.stats().documents == _indexing._BATCH_DOCUMENTS
+        assert ix.search("Dépêche 17")[0].doc_id == "d17"
+    done = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    with Index(workdir / "ix", create=False) as ix:
+        assert ix.stats().documents == total
+        assert ix.search("Dépêche 6999")[0].doc_id == "d6999"
