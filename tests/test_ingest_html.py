@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from searchlib.ingest._html import HtmlText, html_to_text
@@ -113,6 +115,11 @@ def test_title_keeps_a_site_name_the_h1_does_not_explain() -> None:
     assert html_to_text(page).title == "Météo : orages en Bretagne | AFP"
 
 
+def test_site_name_before_the_title_is_stripped_too() -> None:
+    page = "<title>AFP | Séisme au Maroc</title><article><h1>Séisme au Maroc</h1></article>"
+    assert html_to_text(page).title == "Séisme au Maroc"
+
+
 def test_title_falls_back_to_the_first_h1() -> None:
     page = "<html><body><h1>Incendie à  Marseille</h1><h1>Autre</h1><p>Les pompiers sont sur place.</p></body></html>"
     assert html_to_text(page).title == "Incendie à Marseille"
@@ -135,7 +142,10 @@ def test_h1_of_the_site_banner_is_not_the_title() -> None:
     [
         ('<meta name="date" content="2021-06-01">', "2021-06-01"),
         ('<meta itemprop="datePublished" content="2020-02-29">', "2020-02-29"),
-        ('<meta name="date" content="2021-06-01"><meta property="article:published_time" content="2021-05-31">', "2021-05-31"),
+        (
+            '<meta name="date" content="2021-06-01"><meta property="article:published_time" content="2021-05-31">',
+            "2021-05-31",
+        ),
     ],
 )
 def test_date_from_meta(head: str, expected: str) -> None:
@@ -407,3 +417,10 @@ def test_page_wide_form_keeps_its_text() -> None:
 
 def test_control_characters_are_dropped() -> None:
     assert html_to_text("<p>Pa\x00ris\x07 est\x1b la capitale.</p>").text == "Paris est la capitale."
+
+
+def test_stray_end_tags_under_deep_unclosed_markup_stay_fast() -> None:
+    page = "<body>" + "<span>mot " * 20000 + "</div>" * 20000
+    start = time.perf_counter()
+    assert html_to_text(page).text.count("mot") == 20000
+    assert time.perf_counter() - start < 10  # about 0.5 s; a scan per stray tag takes a minute

@@ -55,7 +55,9 @@ _IMPLIED_END: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "th": (("td", "th"), ("tr", "table")),
 }
 _DATE_PROPERTIES = frozenset({"article:published_time", "og:article:published_time"})
-_DATE_NAMES = frozenset({"date", "pubdate", "publishdate", "publish-date", "dc.date", "dc.date.issued", "dcterms.issued"})
+_DATE_NAMES = frozenset({
+    "date", "pubdate", "publishdate", "publish-date", "dc.date", "dc.date.issued", "dcterms.issued",
+})
 # ASCII whitespace and Unicode line breaks only: U+00A0 and U+202F are French typography.
 _SPACE_RE = re.compile(r"[ \t\n\r\f\v\x85\u2028\u2029]+")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
@@ -88,12 +90,10 @@ def html_to_text(markup: str) -> HtmlText:
 
 def _strip_site_name(title: str, h1: str) -> str:
     """``title`` without a " - Le Monde" or "AFP | " part when the rest is the ``h1``."""
-    folded, heading = title.casefold(), h1.casefold()
-    if heading and folded != heading:
-        if folded.startswith(heading) and re.match(r"\s+[-|–—·•»]\s+\S", title[len(h1) :]):
-            return title[: len(h1)]
-        if folded.endswith(heading) and re.search(r"\S\s+[-|–—·•»]\s+$", title[: -len(h1)]):
-            return title[-len(h1) :]
+    if h1 and title.startswith(h1) and re.match(r"\s+[-|–—·•»]\s+\S", title[len(h1) :]):
+        return h1
+    if h1 and title.endswith(h1) and re.search(r"\S\s+[-|–—·•»]\s+$", title[: -len(h1)]):
+        return h1
     return title
 
 
@@ -158,6 +158,7 @@ class _Parser(HTMLParser):
         self.language: str | None = None
         self._use_names = use_names
         self._stack: list[_Open] = []
+        self._open: dict[str, int] = {}  # open elements by tag, so stray end tags cost nothing
         self._skip = 0  # skipping elements on the stack: changed only on push and pop
         self._pre = 0
         self._texts: dict[str, _Text] = {"body": _Text()}
@@ -198,7 +199,7 @@ class _Parser(HTMLParser):
         self._close(*_IMPLIED_END.get(tag, ((), ())))
         entry = _Open(tag, self._skips(tag, a))
         self._emit(_break(tag))
-        if tag == "title" and self._title is None and self._find(("svg",)) < 0:
+        if tag == "title" and self._title is None and not self._inside("svg"):
             entry.collects = self._title = _Text()
             self._in_title = True
         elif tag in ("article", "main", "h1") and not (self._skip or entry.skips) and (
@@ -207,6 +208,7 @@ class _Parser(HTMLParser):
             entry.collects = self._texts[tag] = _Text()
             self._active.append(entry.collects)
         self._stack.append(entry)
+        self._open[tag] = self._open.get(tag, 0) + 1
         self._skip += entry.skips
         self._pre += tag == "pre"
 
@@ -237,13 +239,18 @@ class _Parser(HTMLParser):
                 action(text)
 
     def _find(self, tags: tuple[str, ...], stops: tuple[str, ...] = ()) -> int:
-        """Index of the innermost open element in ``tags``; -1 if none, or if one in ``stops`` is nearer."""
+        """Index of the innermost open element in ``tags``; -1 if none or one in ``stops`` is nearer."""
+        if not self._inside(*tags):
+            return -1
         for i in range(len(self._stack) - 1, -1, -1):
             if self._stack[i].tag in tags:
                 return i
             if self._stack[i].tag in stops:
                 break
         return -1
+
+    def _inside(self, *tags: str) -> bool:
+        return any(self._open.get(tag) for tag in tags)
 
     def _close(self, tags: tuple[str, ...], stops: tuple[str, ...] = ()) -> None:
         """Close the innermost open element in ``tags`` and all left open inside it."""
@@ -255,6 +262,7 @@ class _Parser(HTMLParser):
         """Pop open elements until ``depth`` remain, undoing what each one started."""
         while len(self._stack) > depth:
             entry = self._stack.pop()
+            self._open[entry.tag] -= 1
             self._skip -= entry.skips
             self._pre -= entry.tag == "pre"
             if entry.collects is not None and entry.collects is self._title:
@@ -269,17 +277,23 @@ class _Parser(HTMLParser):
             return False
         if tag in _SKIP_TAGS:  # but ASP.NET pages wrap the whole body in a <form>
             return not (tag == "form" and (not self._stack or self._stack[-1].tag in ("html", "body")))
-        if tag == "header" and self._find(("article", "main")) < 0:
+        if tag == "header" and not self._inside("article", "main"):
             return True  # the site banner; an article's own header holds its h1
         if "hidden" in a or a.get("aria-hidden", "").strip().lower() == "true":
             return True
-        if _HIDDEN_STYLE_RE.search(a.get("style", "")) or _SKIP_ROLES.intersection(a.get("role", "").lower().split()):
+        if _HIDDEN_STYLE_RE.search(a.get("style", "")):
+            return True
+        if _SKIP_ROLES.intersection(a.get("role", "").lower().split()):
             return True
         if not self._use_names or tag == "main":
             return False
         names = (a.get("class", "") + " " + a.get("id", "")).split()
-        words = (part.lower() for name in names if not _LAYOUT_NAME_RE.search(name) for part in _NAME_SPLIT_RE.split(name))
-        return any(word in _SKIP_NAME_WORDS for word in words)
+        return any(
+            part.lower() in _SKIP_NAME_WORDS
+            for name in names
+            if not _LAYOUT_NAME_RE.search(name)
+            for part in _NAME_SPLIT_RE.split(name)
+        )
 
     def _read_date(self, tag: str, a: dict[str, str]) -> None:
         value = (a.get("content") or a.get("datetime") or "").strip()
@@ -290,8 +304,8 @@ class _Parser(HTMLParser):
         elif tag == "meta" and a.get("name", "").lower() in _DATE_NAMES:
             self._dates.setdefault(1, value)
         elif a.get("itemprop", "").lower() == "datepublished":
-            # Not from a skipped region (the head aside): a related teaser has its own date.
-            if not any(entry.skips and entry.tag != "head" for entry in self._stack):
+            # Not from a skipped region other than <head>: a related teaser has its own date.
+            if self._skip <= self._open.get("head", 0):
                 self._dates.setdefault(2, value)
-        elif tag == "time" and not self._skip and self._find(("article", "main")) >= 0:
+        elif tag == "time" and not self._skip and self._inside("article", "main"):
             self._dates.setdefault(3, value)
