@@ -206,7 +206,7 @@ def _write_one(
     rows = passage_fields(the_store, document, digest)
     if not rows:
         report.failed += 1
-        report.failures.append(IngestFailure(where, "no text to index"))
+        report.failures.append(IngestFailure(where, f"document {document.id!r} has no text to index"))
         return
     writer = batches.writer()
     if previous is not None:

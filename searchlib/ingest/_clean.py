@@ -66,8 +66,22 @@ _MAX_FURNITURE_WORDS = 6
 _MIN_REPEAT_WORDS = 8
 
 
+class _FoldTable(Dict[int, str]):
+    """``str.translate`` table that folds each character once, on first sight:
+    translating a paragraph then runs in C, where ``unidecode`` on the whole
+    text would visit every character in Python."""
+
+    def __missing__(self, char: int) -> str:
+        folded = unidecode(chr(char)).lower()
+        self[char] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable({ord("’"): "'"})
+
+
 def _fold(text: str) -> str:
-    folded = unidecode(text).lower().replace("’", "'")
+    folded = text.lower() if text.isascii() else text.translate(_FOLD_TABLE)
     return " ".join(_FOLD_RE.sub(" ", folded).split())
 
 
@@ -83,10 +97,11 @@ def paragraph_spans(text: str, start: int = 0) -> Iterator[Span]:
             yield first, last
 
 
-def is_furniture(line: str) -> bool:
+def is_furniture(line: str, folded: Optional[str] = None) -> bool:
     """Whether a line is navigation or site furniture rather than content."""
     stripped = line.strip()
-    folded = _fold(stripped)
+    if folded is None:
+        folded = _fold(stripped)
     if not folded:
         return True  # only symbols: "|", "•", "---"
     if _LINK_LINE_RE.match(folded):
@@ -111,23 +126,19 @@ def content_paragraphs(text: str, start: int = 0) -> List[Span]:
     artefact), even when the repeat runs two paragraphs together.
     """
     spans = list(paragraph_spans(text, start))
+    folds = [_fold(text[first:last]) for first, last in spans]
     short_counts: Dict[str, int] = {}
-    for first, last in spans:
-        line = text[first:last]
-        if len(line) < 60 and line[-1] not in _SENTENCE_PUNCTUATION:
-            key = _fold(line)
-            short_counts[key] = short_counts.get(key, 0) + 1
+    for (first, last), folded in zip(spans, folds):
+        if last - first < 60 and text[last - 1] not in _SENTENCE_PUNCTUATION:
+            short_counts[folded] = short_counts.get(folded, 0) + 1
     kept: List[Span] = []
     seen: Set[str] = set()
     earlier = " "  # folded text of the kept paragraphs, space-delimited
-    for first, last in spans:
+    for (first, last), folded in zip(spans, folds):
         line = text[first:last]
-        if is_furniture(line) or short_counts.get(_fold(line), 0) > 1:
+        if is_furniture(line, folded) or short_counts.get(folded, 0) > 1 or folded in seen:
             continue
-        folded = _fold(line)
-        if folded in seen:
-            continue
-        if _repeats_earlier(line, folded, earlier):
+        if len(folded) > 40 and _repeats_earlier(line, folded, earlier):
             continue
         seen.add(folded)
         earlier += folded + " "
