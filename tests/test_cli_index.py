@@ -97,23 +97,44 @@ def test_prune_and_rebuild_options(workdir):
     assert bad.exit_code == 2 and "MIN-MAX" in bad.stderr
 
 
-def test_a_killed_run_leaves_a_searchable_index_and_the_rerun_completes(workdir):
-    """SIGKILL in the middle of a long run: exactly the committed batches stay
-    readable, and running the same command again finishes the job."""
-    total = 7000
-    corpus = workdir / "corpus.jsonl"
-    with corpus.open("w", encoding="utf-8") as handle:
+def make_corpus(path: Path, total: int) -> None:
+    with path.open("w", encoding="utf-8") as handle:
         for number in range(total):
             words = " ".join(f"mot{(number * 7 + k) % 997}" for k in range(30))
             handle.write(json.dumps({"id": f"d{number}", "text": f"Dépêche {number} sur Alep. {words}."}) + "\n")
+
+
+def start_indexing(workdir: Path, corpus: Path) -> tuple:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     command = [sys.executable, "-m", "searchlib", "index", "--index", "ix", "-q", str(corpus)]
-    process = subprocess.Popen(command, cwd=workdir, env=env, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, cwd=workdir, env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     # Whoosh names each commit's table of contents by generation: wait for
-    # the first batch's commit, then kill while the second is being written.
+    # the first batch's commit, then interrupt while the second is written.
     while time.monotonic() < deadline and not (workdir / "ix" / "_MAIN_1.toc").exists():
         time.sleep(0.02)
+    return process, command, env
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_the_index(workdir):
+    corpus = workdir / "corpus.jsonl"
+    make_corpus(corpus, _indexing._BATCH_DOCUMENTS + 2000)
+    process, _, _ = start_indexing(workdir, corpus)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr.strip().splitlines() == ["searchlib: interrupted; ix/ keeps what it held before this run"]
+    with Index(workdir / "ix", create=False) as ix:
+        assert ix.stats().documents == _indexing._BATCH_DOCUMENTS
+
+
+def test_a_killed_run_leaves_a_searchable_index_and_the_rerun_completes(workdir):
+    """SIGKILL in the middle of a long run: exactly the committed batches stay
+    readable, and running the same command again finishes the job."""
+    total = _indexing._BATCH_DOCUMENTS + 2000
+    corpus = workdir / "corpus.jsonl"
+    make_corpus(corpus, total)
+    process, command, env = start_indexing(workdir, corpus)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     with Index(workdir / "ix", create=False) as ix:
@@ -123,4 +144,4 @@ def test_a_killed_run_leaves_a_searchable_index_and_the_rerun_completes(workdir)
     assert done.returncode == 0, done.stderr
     with Index(workdir / "ix", create=False) as ix:
         assert ix.stats().documents == total
-        assert ix.search("Dépêche 6999")[0].doc_id == "d6999"
+        assert ix.search(f"Dépêche {total - 1}")[0].doc_id == f"d{total - 1}"
