@@ -19,10 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
-from whoosh.filedb.filestore import FileStorage
-
 from . import duplicates, ingest, passages, store
-from .errors import IndexLockedError, SearchlibError
+from .errors import SearchlibError
 from .ingest import Document, IngestFailure, IngestWarning
 
 __all__ = ["AddReport", "Progress", "write", "rebuild_swap"]
@@ -276,23 +274,15 @@ def rebuild_swap(fresh: Path, target: Path, lock_timeout: float) -> None:
     The old index's write lock is held while swapping, so no writer is cut
     short; readers that have the old files open keep reading them.
     """
-    lock: Any = None
     if target.is_dir():
         for name in store.HOUSEKEEPING:
             if (target / name).is_file() and not (fresh / name).exists():
                 shutil.copy2(target / name, fresh / name)
-        if store.Store.exists(target):
-            lock = FileStorage(str(target)).lock("MAIN_WRITELOCK")
-            deadline = time.monotonic() + lock_timeout
-            while not lock.acquire(blocking=False):
-                if time.monotonic() >= deadline:
-                    raise IndexLockedError(
-                        f"index {target} is locked: another process is writing to it "
-                        f"(waited {lock_timeout:g} s); the old index was left as it was"
-                    )
-                time.sleep(0.05)
     try:
-        if target.exists():
+        with store.Store.write_lock(target, lock_timeout):
+            if not target.exists():
+                os.rename(fresh, target)
+                return
             old = target.parent / f".{target.name}{_OLD_TAG}{os.getpid()}"
             shutil.rmtree(old, ignore_errors=True)
             os.rename(target, old)
@@ -301,20 +291,9 @@ def rebuild_swap(fresh: Path, target: Path, lock_timeout: float) -> None:
             except OSError:
                 os.rename(old, target)
                 raise
-            if lock is not None:
-                lock.release()
-                lock = None
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(fresh, target)
     except OSError as error:
         raise SearchlibError(f"cannot put the rebuilt index in place of {target} ({error.strerror or error})") from None
-    finally:
-        if lock is not None:
-            try:
-                lock.release()
-            except OSError:
-                pass
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def iter_sources(

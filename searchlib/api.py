@@ -227,11 +227,9 @@ class Index:
             yield from _indexing.iter_sources(files, fields or FieldMap(), failed_origins, progress)
 
         roots = [os.path.abspath(path) for path in paths if Path(path).exists()] if prune else None
-        # A folder that could not be walked at all keeps its documents.
-        kept = failed_origins
-        for failure in missing:
-            kept.add(os.path.abspath(failure.source))
-        return _indexing.write(self._store, items(), prune_roots=roots, kept_origins=kept)
+        # Whatever could not be read this time keeps its documents.
+        failed_origins.update(os.path.abspath(failure.source) for failure in missing)
+        return _indexing.write(self._store, items(), prune_roots=roots, kept_origins=failed_origins)
 
     def add_stream(
         self,

@@ -12,14 +12,14 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, List, Optional, Sequence, Tuple
 
-__all__ = ["Passage", "split_passages", "split_sentences", "MIN_WORDS", "MAX_WORDS"]
+__all__ = ["Passage", "split_passages", "split_sentences", "paragraph_spans", "MIN_WORDS", "MAX_WORDS"]
 
 MIN_WORDS = 40
 MAX_WORDS = 120
 
 Span = Tuple[int, int]
 
-_PARAGRAPH_RE = re.compile(r"[^\r\n]+")
+_PARAGRAPH_RE = re.compile(r"[^\n]+")
 _WORD_RE = re.compile(r"\w+")
 # A sentence ends at . ! ? or … (possibly closed by quotes or brackets)
 # followed by white space and something that can open a sentence.
@@ -58,7 +58,8 @@ def _count_words(text: str, start: int, end: int) -> int:
     return sum(1 for _ in _WORD_RE.finditer(text, start, end))
 
 
-def _paragraphs(text: str, start: int) -> Iterator[Span]:
+def paragraph_spans(text: str, start: int = 0) -> Iterator[Span]:
+    """Each non-blank line of ``text[start:]`` (a paragraph), white space trimmed."""
     for match in _PARAGRAPH_RE.finditer(text, start):
         first, last = match.span()
         while first < last and text[first].isspace():
@@ -172,7 +173,7 @@ def split_passages(
     """
     if min_words < 1 or max_words < min_words:
         raise ValueError(f"passage sizes must satisfy 1 <= min_words <= max_words, not {min_words}, {max_words}")
-    spans = list(_paragraphs(text, start)) if paragraphs is None else list(paragraphs)
+    spans = list(paragraph_spans(text, start)) if paragraphs is None else list(paragraphs)
     pieces: List[Tuple[Span, int]] = []
     for span in spans:
         words = _count_words(text, *span)

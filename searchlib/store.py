@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set,
 from whoosh import formats, index as _whoosh_index
 from whoosh.analysis import Analyzer, Token
 from whoosh.fields import ID, STORED, TEXT, FieldType, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex, LockError
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
@@ -35,6 +37,7 @@ HOUSEKEEPING = frozenset({"README.md", ".gitignore", ".gitkeep"})
 DEFAULT_LOCK_TIMEOUT = 10.0
 DEFAULT_PASSAGE_WORDS = (40, 120)
 _POOL_MB = 48
+_WRITE_LOCK = "MAIN_WRITELOCK"
 # Joins a word's accent-resolution key to its indexed term in the
 # ``variants`` field ("securit" + SEP + "secur" for "sécurité").
 VARIANT_SEPARATOR = "\x1f"
@@ -214,6 +217,31 @@ class Store:
                 f"index {self.path} is locked: another process is writing to it "
                 f"(waited {self.lock_timeout:g} s); try again when it has finished"
             ) from None
+
+    @staticmethod
+    @contextmanager
+    def write_lock(path: Path, timeout: float) -> Iterator[None]:
+        """Hold the write lock of the index in ``path`` (if there is one)
+        without opening it: for swapping a rebuilt index in."""
+        if not Store.exists(path):
+            yield
+            return
+        # Whoosh's own writer lock, so writers of either kind exclude each other.
+        lock = FileStorage(str(path)).lock(_WRITE_LOCK)
+        deadline = time.monotonic() + timeout
+        while not lock.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                raise IndexLockedError(
+                    f"index {path} is locked: another process is writing to it (waited {timeout:g} s)"
+                )
+            time.sleep(0.05)
+        try:
+            yield
+        finally:
+            try:
+                lock.release()
+            except OSError:
+                pass  # the folder was swapped away and removed
 
     @contextmanager
     def writer(self) -> Iterator[IndexWriter]:

@@ -10,11 +10,13 @@ module only says which paragraph spans to keep.
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from unidecode import unidecode
 
-__all__ = ["content_paragraphs", "paragraph_spans", "is_furniture", "first_line_title"]
+from ..passages import paragraph_spans
+
+__all__ = ["content_paragraphs", "is_furniture", "first_line_title"]
 
 Span = Tuple[int, int]
 
@@ -60,7 +62,6 @@ _BREADCRUMB_RE = re.compile(r"\S\s*(?:>|»|›|/|\|)\s*\S")
 _SENTENCE_PUNCTUATION = frozenset(".!?…;:»\"”)")
 _FOLD_RE = re.compile(r"[^a-z0-9']+")
 _WORD_RE = re.compile(r"\w+")
-_PARAGRAPH_RE = re.compile(r"[^\n]+")
 _TRUNCATION_RE = re.compile(r"(?:\.\.\.|…|\[\.\.\.\]|\(\.\.\.\))\s*$")
 _MAX_FURNITURE_WORDS = 6
 _MIN_REPEAT_WORDS = 8
@@ -83,18 +84,6 @@ _FOLD_TABLE = _FoldTable({ord("’"): "'"})
 def _fold(text: str) -> str:
     folded = text.lower() if text.isascii() else text.translate(_FOLD_TABLE)
     return " ".join(_FOLD_RE.sub(" ", folded).split())
-
-
-def paragraph_spans(text: str, start: int = 0) -> Iterator[Span]:
-    """Each non-blank line of ``text[start:]``, white space trimmed."""
-    for match in _PARAGRAPH_RE.finditer(text, start):
-        first, last = match.span()
-        while first < last and text[first].isspace():
-            first += 1
-        while last > first and text[last - 1].isspace():
-            last -= 1
-        if first < last:
-            yield first, last
 
 
 def is_furniture(line: str, folded: Optional[str] = None) -> bool:
