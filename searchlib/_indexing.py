@@ -197,7 +197,7 @@ def _write_one(
         return
     seen[document.id] = where
     digest = content_hash(document, the_store.passage_words)
-    previous = the_store.stored_hash(the_store.searcher(), document.id)
+    previous = the_store.stored_hash(the_store.searcher(for_writing=True), document.id)
     if previous == digest:
         report.unchanged += 1
         return
@@ -225,7 +225,7 @@ def _prune(
     kept_origins: Set[str],
     report: AddReport,
 ) -> None:
-    indexed = the_store.documents_from(the_store.searcher(), roots)
+    indexed = the_store.documents_from(the_store.searcher(for_writing=True), roots)
     for doc_id, origin in sorted(indexed.items()):
         if doc_id in seen or origin in kept_origins:
             continue

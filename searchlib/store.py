@@ -113,6 +113,7 @@ class Store:
         self._index, self.analyzer = self._open(
             create, None if stop_words is None else frozenset(stop_words), passage_words
         )
+        self._unmapped: Optional[FileIndex] = None
         self._local = threading.local()
         self._searchers: List[Searcher] = []
         self._searchers_lock = threading.Lock()
@@ -211,12 +212,25 @@ class Store:
         try:
             # A smaller posting pool than Whoosh's 128 MB: it spills sorted runs to
             # disk sooner, which keeps indexing memory well under 1 GB.
-            return self._index.writer(timeout=self.lock_timeout, limitmb=_POOL_MB)
+            return self._writing_index().writer(timeout=self.lock_timeout, limitmb=_POOL_MB)
         except LockError:
             raise IndexLockedError(
                 f"index {self.path} is locked: another process is writing to it "
                 f"(waited {self.lock_timeout:g} s); try again when it has finished"
             ) from None
+
+    def _writing_index(self) -> FileIndex:
+        """The index as writers open it: without memory-mapped files.
+
+        Searchers map segment files into memory, which is fast and cheap
+        for the pages a query touches; a writer merging segments reads them
+        whole, and mapped, every page would count against the process's
+        resident memory until the end of the run.
+        """
+        if self._unmapped is None:
+            storage = FileStorage(str(self.path), supports_mmap=False)
+            self._unmapped = storage.open_index(schema=self._index.schema)
+        return self._unmapped
 
     @staticmethod
     @contextmanager
@@ -264,25 +278,29 @@ class Store:
 
     # -- reading ---------------------------------------------------------
 
-    def searcher(self) -> Searcher:
+    def searcher(self, for_writing: bool = False) -> Searcher:
         """This thread's searcher, brought up to date with the last commit.
 
         Whoosh searchers read files through shared handles, so each thread
-        keeps its own rather than sharing one.
+        keeps its own rather than sharing one. ``for_writing`` gives the one
+        indexing uses to look documents up, which reads files instead of
+        mapping them (see :meth:`_writing_index`).
         """
         self._check_open()
-        generation = self._index.latest_generation()
-        current: Optional[Searcher] = getattr(self._local, "searcher", None)
-        if current is not None and self._local.generation == generation:
+        index = self._writing_index() if for_writing else self._index
+        slot = "writing" if for_writing else "reading"
+        generation = index.latest_generation()
+        current: Optional[Searcher] = getattr(self._local, slot, None)
+        if current is not None and getattr(self._local, slot + "_generation") == generation:
             return current
-        fresh = current.refresh() if current is not None else self._index.searcher(weighting=BM25F())
+        fresh = current.refresh() if current is not None else index.searcher(weighting=BM25F())
         if fresh is not current:
             with self._searchers_lock:
                 if current is not None:
                     self._searchers.remove(current)
                 self._searchers.append(fresh)
-        self._local.searcher = fresh
-        self._local.generation = generation
+        setattr(self._local, slot, fresh)
+        setattr(self._local, slot + "_generation", generation)
         return fresh
 
     @staticmethod
@@ -339,4 +357,6 @@ class Store:
         for searcher in searchers:
             searcher.close()
         self._index.close()
+        if self._unmapped is not None:
+            self._unmapped.close()
 
