@@ -264,7 +264,7 @@ def index_command(
                 bar.length = max(state.bytes_total, 1)
                 bar.update(
                     state.bytes_done - bar.pos,
-                    f"{state.documents} documents, {state.bytes_done / 1e6:.1f}/{state.bytes_total / 1e6:.1f} MB",
+                    f"{state.documents} documents, {_human_size(state.bytes_done)} of {_human_size(state.bytes_total)}",
                 )
 
             if rebuild:

@@ -145,3 +145,30 @@ def test_a_killed_run_leaves_a_searchable_index_and_the_rerun_completes(workdir)
     with Index(workdir / "ix", create=False) as ix:
         assert ix.stats().documents == total
         assert ix.search(f"Dépêche {total - 1}")[0].doc_id == f"d{total - 1}"
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_progress_bar_shows_on_a_terminal_only(workdir, seeds_dir):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+
+    def stderr_of(*options: str) -> str:
+        leader, follower = os.openpty()
+        command = [sys.executable, "-m", "searchlib", "index", *options, str(seeds_dir)]
+        process = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=follower)
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        process.wait(timeout=60)
+        os.close(leader)
+        return seen.decode("utf-8", "replace")
+
+    shown = stderr_of("--index", "ix")
+    assert "Indexing" in shown and "4 documents" in shown and "100%" in shown
+    assert stderr_of("--index", "ix2", "--quiet") == ""
