@@ -17,6 +17,8 @@ from typing import (
     Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union, overload,
 )
 
+from whoosh import query as wq
+
 from . import _indexing, duplicates, ingest, query as _query, snippets, store
 from ._indexing import AddReport, Progress
 from .errors import QueryError, SearchlibError
@@ -311,6 +313,10 @@ class Index:
         limit: int = 10,
         per_doc: Optional[int] = None,
         collapse_duplicates: bool = True,
+        *,
+        after: Optional[str] = None,
+        before: Optional[str] = None,
+        source: Optional[str] = None,
     ) -> SearchResults:
         """Ranked passages for ``query``, best first.
 
@@ -318,7 +324,11 @@ class Index:
         many passages of any one document. Near-identical passages of
         different documents (syndicated copy) are shown once, the hit naming
         the others in ``duplicates``, unless ``collapse_duplicates`` is
-        False. Raises :class:`QueryError` for an empty query or bad limits.
+        False. ``after`` and ``before`` keep passages dated on or after, and
+        on or before, an ISO date (``2016``, ``2016-07``, ``2016-07-14``);
+        ``source`` keeps those whose source contains the text given. The
+        query language is in docs/query.md. Raises :class:`QueryError` for
+        an empty query, bad limits or bad dates.
         """
         if not isinstance(query, str):
             raise QueryError(f"query must be a string, not {type(query).__name__}")
@@ -331,22 +341,52 @@ class Index:
 
         searcher = self._store.searcher()
         parsed = _query.parse_query(
-            query, self._analyzer, lambda term, key: self._store.alternatives(searcher, term, key)
+            query,
+            self._analyzer,
+            lambda term, key: self._store.alternatives(searcher, term, key),
+            store.Store.Vocabulary(searcher),
         )
         if parsed.query is None:
             return SearchResults(query, [], 0, parsed.notes)
+        restriction = self._restriction(parsed.filter, after, before, source, searcher)
         chosen: List[Tuple[Dict[str, Any], float, Tuple[str, ...]]]
         if per_doc is None and not collapse_duplicates:
-            results = searcher.search(parsed.query, limit=limit)
+            results = searcher.search(parsed.query, limit=limit, filter=restriction)
             chosen = [(hit.fields(), hit.score, ()) for hit in results]
         else:
-            results, chosen = self._select(searcher, parsed.query, limit, per_doc, collapse_duplicates)
+            results, chosen = self._select(searcher, parsed.query, restriction, limit, per_doc, collapse_duplicates)
         hits = [self._hit(fields, score, parsed.patterns, copies) for fields, score, copies in chosen]
-        return SearchResults(query, hits, len(results), parsed.notes)
+        if restriction is None:
+            total = len(results)
+        else:
+            # Whoosh counts a filtered search's matches before the filter.
+            total = len(searcher.search(parsed.query, limit=None, scored=False, filter=restriction))
+        return SearchResults(query, hits, total, parsed.notes)
+
+    @staticmethod
+    def _restriction(
+        parsed: Any, after: Optional[str], before: Optional[str], source: Optional[str], searcher: Any
+    ) -> Any:
+        """The filters of the query and of the options, as one Whoosh query."""
+        parts = [parsed] if parsed is not None else []
+        for name, value in (("after", after), ("before", before)):
+            if value is None:
+                continue
+            try:
+                iso = ingest.normalize_date(value)
+            except ValueError as error:
+                raise QueryError(f"{name}: {error}") from None
+            if iso is None:
+                continue
+            parts.append(_query.date_range(iso, None) if name == "after" else _query.date_range(None, iso + "\uffff"))
+        if source:
+            sources = store.Store.Vocabulary(searcher).sources(source, 256)
+            parts.append(wq.Or([wq.Term("source", s) for s in sources]) if sources else wq.NullQuery())
+        return None if not parts else parts[0] if len(parts) == 1 else wq.And(parts)
 
     @staticmethod
     def _select(
-        searcher: Any, query: Any, limit: int, per_doc: Optional[int], collapse: bool
+        searcher: Any, query: Any, restriction: Any, limit: int, per_doc: Optional[int], collapse: bool
     ) -> Tuple[Any, List[Tuple[Dict[str, Any], float, Tuple[str, ...]]]]:
         """The best ``limit`` passages, at most ``per_doc`` a document, each
         near-identical group shown once.
@@ -357,7 +397,7 @@ class Index:
         """
         window = limit * 2 + 10
         while True:
-            results = searcher.search(query, limit=window)
+            results = searcher.search(query, limit=window, filter=restriction)
             kept: List[Tuple[Dict[str, Any], float, List[str]]] = []
             per_document: Dict[str, int] = {}
             for hit in results:

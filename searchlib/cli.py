@@ -134,20 +134,40 @@ def cli() -> None:
     """
 
 
-@cli.command("query")
+@cli.command("query", context_settings={"ignore_unknown_options": True})
 @_index_option
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True, help="Number of passages to show.")
 @click.option("--per-doc", type=click.IntRange(min=1), default=None, help="At most N passages of any one document.")
+@click.option("--after", metavar="DATE", help="Only passages dated on or after DATE (2016, 2016-07, 2016-07-14).")
+@click.option("--before", metavar="DATE", help="Only passages dated on or before DATE.")
+@click.option("--source", metavar="TEXT", help="Only passages whose source contains TEXT.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object.")
 @click.argument("words", nargs=-1, required=True)
-def query_command(index_dir: Optional[Path], limit: int, per_doc: Optional[int], as_json: bool, words: Tuple[str, ...]) -> None:
-    """Search for WORDS and print the best passages."""
+def query_command(
+    index_dir: Optional[Path],
+    limit: int,
+    per_doc: Optional[int],
+    after: Optional[str],
+    before: Optional[str],
+    source: Optional[str],
+    as_json: bool,
+    words: Tuple[str, ...],
+) -> None:
+    """Search for WORDS and print the best passages (query language: docs/query.md).
+
+    A word starting with - is excluded: search Lavrov -Kerry.
+    """
+    # Unknown options reach WORDS so that "-Kerry" can exclude; a misspelt
+    # long option is still an error rather than a query word.
+    for word in words:
+        if word.startswith("--") and len(word) > 2:
+            raise click.NoSuchOption(word.split("=", 1)[0])
     text = " ".join(words)
     if not text.strip():
         raise click.UsageError("empty query: give at least one word to search for")
     with _open_existing(index_dir) as ix:
         try:
-            results = ix.search(text, limit=limit, per_doc=per_doc)
+            results = ix.search(text, limit=limit, per_doc=per_doc, after=after, before=before, source=source)
         except QueryError as error:
             raise click.UsageError(str(error)) from None
         except SearchlibError as error:

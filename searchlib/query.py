@@ -1,7 +1,8 @@
 """From the text a user types to a Whoosh query.
 
-This reading of the query language knows bare words and "quoted phrases"
-(also « guillemets » and “curly quotes”). Every word is analysed exactly as
+:mod:`._syntax` reads the query language (words, phrases, exclusions,
+OR/AND/NOT, parentheses, prefixes, fuzzy words, boosts, field filters) into
+a tree; this module turns the tree into Whoosh queries. Every word is analysed exactly as
 the indexed text is, then resolved against the index's vocabulary so that a
 word typed without accents also finds its accented spellings. A word that
 analyses to several terms (``cessez-le-feu``, ``États-Unis``) is a phrase, so
@@ -15,14 +16,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Callable, FrozenSet, Iterable, List, Optional, Protocol, Sequence, Set, Tuple
 
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2, SpanOr
 
-from .analysis import FrenchAnalyzer
+from . import _syntax as syntax
+from .analysis import FrenchAnalyzer, fold, normalize_word, strip_elision
 
-__all__ = ["ParsedQuery", "Pattern", "parse_query", "SEARCH_FIELDS", "STOPS_FIELD"]
+__all__ = ["ParsedQuery", "Pattern", "Expander", "parse_query", "date_range", "SEARCH_FIELDS", "STOPS_FIELD"]
 
 # Field name and boost: a word in the title says more about a passage
 # than the same word once in its body.
@@ -31,8 +33,6 @@ STOPS_FIELD = "stops"
 # Whoosh's coordination bonus: passages matching more of the query's words
 # gain over those matching fewer.
 _COORDINATION = 0.9
-
-_PART_RE = re.compile(r'"(?P<dq>[^"]*)"?|[«“](?P<fq>[^»”]*)[»”]?|(?P<word>[^\s"«»“”]+)')
 
 # One slot of a word or phrase: the terms that may fill it, and its position
 # relative to the first slot.
@@ -53,6 +53,7 @@ class ParsedQuery:
     query: Optional[wq.Query]
     patterns: Tuple[Pattern, ...]
     notes: Tuple[str, ...] = field(default=())
+    filter: Optional[wq.Query] = None
 
 
 class _Near(SpanNear2):
@@ -95,38 +96,221 @@ def _unit_query(pattern: Pattern) -> wq.Query:
     return wq.Or([_phrase_query(name, pattern) for name, _ in SEARCH_FIELDS])
 
 
-def _parts(text: str) -> Iterator[str]:
-    for match in _PART_RE.finditer(text):
-        yield next(g for g in match.groups() if g is not None)
+class Expander(Protocol):
+    """What the index knows beyond a word's own spellings: terms starting
+    with a prefix, terms within an edit distance, sources containing a text.
+    Each answer is capped at ``limit`` terms."""
+
+    def prefixed(self, prefix: str, limit: int) -> List[str]: ...
+
+    def within(self, term: str, distance: int, limit: int) -> List[str]: ...
+
+    def sources(self, text: str, limit: int) -> List[str]: ...
 
 
-def parse_query(text: str, analyzer: FrenchAnalyzer, resolve: Optional[Resolver] = None) -> ParsedQuery:
-    """Read ``text`` with the index's ``analyzer``; ``resolve`` maps a word's
-    term and accent key to the indexed terms it should match."""
-    patterns: List[Pattern] = []
-    stop_words: List[Tuple[str, str]] = []
-    for part in _parts(text):
+# Caps on how far one query word may expand, so no query can take the index down.
+MAX_EXPANSION = 64
+_FILTER_FIELDS = frozenset({"source", "doc", "date"})
+_DATE_RE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+_RANGE_RE = re.compile(r"(?P<start>[^.]*)\.\.(?P<end>.*)")
+_COMPARE_RE = re.compile(r"(?P<op>>=|<=|>|<)(?P<date>.+)")
+
+
+class _Builder:
+    def __init__(self, analyzer: FrenchAnalyzer, resolve: Optional[Resolver], expand: Optional[Expander]) -> None:
+        self.analyzer = analyzer
+        self.resolve = resolve
+        self.expand = expand
+        self.patterns: List[Pattern] = []
+        self.stop_words: List[Tuple[str, str]] = []
+        self.notes: List[str] = []
+        self.filters: List[wq.Query] = []
+
+    def pattern(self, text: str) -> Optional[Pattern]:
         slots: List[Slot] = []
         first: Optional[int] = None
-        for position, _, _, (term, stop, key, _) in analyzer.words(part):
+        for position, _, _, (term, stop, key, _) in self.analyzer.words(text):
             if term is None:
-                if stop is not None and (stop, key) not in stop_words:
-                    stop_words.append((stop, key))
+                if stop is not None and (stop, key) not in self.stop_words:
+                    self.stop_words.append((stop, key))
                 continue
             first = position if first is None else first
-            terms = resolve(term, key) if resolve is not None else {term}
+            terms = self.resolve(term, key) if self.resolve is not None else {term}
             slots.append((frozenset(terms), position - first))
-        pattern = tuple(slots)
-        if pattern and pattern not in patterns:
-            patterns.append(pattern)
+        return tuple(slots) if slots else None
 
-    if patterns:
-        units = [_unit_query(pattern) for pattern in patterns]
-        query = units[0] if len(units) == 1 else wq.Or(units, scale=_COORDINATION)
-        return ParsedQuery(query, tuple(patterns))
-    if stop_words:
-        return _stop_words_query(stop_words, resolve)
-    return ParsedQuery(None, (), ("no words to search for",))
+    def remember(self, pattern: Pattern) -> None:
+        if pattern not in self.patterns:
+            self.patterns.append(pattern)
+
+    def node(self, node: syntax.Node, negated: bool = False) -> Optional[wq.Query]:
+        if isinstance(node, syntax.Group):
+            query = self.group(node, negated)
+            return query.with_boost(node.boost) if query is not None and node.boost != 1.0 else query
+        if isinstance(node, syntax.Either):
+            options = [q for q in (self.node(option, negated) for option in node.options) if q is not None]
+            return None if not options else options[0] if len(options) == 1 else wq.Or(options)
+        if isinstance(node, syntax.Filter):
+            return self.filter(node, negated)
+        if isinstance(node, syntax.Word) and (node.prefix or node.fuzzy):
+            return self.expanded(node, negated)
+        pattern = self.pattern(node.text)
+        if pattern is None:
+            return None
+        if not negated:
+            self.remember(pattern)
+        query = _unit_query(pattern)
+        return query.with_boost(node.boost) if node.boost != 1.0 else query
+
+    def expanded(self, word: syntax.Word, negated: bool) -> Optional[wq.Query]:
+        if self.expand is None:
+            return self.node(syntax.Word(word.text, boost=word.boost), negated)
+        if word.prefix:
+            prefix = fold(strip_elision(normalize_word(word.text.lower())))
+            prefix = re.sub(r"[^\w]", "", prefix)
+            if len(prefix) < 2:
+                self.notes.append(f"'{word.text}*': a prefix needs at least 2 letters; ignored")
+                return None
+            terms = self.expand.prefixed(prefix, MAX_EXPANSION + 1)
+        else:
+            pattern = self.pattern(word.text)
+            if pattern is None or len(pattern) != 1:
+                return self.node(syntax.Word(word.text, boost=word.boost), negated)
+            (base, _), = pattern
+            terms = sorted({t for term in base for t in self.expand.within(term, word.fuzzy, MAX_EXPANSION + 1)} | base)
+        if len(terms) > MAX_EXPANSION:
+            self.notes.append(f"'{word.text}' matches too many words: only the first {MAX_EXPANSION} are searched")
+            terms = terms[:MAX_EXPANSION]
+        if not terms:
+            return None
+        pattern = ((frozenset(terms), 0),)
+        if not negated:
+            self.remember(pattern)
+        query = _unit_query(pattern)
+        return query.with_boost(word.boost) if word.boost != 1.0 else query
+
+    def filter(self, node: syntax.Filter, negated: bool) -> Optional[wq.Query]:
+        value = node.value.text.strip()
+        if node.name == "title":
+            pattern = self.pattern(value)
+            if pattern is None:
+                return None
+            if not negated:
+                self.remember(pattern)
+            if len(pattern) == 1:
+                return _word_query("title", pattern[0][0], 1.0)
+            return _phrase_query("title", pattern)
+        if node.name == "doc":
+            if isinstance(node.value, syntax.Word) and node.value.prefix:
+                return wq.Prefix("doc_id", value)
+            return wq.Term("doc_id", value)
+        if node.name == "source":
+            if self.expand is None:
+                return wq.Term("source", value)
+            sources = self.expand.sources(value, MAX_EXPANSION * 4)
+            return wq.Or([wq.Term("source", s) for s in sources]) if sources else wq.NullQuery()
+        return self.date(value)
+
+    def date(self, value: str) -> Optional[wq.Query]:
+        """``2016``, ``2016-07``, ``2016-07..2016-09``, ``>=2017-01``, ``<2017``."""
+        low: Optional[str] = None
+        high: Optional[str] = None
+        ranged = _RANGE_RE.fullmatch(value)
+        compared = _COMPARE_RE.fullmatch(value)
+        if ranged:
+            low, high = ranged.group("start") or None, ranged.group("end") or None
+            high = high and high + "\uffff"
+        elif compared:
+            op, date = compared.group("op"), compared.group("date")
+            if op in (">=", ">"):
+                low = date if op == ">=" else date + "\uffff"
+            else:
+                high = date if op == "<" else date + "\uffff"
+        else:
+            low, high = value, value + "\uffff"
+        for bound in (low, high):
+            if bound is not None and not _DATE_RE.match(bound):
+                self.notes.append(f"'date:{value}' is not a date (2016, 2016-07, 2016-07..2016-09, >=2017-01); ignored")
+                return None
+        return date_range(low, high)
+
+    def group(self, group: syntax.Group, negated: bool = False) -> Optional[wq.Query]:
+        musts: List[wq.Query] = []
+        shoulds: List[wq.Query] = []
+        nots: List[wq.Query] = []
+        for occur, child in group.clauses:
+            if occur == syntax.MUST_NOT:
+                query = self.node(child, not negated)
+                if query is not None:
+                    nots.append(query)
+                continue
+            query = self.node(child, negated)
+            if query is None:
+                continue
+            if isinstance(child, syntax.Filter) and child.name in _FILTER_FIELDS:
+                if self.top_level and not negated:
+                    self.filters.append(query)  # restricts, does not score
+                else:
+                    musts.append(query)
+            elif occur == syntax.MUST:
+                musts.append(query)
+            else:
+                shoulds.append(query)
+        self.top_level = False
+        positive: Optional[wq.Query] = None
+        if musts:
+            positive = musts[0] if len(musts) == 1 else wq.And(musts)
+            if shoulds:
+                positive = wq.AndMaybe(positive, shoulds[0] if len(shoulds) == 1 else wq.Or(shoulds, scale=_COORDINATION))
+        elif shoulds:
+            positive = shoulds[0] if len(shoulds) == 1 else wq.Or(shoulds, scale=_COORDINATION)
+        if nots:
+            excluded = nots[0] if len(nots) == 1 else wq.Or(nots)
+            if positive is None:
+                self.excluded_only = True
+                return None
+            # Whoosh 2.7's AndNot matcher lets some excluded documents through
+            # (its skipping misses postings); And with Not does not.
+            positive = wq.And([positive, wq.Not(excluded)])
+        return positive
+
+    top_level = True
+    excluded_only = False
+
+
+def date_range(low: Optional[str], high: Optional[str]) -> wq.Query:
+    """Passages dated from ``low`` (inclusive) to ``high`` (exclusive), ISO strings."""
+    return wq.TermRange("date", low or "0", high or "\uffff", startexcl=False, endexcl=True)
+
+
+def parse_query(
+    text: str,
+    analyzer: FrenchAnalyzer,
+    resolve: Optional[Resolver] = None,
+    expand: Optional[Expander] = None,
+) -> ParsedQuery:
+    """Read ``text`` with the index's ``analyzer``; ``resolve`` maps a word's
+    term and accent key to the indexed terms it should match; ``expand``
+    answers prefixes, fuzzy words and source filters."""
+    parsed = syntax.parse(text)
+    builder = _Builder(analyzer, resolve, expand)
+    query = builder.group(parsed.root)
+    notes = list(dict.fromkeys(parsed.notes + builder.notes))  # each said once
+    filters = builder.filters
+    if query is None and filters and not builder.excluded_only:
+        query = wq.Every()
+    if query is not None:
+        return ParsedQuery(query, tuple(builder.patterns), tuple(notes), _combine(filters))
+    if builder.excluded_only:
+        return ParsedQuery(None, (), tuple(notes + ["only exclusions (-word, NOT): nothing to search for"]))
+    if builder.stop_words:
+        stops = _stop_words_query(builder.stop_words, resolve)
+        return ParsedQuery(stops.query, stops.patterns, tuple(notes) + stops.notes, _combine(filters))
+    return ParsedQuery(None, (), tuple(notes + ["no words to search for"]))
+
+
+def _combine(filters: Sequence[wq.Query]) -> Optional[wq.Query]:
+    return None if not filters else filters[0] if len(filters) == 1 else wq.And(list(filters))
 
 
 def _stop_words_query(stop_words: Sequence[Tuple[str, str]], resolve: Optional[Resolver]) -> ParsedQuery:

@@ -7,6 +7,7 @@ so a hit needs one stored-fields read and nothing else.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import threading
@@ -330,6 +331,37 @@ class Store:
             for number in searcher.document_numbers(origin=origin):
                 found[searcher.stored_fields(number)["doc_id"]] = origin
         return found
+
+    class Vocabulary:
+        """A searcher's vocabulary as query expansion asks for it (see
+        :class:`searchlib.query.Expander`); every answer is capped."""
+
+        def __init__(self, searcher: Searcher) -> None:
+            self._reader = searcher.reader()
+
+        def prefixed(self, prefix: str, limit: int) -> List[str]:
+            found: Set[str] = set()
+            for fieldname in ("text", "title"):
+                for raw in itertools.islice(self._reader.expand_prefix(fieldname, prefix), limit):
+                    found.add(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+            return sorted(found)[:limit]
+
+        def within(self, term: str, distance: int, limit: int) -> List[str]:
+            # The first letter is rarely the mistyped one, and requiring it
+            # keeps the walk through the term list short.
+            terms = self._reader.terms_within("text", term, distance, prefix=1)
+            return sorted(itertools.islice(terms, limit))
+
+        def sources(self, text: str, limit: int) -> List[str]:
+            wanted = text.lower()
+            found: List[str] = []
+            for raw in self._reader.lexicon("source"):
+                source = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                if wanted in source.lower():
+                    found.append(source)
+                    if len(found) >= limit:
+                        break
+            return found
 
     def stats(self) -> StoreStats:
         searcher = self.searcher()

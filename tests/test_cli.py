@@ -181,3 +181,15 @@ def test_analyze_steps(workdir):
     assert human[-1].endswith("arme | etat | unis")
     data = json.loads(run("analyze", "--steps", "--json", "l’O.N.U.").stdout)
     assert data[-1] == {"step": "fold", "tokens": [{"text": "onu", "start": 2, "end": 8, "position": 0}]}
+
+
+def test_query_language_and_filter_options_on_the_command_line(workdir):
+    run("index", "--quiet")
+    excluded = json.loads(run("query", "--json", "-n", "50", "Lavrov", "-Kerry").stdout)
+    assert excluded["results"] and all("Kerry" not in hit["text"] for hit in excluded["results"])
+    dated = json.loads(run("--json", "--after", "2017-01", "-n", "50", "Lavrov").stdout)
+    assert {hit["doc_id"] for hit in dated["results"]} == {"004_4207ef848aced888"}
+    bad = run("Lavrov", "--before", "demain")
+    assert bad.exit_code == 2 and "before" in bad.stderr
+    noted = run('"Lavrov Kerry')
+    assert noted.exit_code == 0 and "unclosed quote" in noted.stderr

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import pytest
 from whoosh import query as wq
+
+from searchlib import QueryError
 
 from searchlib.analysis import FrenchAnalyzer
 from searchlib.query import parse_query
@@ -70,3 +73,72 @@ def test_resolver_adds_accented_spellings():
     assert seen == [("securit", "securit")]
     assert parsed.patterns == (((frozenset({"securit", "secur"}), 0),),)
     assert {t for _, t in parsed.query.iter_all_terms()} == {"securit", "secur"}
+
+
+# -- the query language on the seeds ----------------------------------------------
+
+
+def doc_ids(results) -> set:
+    return {hit.doc_id[:3] for hit in results}
+
+
+def test_exclusion_and_required_words(seeds_index):
+    assert doc_ids(seeds_index.search("Lavrov", limit=50)) == {"000", "002", "004"}
+    without = seeds_index.search("Lavrov -Kerry", limit=50)
+    assert 0 < without.total < seeds_index.search("Lavrov", limit=50).total
+    assert all("Lavrov" in hit.text and "Kerry" not in hit.text for hit in without)
+    john_kerry = doc_ids(seeds_index.search('"John Kerry"', limit=50))
+    assert john_kerry
+    assert all("John Kerry" not in hit.text for hit in seeds_index.search('Lavrov -"John Kerry"', limit=50))
+    assert doc_ids(seeds_index.search("Astana AND Lavrov", limit=50)) == {"004"}
+    assert doc_ids(seeds_index.search("Kerry NOT Lavrov", limit=50)) <= {"000", "001"}
+
+
+def test_or_groups_and_boosts(seeds_index):
+    either = doc_ids(seeds_index.search("Astana OR Minbej", limit=50))
+    assert either == doc_ids(seeds_index.search("Astana", limit=50)) | doc_ids(seeds_index.search("Minbej", limit=50))
+    grouped = seeds_index.search("(Astana OR Minbej) AND terrorisme", limit=50)
+    assert doc_ids(grouped) == either & doc_ids(seeds_index.search("terrorisme", limit=50))
+    plain = seeds_index.search("Kerry Astana")
+    boosted = seeds_index.search("Kerry Astana^5")
+    assert plain[0].doc_id[:3] != "004" and boosted[0].doc_id[:3] == "004"
+
+
+def test_prefix_and_fuzzy_words_find_and_highlight(seeds_index):
+    prefix = seeds_index.search("négoc*", limit=50)
+    assert prefix and all(any(w.lower().startswith("négoc") for w in [hit.text[s:e] for s, e in hit.highlights]) for hit in prefix)
+    fuzzy = seeds_index.search("Lavorv~")
+    assert fuzzy and "Lavrov" in [fuzzy[0].text[s:e] for s, e in fuzzy[0].highlights]
+
+
+def test_field_filters(seeds_index):
+    assert doc_ids(seeds_index.search("title:entretien", limit=50)) == {"002"}
+    assert doc_ids(seeds_index.search("Lavrov date:2017", limit=50)) == {"004"}
+    assert doc_ids(seeds_index.search("Lavrov date:>=2017-04", limit=50)) == {"004"}
+    assert doc_ids(seeds_index.search("Lavrov date:2016..2016-12", limit=50)) == set()
+    assert doc_ids(seeds_index.search("Lavrov doc:002*", limit=50)) == {"002"}
+    assert doc_ids(seeds_index.search("Lavrov source:004_", limit=50)) == {"004"}
+    only = seeds_index.search("date:2017-04", limit=100)
+    assert doc_ids(only) == {"004"} and only.total == len(only)
+
+
+def test_filters_as_options(seeds_index):
+    assert doc_ids(seeds_index.search("Lavrov", limit=50, after="2017-01")) == {"004"}
+    assert doc_ids(seeds_index.search("Lavrov", limit=50, before="2017-03")) == set()
+    assert doc_ids(seeds_index.search("Lavrov", limit=50, source="002_")) == {"002"}
+    results = seeds_index.search("Lavrov", limit=1, after="2017")
+    assert results.total == len(seeds_index.search("Lavrov", limit=50, after="2017"))
+    with pytest.raises(QueryError):
+        seeds_index.search("Lavrov", after="hier")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"Lavrov Kerry', "(Lavrov OR", "Lavrov) ((", "OR AND NOT", "-Lavrov", "?", "*", "~", "^2", "x" * 10_000,
+     "(" * 1000, "Lavrov~99", "a* b*", "\x00\ud800", "«»", "date:>=hier Lavrov"],
+)
+def test_malformed_queries_never_raise(seeds_index, text):
+    results = seeds_index.search(text)
+    assert isinstance(results.notes, tuple)
+    if not results:
+        assert results.notes, "an empty answer to a malformed query says why"

@@ -1,0 +1,118 @@
+"""The query language's reader: structure, leniency, caps."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from searchlib._syntax import (
+    MAX_CLAUSES,
+    MAX_QUERY_CHARS,
+    MUST,
+    MUST_NOT,
+    SHOULD,
+    Either,
+    Filter,
+    Group,
+    Phrase,
+    Word,
+    parse,
+)
+
+
+def clauses(text: str):
+    return parse(text).root.clauses
+
+
+def test_bare_words_are_optional_and_each_counts():
+    assert clauses("Lavrov Kerry") == ((SHOULD, Word("Lavrov")), (SHOULD, Word("Kerry")))
+
+
+def test_exclusions_requirements_and_operators():
+    assert clauses('-Daech -"État islamique" +Syrie') == (
+        (MUST_NOT, Word("Daech")),
+        (MUST_NOT, Phrase("État islamique")),
+        (MUST, Word("Syrie")),
+    )
+    assert clauses("Syrie AND Russie") == ((MUST, Word("Syrie")), (MUST, Word("Russie")))
+    assert clauses("Kerry NOT Lavrov") == ((SHOULD, Word("Kerry")), (MUST_NOT, Word("Lavrov")))
+    assert clauses("trêve Poutine OR Lavrov") == (
+        (SHOULD, Word("trêve")),
+        (SHOULD, Either((Word("Poutine"), Word("Lavrov")))),
+    )
+    assert clauses("Poutine OU Lavrov ET Syrie") == (
+        (MUST, Either((Word("Poutine"), Word("Lavrov")))),
+        (MUST, Word("Syrie")),
+    )
+
+
+def test_lower_case_operator_words_and_inner_hyphens_are_words():
+    assert clauses("paix ou guerre") == tuple((SHOULD, Word(w)) for w in ("paix", "ou", "guerre"))
+    assert clauses("cessez-le-feu États-Unis") == ((SHOULD, Word("cessez-le-feu")), (SHOULD, Word("États-Unis")))
+
+
+def test_groups_prefix_fuzzy_boost_and_fields():
+    ((occur, group),) = clauses("(Alep OR Homs)^2")
+    assert occur == SHOULD and isinstance(group, Group) and group.boost == 2.0
+    assert clauses("négoc* Lavorv~ Poutin~1 Kerry^3 Lavrov~5") == (
+        (SHOULD, Word("négoc", prefix=True)),
+        (SHOULD, Word("Lavorv", fuzzy=2)),
+        (SHOULD, Word("Poutin", fuzzy=1)),
+        (SHOULD, Word("Kerry", boost=3.0)),
+        (SHOULD, Word("Lavrov", fuzzy=2)),
+    )
+    assert clauses('titre:"trêve en Syrie" source:afp doc:002* date:2016-07..2016-09') == (
+        (SHOULD, Filter("title", Phrase("trêve en Syrie"))),
+        (SHOULD, Filter("source", Word("afp"))),
+        (SHOULD, Filter("doc", Word("002", prefix=True))),
+        (SHOULD, Filter("date", Word("2016-07..2016-09"))),
+    )
+
+
+def test_french_punctuation_is_never_syntax():
+    assert [n.text for _, n in clauses("Qui est Lavrov ?")] == ["Qui", "est", "Lavrov"]
+    assert [n.text for _, n in clauses("Syrie : la trêve ! — « oui »")] == ["Syrie", "la", "trêve", " oui "]
+    assert clauses("« oui »") == ((SHOULD, Phrase(" oui ")),)
+    assert clauses("Syrie:trêve") == ((SHOULD, Group(((SHOULD, Word("Syrie")), (SHOULD, Word("trêve"))))),)
+
+
+@pytest.mark.parametrize(
+    "text, note",
+    [
+        ('"cessez le feu', "unclosed quote"),
+        ("(Alep OR Homs", "unbalanced parenthesis"),
+        ("Alep) Homs", "')' without"),
+        ("Alep OR", "nothing after"),
+        ("AND Alep", "nothing before"),
+        ("Alep NOT", "nothing after"),
+        ("Lavrov~9", "at most 2"),
+        ("*rov", "'*' only ends a word"),
+        ("(" * 50 + "Alep" + ")" * 50, "nested deeper"),
+    ],
+)
+def test_malformed_queries_are_read_sensibly_with_a_note(text, note):
+    parsed = parse(text)
+    assert any(note in n for n in parsed.notes), parsed.notes
+    words = [n for _, n in parsed.root.clauses]
+    assert words, "something is still searched"
+
+
+def test_caps_on_length_and_clauses():
+    parsed = parse("mot " * 5000)
+    assert len(parsed.root.clauses) == MAX_CLAUSES
+    assert any(str(MAX_QUERY_CHARS) in n for n in parsed.notes)
+
+
+def test_arbitrary_input_never_raises_and_is_fast():
+    alphabet = list('ab é"«»()*~^:-+?!. \t\n') + ["OR", "AND", "NOT", "date:", "title:", "\x00", "\ud800", "中"]
+    rng = random.Random(7)
+    began = time.perf_counter()
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        parse(text)
+    parse("(" * 100_000)
+    parse('"' * 100_000)
+    parse("-" * 100_000)
+    assert time.perf_counter() - began < 10
