@@ -91,13 +91,18 @@ class SearchResults(Sequence[Hit]):
 
     ``total`` counts every matching passage (more than ``len()`` when the
     limit cut the list); ``notes`` say how the query was read, when that is
-    worth telling the user.
+    worth telling the user; ``suggestion`` is the query with its misspelt
+    words corrected from the index's own text ("Lavorv" → "Lavrov"), when
+    some were.
     """
 
-    def __init__(self, query: str, hits: List[Hit], total: int, notes: Sequence[str] = ()) -> None:
+    def __init__(
+        self, query: str, hits: List[Hit], total: int, notes: Sequence[str] = (), suggestion: Optional[str] = None
+    ) -> None:
         self.query = query
         self.total = total
         self.notes: Tuple[str, ...] = tuple(notes)
+        self.suggestion = suggestion
         self._hits = hits
 
     @overload
@@ -120,6 +125,8 @@ class SearchResults(Sequence[Hit]):
         return {
             "query": self.query,
             "total": self.total,
+            "suggestion": self.suggestion,
+            "notes": list(self.notes),
             "results": [dict(rank=rank, **hit.to_dict()) for rank, hit in enumerate(self._hits, 1)],
         }
 
@@ -361,7 +368,21 @@ class Index:
         else:
             # Whoosh counts a filtered search's matches before the filter.
             total = len(searcher.search(parsed.query, limit=None, scored=False, filter=restriction))
-        return SearchResults(query, hits, total, parsed.notes)
+        return SearchResults(query, hits, total, parsed.notes, self._suggestion(query, parsed.corrections, hits))
+
+    def _suggestion(self, query: str, corrections: Sequence[Tuple[str, str]], hits: Sequence[Hit]) -> Optional[str]:
+        """The query with each corrected word replaced by the way the
+        indexed text writes the term it was taken for."""
+        suggestion = query
+        for typed, term in corrections:
+            written = next(
+                (hit.text[t.start : t.end] for hit in hits for t in self._analyzer.all_tokens(hit.text) if t.text == term),
+                None,
+            )
+            if written is None:
+                return None
+            suggestion = suggestion.replace(typed, written, 1)
+        return suggestion if suggestion != query else None
 
     @staticmethod
     def _restriction(

@@ -174,6 +174,8 @@ def query_command(
             raise _fail(error) from None
     for note in results.notes:
         click.echo(f"searchlib: note: {note}", err=True)
+    if results.suggestion:
+        click.echo(f"Vouliez-vous dire : {results.suggestion}", err=True)
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -54,6 +54,7 @@ class ParsedQuery:
     patterns: Tuple[Pattern, ...]
     notes: Tuple[str, ...] = field(default=())
     filter: Optional[wq.Query] = None
+    corrections: Tuple[Tuple[str, str], ...] = ()
 
 
 class _Near(SpanNear2):
@@ -107,9 +108,17 @@ class Expander(Protocol):
 
     def sources(self, text: str, limit: int) -> List[str]: ...
 
+    def frequency(self, term: str) -> int: ...
+
 
 # Caps on how far one query word may expand, so no query can take the index down.
 MAX_EXPANSION = 64
+# Typo tolerance: a word found in fewer than _RARE passages also searches for
+# up to _MAX_CORRECTIONS commoner words close to it, at a lower weight.
+_RARE = 3
+_MIN_TOLERANT_LENGTH = 4
+_MAX_CORRECTIONS = 3
+_CORRECTION_WEIGHT = 0.5
 _FILTER_FIELDS = frozenset({"source", "doc", "date"})
 _DATE_RE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _RANGE_RE = re.compile(r"(?P<start>[^.]*)\.\.(?P<end>.*)")
@@ -125,6 +134,8 @@ class _Builder:
         self.stop_words: List[Tuple[str, str]] = []
         self.notes: List[str] = []
         self.filters: List[wq.Query] = []
+        # (word as typed, the indexed term it was probably meant to be)
+        self.corrections: List[Tuple[str, str]] = []
 
     def pattern(self, text: str) -> Optional[Pattern]:
         slots: List[Slot] = []
@@ -157,10 +168,41 @@ class _Builder:
         pattern = self.pattern(node.text)
         if pattern is None:
             return None
-        if not negated:
-            self.remember(pattern)
         query = _unit_query(pattern)
+        if isinstance(node, syntax.Word) and len(pattern) == 1 and not negated:
+            query = self.tolerant(node.text, pattern, query)
+        elif not negated:
+            self.remember(pattern)
         return query.with_boost(node.boost) if node.boost != 1.0 else query
+
+    def tolerant(self, typed: str, pattern: Pattern, exact: wq.Query) -> wq.Query:
+        """A word the index hardly knows also searches for the commoner
+        words within one or two typing errors of it ("Astanna" → Astana,
+        "Lavorv" → Lavrov), weighted below the spelling typed, so exact
+        matches rank first where both exist."""
+        ((terms, _),) = pattern
+        if self.expand is None or len(terms) != 1:
+            self.remember(pattern)
+            return exact
+        (term,) = terms
+        seen = self.expand.frequency(term)
+        if len(term) < _MIN_TOLERANT_LENGTH or seen >= _RARE:
+            self.remember(pattern)
+            return exact
+        distance = 1 if len(term) <= 5 else 2
+        close = [
+            (self.expand.frequency(other), other)
+            for other in self.expand.within(term, distance, MAX_EXPANSION)
+            if other != term
+        ]
+        close = sorted((c for c in close if c[0] > seen), reverse=True)[:_MAX_CORRECTIONS]
+        if not close:
+            self.remember(pattern)
+            return exact
+        self.remember(((frozenset(terms | {other for _, other in close}), 0),))
+        self.corrections.append((typed, close[0][1]))
+        fuzzy = wq.Or([_word_query(name, frozenset(o for _, o in close), boost * _CORRECTION_WEIGHT) for name, boost in SEARCH_FIELDS])
+        return wq.Or([exact, fuzzy]) if seen else fuzzy
 
     def expanded(self, word: syntax.Word, negated: bool) -> Optional[wq.Query]:
         if self.expand is None:
@@ -300,7 +342,7 @@ def parse_query(
     if query is None and filters and not builder.excluded_only:
         query = wq.Every()
     if query is not None:
-        return ParsedQuery(query, tuple(builder.patterns), tuple(notes), _combine(filters))
+        return ParsedQuery(query, tuple(builder.patterns), tuple(notes), _combine(filters), tuple(builder.corrections))
     if builder.excluded_only:
         return ParsedQuery(None, (), tuple(notes + ["only exclusions (-word, NOT): nothing to search for"]))
     if builder.stop_words:

@@ -352,6 +352,10 @@ class Store:
             terms = self._reader.terms_within("text", term, distance, prefix=1)
             return sorted(itertools.islice(terms, limit))
 
+        def frequency(self, term: str) -> int:
+            """Passages holding ``term`` in their text or title."""
+            return int(self._reader.doc_frequency("text", term) + self._reader.doc_frequency("title", term))
+
         def sources(self, text: str, limit: int) -> List[str]:
             wanted = text.lower()
             found: List[str] = []

@@ -85,3 +85,8 @@ def test_furniture(line):
 )
 def test_content(line):
     assert not is_furniture(line)
+
+
+def test_a_document_of_only_furniture_is_kept_whole():
+    text = "A lire aussi :Nicolas Sarkozy mis en examen pour corruption… Lire la suite sur LesEchos"
+    assert kept(text) == [text]

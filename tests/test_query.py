@@ -142,3 +142,32 @@ def test_malformed_queries_never_raise(seeds_index, text):
     assert isinstance(results.notes, tuple)
     if not results:
         assert results.notes, "an empty answer to a malformed query says why"
+
+
+# -- typing errors ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed, meant, document",
+    [("Lavorv", "Lavrov", "002"), ("Poutin", "Poutine", "001"), ("Astanna", "Astana", "004"), ("négotiations", "négociations", "004")],
+)
+def test_misspelt_words_find_the_passages_they_mean(seeds_index, typed, meant, document):
+    results = seeds_index.search(typed, limit=20)
+    assert document in doc_ids(results)
+    assert meant in [hit.text[s:e] for hit in results for s, e in hit.highlights]
+
+
+def test_suggestion_uses_the_indexed_spelling(seeds_index):
+    assert seeds_index.search("Astanna négotiations").suggestion == "Astana négociations"
+    assert seeds_index.search("Lavorv Kerry").suggestion == "Lavrov Kerry"
+    assert seeds_index.search("Lavrov Kerry").suggestion is None
+
+
+def test_exact_matches_rank_above_corrections(index):
+    index.add_documents(
+        [{"id": f"juste{n}", "text": f"Lavrov à {city}."} for n, city in enumerate(["Alep", "Homs", "Idleb", "Raqqa", "Deraa"])]
+        + [{"id": "faute", "text": "Le ministre Lavrof parle aussi."}]
+    )
+    exact = index.search("Lavrof", limit=10)
+    assert exact[0].doc_id == "faute" and len(exact) == 6
+    assert index.search("Lavrov", limit=10).total == 5  # a common word is not widened

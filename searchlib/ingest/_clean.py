@@ -132,7 +132,9 @@ def content_paragraphs(text: str, start: int = 0) -> List[Span]:
         seen.add(folded)
         earlier += folded + " "
         kept.append((first, last))
-    return kept
+    # A document that is nothing but furniture by these rules (a teaser of
+    # "À lire aussi" links, say) is still indexed rather than lost.
+    return kept or spans
 
 
 def _repeats_earlier(line: str, folded: str, earlier: str) -> bool:
