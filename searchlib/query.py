@@ -276,7 +276,9 @@ class _Builder:
                 return None
         return date_range(low, high)
 
-    def group(self, group: syntax.Group, negated: bool = False) -> Optional[wq.Query]:
+    def group(self, group: syntax.Group, negated: bool = False, top: bool = False) -> Optional[wq.Query]:
+        """The clauses of a group; filters of the top-level group restrict the
+        search (without scoring), nested ones are ordinary clauses."""
         musts: List[wq.Query] = []
         shoulds: List[wq.Query] = []
         nots: List[wq.Query] = []
@@ -290,7 +292,7 @@ class _Builder:
             if query is None:
                 continue
             if isinstance(child, syntax.Filter) and child.name in _FILTER_FIELDS:
-                if self.top_level and not negated:
+                if top and not negated:
                     self.filters.append(query)  # restricts, does not score
                 else:
                     musts.append(query)
@@ -298,7 +300,6 @@ class _Builder:
                 musts.append(query)
             else:
                 shoulds.append(query)
-        self.top_level = False
         positive: Optional[wq.Query] = None
         if musts:
             positive = musts[0] if len(musts) == 1 else wq.And(musts)
@@ -316,7 +317,6 @@ class _Builder:
             positive = wq.And([positive, wq.Not(excluded)])
         return positive
 
-    top_level = True
     excluded_only = False
 
 
@@ -336,7 +336,7 @@ def parse_query(
     answers prefixes, fuzzy words and source filters."""
     parsed = syntax.parse(text)
     builder = _Builder(analyzer, resolve, expand)
-    query = builder.group(parsed.root)
+    query = builder.group(parsed.root, top=True)
     notes = list(dict.fromkeys(parsed.notes + builder.notes))  # each said once
     filters = builder.filters
     if query is None and filters and not builder.excluded_only:

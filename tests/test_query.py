@@ -171,3 +171,8 @@ def test_exact_matches_rank_above_corrections(index):
     exact = index.search("Lavrof", limit=10)
     assert exact[0].doc_id == "faute" and len(exact) == 6
     assert index.search("Lavrov", limit=10).total == 5  # a common word is not widened
+
+
+def test_a_filter_inside_a_group_only_applies_there(seeds_index):
+    either = doc_ids(seeds_index.search("(Lavrov date:2017) OR Minbej", limit=50))
+    assert either == {"004", "000"}
