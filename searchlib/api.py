@@ -11,16 +11,16 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import (
-    Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union, overload,
+    Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union,
 )
 
 from whoosh import query as wq
 
 from . import _indexing, duplicates, ingest, query as _query, snippets, store
 from ._indexing import AddReport, Progress
+from .results import Hit, IndexStats, SearchResults
 from .errors import QueryError, SearchlibError
 from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 
@@ -39,111 +39,6 @@ __all__ = [
 
 PathLike = Union[str, "os.PathLike[str]"]
 DocumentLike = Union[Document, Mapping[str, Any]]
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One ranked passage.
-
-    ``text`` is the passage exactly as in the source, found at ``start`` to
-    ``end`` in the document's text; ``highlights`` are ``(start, end)``
-    offsets into ``text``, one per matched word; ``snippet`` is the best
-    fragment, HTML-escaped, with matches in ``<mark>…</mark>``;
-    ``duplicates`` are the ids of other documents whose near-identical
-    passage (the same wire copy, say) also matched and is not listed.
-    """
-
-    doc_id: str
-    passage: int
-    score: float
-    title: Optional[str]
-    date: Optional[str]
-    source: Optional[str]
-    text: str
-    snippet: str
-    highlights: List[Tuple[int, int]]
-    metadata: Dict[str, Any] = field(default_factory=dict)
-    start: int = 0
-    end: int = 0
-    duplicates: Tuple[str, ...] = ()
-
-    def to_dict(self) -> Dict[str, Any]:
-        """The hit as plain JSON-ready data."""
-        return {
-            "doc_id": self.doc_id,
-            "passage": self.passage,
-            "score": self.score,
-            "title": self.title,
-            "date": self.date,
-            "source": self.source,
-            "text": self.text,
-            "snippet": self.snippet,
-            "highlights": [list(span) for span in self.highlights],
-            "start": self.start,
-            "end": self.end,
-            "metadata": self.metadata,
-            "duplicates": list(self.duplicates),
-        }
-
-
-class SearchResults(Sequence[Hit]):
-    """The hits of one search, best first.
-
-    ``total`` counts every matching passage (more than ``len()`` when the
-    limit cut the list); ``notes`` say how the query was read, when that is
-    worth telling the user; ``suggestion`` is the query with its misspelt
-    words corrected from the index's own text ("Lavorv" → "Lavrov"), when
-    some were.
-    """
-
-    def __init__(
-        self, query: str, hits: List[Hit], total: int, notes: Sequence[str] = (), suggestion: Optional[str] = None
-    ) -> None:
-        self.query = query
-        self.total = total
-        self.notes: Tuple[str, ...] = tuple(notes)
-        self.suggestion = suggestion
-        self._hits = hits
-
-    @overload
-    def __getitem__(self, index: int) -> Hit: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> List[Hit]: ...
-
-    def __getitem__(self, index: Union[int, slice]) -> Union[Hit, List[Hit]]:
-        return self._hits[index]
-
-    def __len__(self) -> int:
-        return len(self._hits)
-
-    def __repr__(self) -> str:
-        return f"<SearchResults {self.query!r}: {len(self)} of {self.total}>"
-
-    def to_dict(self) -> Dict[str, Any]:
-        """The results as plain JSON-ready data (the CLI's ``--json``)."""
-        return {
-            "query": self.query,
-            "total": self.total,
-            "suggestion": self.suggestion,
-            "notes": list(self.notes),
-            "results": [dict(rank=rank, **hit.to_dict()) for rank, hit in enumerate(self._hits, 1)],
-        }
-
-
-@dataclass(frozen=True)
-class IndexStats:
-    """Size and freshness of an index."""
-
-    path: str
-    documents: int
-    passages: int
-    terms: int
-    size_bytes: int
-    last_update: Optional[str]
-
-    def to_dict(self) -> Dict[str, Any]:
-        return dict(self.__dict__)
 
 
 class Index:
@@ -324,6 +219,7 @@ class Index:
         after: Optional[str] = None,
         before: Optional[str] = None,
         source: Optional[str] = None,
+        snippet_chars: int = snippets.SNIPPET_WIDTH,
     ) -> SearchResults:
         """Ranked passages for ``query``, best first.
 
@@ -333,7 +229,9 @@ class Index:
         the others in ``duplicates``, unless ``collapse_duplicates`` is
         False. ``after`` and ``before`` keep passages dated on or after, and
         on or before, an ISO date (``2016``, ``2016-07``, ``2016-07-14``);
-        ``source`` keeps those whose source contains the text given. The
+        ``source`` keeps those whose source contains the text given;
+        ``snippet_chars`` is the snippet's length (about; cuts fall between
+        words). The
         query language is in docs/query.md. Raises :class:`QueryError` for
         an empty query, bad limits or bad dates.
         """
@@ -343,6 +241,8 @@ class Index:
             raise QueryError("empty query")
         if not isinstance(limit, int) or limit < 1:
             raise QueryError(f"limit must be a positive integer, not {limit!r}")
+        if not isinstance(snippet_chars, int) or snippet_chars < 20:
+            raise QueryError(f"snippet_chars must be an integer of at least 20, not {snippet_chars!r}")
         if per_doc is not None and (not isinstance(per_doc, int) or per_doc < 1):
             raise QueryError(f"per_doc must be a positive integer or None, not {per_doc!r}")
 
@@ -362,7 +262,7 @@ class Index:
             chosen = [(hit.fields(), hit.score, ()) for hit in results]
         else:
             results, chosen = self._select(searcher, parsed.query, restriction, limit, per_doc, collapse_duplicates)
-        hits = [self._hit(fields, score, parsed.patterns, copies) for fields, score, copies in chosen]
+        hits = [self._hit(fields, score, parsed.patterns, copies, snippet_chars) for fields, score, copies in chosen]
         if restriction is None:
             total = len(results)
         else:
@@ -445,10 +345,17 @@ class Index:
             window *= 4
 
     def _hit(
-        self, fields: Mapping[str, Any], score: float, patterns: Sequence[_query.Pattern], copies: Tuple[str, ...]
+        self,
+        fields: Mapping[str, Any],
+        score: float,
+        patterns: Sequence[_query.Pattern],
+        copies: Tuple[str, ...],
+        snippet_chars: int,
     ) -> Hit:
         text = fields["text"]
         matches = snippets.find_matches(text, patterns, self._analyzer.all_tokens)
+        highlights = snippets.merge_spans(text, matches)
+        window = snippets.snippet_window(text, matches, snippet_chars)
         return Hit(
             doc_id=fields["doc_id"],
             passage=fields["passage"],
@@ -457,12 +364,13 @@ class Index:
             date=fields.get("date") or None,
             source=fields.get("source") or None,
             text=text,
-            snippet=snippets.make_snippet(text, matches),
-            highlights=snippets.merge_spans(text, matches),
+            snippet=snippets.render(text, window, highlights),
+            highlights=highlights,
             metadata=dict(fields.get("metadata") or {}),
             start=fields.get("start", 0),
             end=fields.get("end", 0),
             duplicates=copies,
+            snippet_window=window,
         )
 
     def stats(self) -> IndexStats:

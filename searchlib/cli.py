@@ -6,7 +6,6 @@ first word is not a subcommand.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -23,7 +22,6 @@ from .api import AddReport, FieldMap, Index, Progress, SearchResults
 from .errors import IndexNotFoundError, QueryError, SearchlibError
 
 DEFAULT_INDEX = Path("index")
-_MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 _DEBUG_VARIABLE = "SEARCHLIB_DEBUG"
 
 
@@ -141,7 +139,13 @@ def cli() -> None:
 @click.option("--after", metavar="DATE", help="Only passages dated on or after DATE (2016, 2016-07, 2016-07-14).")
 @click.option("--before", metavar="DATE", help="Only passages dated on or before DATE.")
 @click.option("--source", metavar="TEXT", help="Only passages whose source contains TEXT.")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object.")
+@click.option(
+    "--format", "output_format", type=click.Choice(["auto", "ansi", "text", "html"]), default="auto", show_default=True,
+    help="How snippets mark matches: bold on a terminal (ansi), [brackets] (text), <mark> (html).",
+)
+@click.option("--marks", metavar="OPEN,CLOSE", help="Marks around matches in snippets, e.g. '**,**'.")
+@click.option("--snippet-chars", type=click.IntRange(min=20), default=240, show_default=True, help="Snippet length in characters.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object (snippet in HTML, with highlights).")
 @click.argument("words", nargs=-1, required=True)
 def query_command(
     index_dir: Optional[Path],
@@ -150,6 +154,9 @@ def query_command(
     after: Optional[str],
     before: Optional[str],
     source: Optional[str],
+    output_format: str,
+    marks: Optional[str],
+    snippet_chars: int,
     as_json: bool,
     words: Tuple[str, ...],
 ) -> None:
@@ -167,7 +174,9 @@ def query_command(
         raise click.UsageError("empty query: give at least one word to search for")
     with _open_existing(index_dir) as ix:
         try:
-            results = ix.search(text, limit=limit, per_doc=per_doc, after=after, before=before, source=source)
+            results = ix.search(
+                text, limit=limit, per_doc=per_doc, after=after, before=before, source=source, snippet_chars=snippet_chars
+            )
         except QueryError as error:
             raise click.UsageError(str(error)) from None
         except SearchlibError as error:
@@ -178,24 +187,22 @@ def query_command(
         click.echo(f"Vouliez-vous dire : {results.suggestion}", err=True)
     if as_json:
         click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        _print_results(results)
+        return
+    if output_format == "auto":
+        output_format = "ansi" if sys.stdout.isatty() else "text"
+    _print_results(results, output_format, _parse_marks(marks))
 
 
-def _terminal_snippet(snippet: str) -> str:
-    """The HTML snippet for a terminal: matches in bold (dropped by click
-    when the output is not a terminal), entities decoded."""
-    parts: List[str] = []
-    cursor = 0
-    for match in _MARK_RE.finditer(snippet):
-        parts.append(html.unescape(snippet[cursor : match.start()]))
-        parts.append(click.style(html.unescape(match.group(1)), bold=True))
-        cursor = match.end()
-    parts.append(html.unescape(snippet[cursor:]))
-    return "".join(parts)
+def _parse_marks(value: Optional[str]) -> Optional[Tuple[str, str]]:
+    if value is None:
+        return None
+    opening, comma, closing = value.partition(",")
+    if not comma:
+        raise click.BadParameter("give the opening and closing marks separated by a comma, e.g. '[,]'", param_hint="--marks")
+    return opening, closing
 
 
-def _print_results(results: SearchResults) -> None:
+def _print_results(results: SearchResults, style: str, marks: Optional[Tuple[str, str]]) -> None:
     if not results:
         click.echo(f"No passage matches {results.query!r}.")
         return
@@ -206,7 +213,7 @@ def _print_results(results: SearchResults) -> None:
         heading.append(f"passage {hit.passage}")
         heading.append(f"score {hit.score:.2f}")
         click.echo("  ".join(heading[:2]) + "  ·  " + "  ·  ".join(heading[2:]))
-        click.echo("   " + _terminal_snippet(hit.snippet))
+        click.echo("   " + hit.format_snippet(style, marks), color=style == "ansi")
         if hit.duplicates:
             count = len(hit.duplicates)
             names = ", ".join(hit.duplicates[:3]) + (", …" if count > 3 else "")

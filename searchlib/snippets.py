@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Callable, Collection, List, Sequence, Tuple
+from typing import Callable, Collection, Dict, List, Optional, Sequence, Tuple
 
 from .analysis import Token
 from .query import Pattern
 
-__all__ = ["find_matches", "merge_spans", "make_snippet", "SNIPPET_WIDTH", "MARK_OPEN", "MARK_CLOSE"]
+__all__ = [
+    "find_matches", "merge_spans", "make_snippet", "snippet_window", "render", "FORMATS",
+    "SNIPPET_WIDTH", "MARK_OPEN", "MARK_CLOSE",
+]  # fmt: skip
 
 SNIPPET_WIDTH = 240
 MARK_OPEN = "<mark>"
@@ -129,27 +132,64 @@ def _window_bounds(text: str, cluster: Span, width: int) -> Span:
     return left, right
 
 
-def make_snippet(text: str, matches: Sequence[Match], width: int = SNIPPET_WIDTH) -> str:
-    """HTML snippet of ``text``: escaped, each match in ``<mark>``, "…" where cut."""
+def snippet_window(text: str, matches: Sequence[Match], width: int = SNIPPET_WIDTH) -> Span:
+    """Where the snippet of ``text`` lies: the densest cluster of matches in
+    about ``width`` characters, cut at word or sentence boundaries."""
     if not matches or len(text) <= width:
-        left, right = 0, len(text)
-        if len(text) > width:
-            right = text.rfind(" ", 0, width)
-            right = width if right <= 0 else right
-    else:
-        left, right = _window_bounds(text, _best_window(matches, width), width)
-    inside = [(s, e, t) for s, e, t in matches if s >= left and e <= right]
+        if len(text) <= width:
+            return 0, len(text)
+        right = text.rfind(" ", 0, width)
+        return 0, (width if right <= 0 else right)
+    return _window_bounds(text, _best_window(matches, width), width)
+
+
+# How each format writes a snippet: (escape a fragment, open a match, close it).
+def _escape_html(fragment: str) -> str:
+    return html.escape(fragment, quote=False)
+
+
+def _as_is(fragment: str) -> str:
+    return fragment
+
+
+FORMATS: Dict[str, Tuple[Callable[[str], str], str, str]] = {
+    "html": (_escape_html, MARK_OPEN, MARK_CLOSE),
+    "ansi": (_as_is, "\x1b[1m", "\x1b[0m"),
+    "text": (_as_is, "[", "]"),
+}
+
+
+def render(
+    text: str,
+    window: Span,
+    spans: Sequence[Span],
+    format: str = "html",
+    marks: Optional[Tuple[str, str]] = None,
+) -> str:
+    """The part ``window`` of ``text`` with ``spans`` marked, white space
+    collapsed and "…" where cut. ``format`` is ``html`` (escaped, ``<mark>``),
+    ``ansi`` (bold for terminals) or ``text``; ``marks`` replaces the
+    format's opening and closing marks."""
+    if format not in FORMATS:
+        raise ValueError(f"unknown snippet format {format!r} (known: {', '.join(FORMATS)})")
+    escape, opening, closing = FORMATS[format]
+    if marks is not None:
+        opening, closing = marks
+    left, right = window
     pieces: List[str] = [ELLIPSIS] if left > 0 else []
     cursor = left
-    for s, e in merge_spans(text, inside):
-        pieces.append(_plain(text[cursor:s]))
-        pieces.append(MARK_OPEN + _plain(text[s:e]) + MARK_CLOSE)
-        cursor = e
-    pieces.append(_plain(text[cursor:right]))
+    for start, end in spans:
+        if start < left or end > right:
+            continue
+        pieces.append(escape(_SPACE_RE.sub(" ", text[cursor:start])))
+        pieces.append(opening + escape(_SPACE_RE.sub(" ", text[start:end])) + closing)
+        cursor = end
+    pieces.append(escape(_SPACE_RE.sub(" ", text[cursor:right])))
     if right < len(text):
         pieces.append(ELLIPSIS)
     return "".join(pieces).strip()
 
 
-def _plain(fragment: str) -> str:
-    return html.escape(_SPACE_RE.sub(" ", fragment), quote=False)
+def make_snippet(text: str, matches: Sequence[Match], width: int = SNIPPET_WIDTH) -> str:
+    """HTML snippet of ``text``: escaped, each match in ``<mark>``, "…" where cut."""
+    return render(text, snippet_window(text, matches, width), merge_spans(text, matches))

@@ -126,7 +126,7 @@ def test_results_serialise_to_json_ready_data(seeds_index):
     assert first["rank"] == 1
     assert set(first) == {
         "rank", "score", "doc_id", "passage", "title", "date", "source", "text", "snippet", "highlights",
-        "start", "end", "metadata", "duplicates",
+        "start", "end", "metadata", "duplicates", "snippet_window",
     }
 
 

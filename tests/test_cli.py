@@ -193,3 +193,17 @@ def test_query_language_and_filter_options_on_the_command_line(workdir):
     assert bad.exit_code == 2 and "before" in bad.stderr
     noted = run('"Lavrov Kerry')
     assert noted.exit_code == 0 and "unclosed quote" in noted.stderr
+
+
+def test_snippet_formats_on_the_command_line(workdir):
+    run("index", "--quiet")
+    text = run("query", "--format", "text", "-n", "1", "Minbej").stdout
+    assert "[Minbej]" in text and "\x1b[" not in text
+    marked = run("query", "--marks", "**,**", "-n", "1", "Minbej").stdout
+    assert "**Minbej**" in marked
+    ansi = run("query", "--format", "ansi", "-n", "1", "Minbej").stdout
+    assert "\x1b[1mMinbej\x1b[0m" in ansi
+    html = run("query", "--format", "html", "-n", "1", "Minbej").stdout
+    assert "<mark>Minbej</mark>" in html
+    short = json.loads(run("query", "--json", "--snippet-chars", "60", "-n", "1", "Minbej").stdout)
+    assert len(short["results"][0]["snippet"].replace("<mark>", "").replace("</mark>", "")) <= 60 + 2

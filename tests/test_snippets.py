@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from searchlib.analysis import FrenchAnalyzer
 from searchlib.query import parse_query
-from searchlib.snippets import ELLIPSIS, find_matches, make_snippet, merge_spans
+import pytest
+
+from searchlib.snippets import ELLIPSIS, find_matches, make_snippet, merge_spans, render, snippet_window
 
 
 ANALYZER = FrenchAnalyzer()
@@ -57,3 +59,25 @@ def test_short_passage_is_whole():
     text = "La Syrie."
     assert make_snippet(text, matches(text, "syrie")) == "La <mark>Syrie</mark>."
     assert make_snippet(text, []) == "La Syrie."
+
+
+def test_formats_and_marks():
+    text = "Le <b>ministre</b> Lavrov & Kerry."
+    start = text.index("Lavrov")
+    window, spans = (0, len(text)), [(start, start + 6)]
+    assert render(text, window, spans, "html") == "Le &lt;b&gt;ministre&lt;/b&gt; <mark>Lavrov</mark> &amp; Kerry."
+    assert render(text, window, spans, "ansi") == "Le <b>ministre</b> \x1b[1mLavrov\x1b[0m & Kerry."
+    assert render(text, window, spans, "text") == "Le <b>ministre</b> [Lavrov] & Kerry."
+    assert render(text, window, spans, "text", ("**", "**")) == "Le <b>ministre</b> **Lavrov** & Kerry."
+    with pytest.raises(ValueError):
+        render(text, window, spans, "pdf")
+
+
+def test_window_length_is_configurable():
+    text = " ".join(f"mot{n}" for n in range(200)) + " Lavrov " + " ".join(f"mot{n}" for n in range(200))
+    start = text.index("Lavrov")
+    matches = [(start, start + 6, "lavrov")]
+    for width in (60, 240, 600):
+        left, right = snippet_window(text, matches, width)
+        assert left <= start < start + 6 <= right and right - left <= width
+        assert text[left - 1] == " " and text[right] == " "  # cut between words

@@ -1,0 +1,124 @@
+"""What a search returns: :class:`Hit` and :class:`SearchResults`; and
+:class:`IndexStats`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, overload
+
+from . import snippets
+
+__all__ = ["Hit", "SearchResults", "IndexStats"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage.
+
+    ``text`` is the passage exactly as in the source, found at ``start`` to
+    ``end`` in the document's text; ``highlights`` are ``(start, end)``
+    offsets into ``text``, one per matched word; ``snippet`` is the best
+    fragment, HTML-escaped, with matches in ``<mark>…</mark>``;
+    ``duplicates`` are the ids of other documents whose near-identical
+    passage (the same wire copy, say) also matched and is not listed.
+    """
+
+    doc_id: str
+    passage: int
+    score: float
+    title: Optional[str]
+    date: Optional[str]
+    source: Optional[str]
+    text: str
+    snippet: str
+    highlights: List[Tuple[int, int]]
+    metadata: Dict[str, Any] = field(default_factory=dict)
+    start: int = 0
+    end: int = 0
+    duplicates: Tuple[str, ...] = ()
+    snippet_window: Tuple[int, int] = (0, 0)
+
+    def format_snippet(self, format: str = "html", marks: Optional[Tuple[str, str]] = None) -> str:
+        """The snippet in another ``format``: ``html`` (as ``snippet``),
+        ``ansi`` (matches in bold, for terminals) or ``text``; ``marks`` gives
+        the opening and closing marks (``("[", "]")`` for ``text`` by default)."""
+        return snippets.render(self.text, self.snippet_window, self.highlights, format, marks)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The hit as plain JSON-ready data."""
+        return {
+            "doc_id": self.doc_id,
+            "passage": self.passage,
+            "score": self.score,
+            "title": self.title,
+            "date": self.date,
+            "source": self.source,
+            "text": self.text,
+            "snippet": self.snippet,
+            "highlights": [list(span) for span in self.highlights],
+            "start": self.start,
+            "end": self.end,
+            "metadata": self.metadata,
+            "duplicates": list(self.duplicates),
+            "snippet_window": list(self.snippet_window),
+        }
+
+
+class SearchResults(Sequence[Hit]):
+    """The hits of one search, best first.
+
+    ``total`` counts every matching passage (more than ``len()`` when the
+    limit cut the list); ``notes`` say how the query was read, when that is
+    worth telling the user; ``suggestion`` is the query with its misspelt
+    words corrected from the index's own text ("Lavorv" → "Lavrov"), when
+    some were.
+    """
+
+    def __init__(
+        self, query: str, hits: List[Hit], total: int, notes: Sequence[str] = (), suggestion: Optional[str] = None
+    ) -> None:
+        self.query = query
+        self.total = total
+        self.notes: Tuple[str, ...] = tuple(notes)
+        self.suggestion = suggestion
+        self._hits = hits
+
+    @overload
+    def __getitem__(self, index: int) -> Hit: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> List[Hit]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Union[Hit, List[Hit]]:
+        return self._hits[index]
+
+    def __len__(self) -> int:
+        return len(self._hits)
+
+    def __repr__(self) -> str:
+        return f"<SearchResults {self.query!r}: {len(self)} of {self.total}>"
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The results as plain JSON-ready data (the CLI's ``--json``)."""
+        return {
+            "query": self.query,
+            "total": self.total,
+            "suggestion": self.suggestion,
+            "notes": list(self.notes),
+            "results": [dict(rank=rank, **hit.to_dict()) for rank, hit in enumerate(self._hits, 1)],
+        }
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """Size and freshness of an index."""
+
+    path: str
+    documents: int
+    passages: int
+    terms: int
+    size_bytes: int
+    last_update: Optional[str]
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dict(self.__dict__)
