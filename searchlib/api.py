@@ -61,6 +61,7 @@ class Index:
         lock_timeout: float = store.DEFAULT_LOCK_TIMEOUT,
         stop_words: Optional[Iterable[str]] = None,
         passage_words: Optional[Tuple[int, int]] = None,
+        synonyms: Union[None, PathLike, Iterable[Sequence[str]]] = None,
     ) -> None:
         """Open the index in directory ``path``.
 
@@ -71,12 +72,26 @@ class Index:
         list for a new index, and ``passage_words`` (default ``(40, 120)``)
         the smallest and largest passage, in words; an existing index keeps
         the settings it was built with (:meth:`rebuild` changes them).
+        ``synonyms`` (a file of comma-separated groups, one a line, or a
+        list of groups) applies to every search: a query word or phrase of a
+        group also searches for the other members.
         """
         self.path = Path(path)
         self._store = store.Store(
             self.path, create=create, lock_timeout=lock_timeout, stop_words=stop_words, passage_words=passage_words
         )
         self._analyzer = self._store.analyzer
+        self._synonyms: Optional[_query.Synonyms] = None
+        if synonyms is not None:
+            try:
+                if isinstance(synonyms, (str, os.PathLike)):
+                    self._synonyms = _query.Synonyms.from_file(synonyms, self._analyzer)
+                else:
+                    self._synonyms = _query.Synonyms(synonyms, self._analyzer)
+            except (OSError, ValueError) as error:
+                self._store.close()
+                message = f"synonyms {synonyms}: {error.strerror}" if isinstance(error, OSError) else str(error)
+                raise SearchlibError(message) from None
 
     @staticmethod
     def exists(path: PathLike) -> bool:
@@ -252,6 +267,7 @@ class Index:
             self._analyzer,
             lambda term, key: self._store.alternatives(searcher, term, key),
             store.Store.Vocabulary(searcher),
+            self._synonyms,
         )
         if parsed.query is None:
             return SearchResults(query, [], 0, parsed.notes)

@@ -96,7 +96,7 @@ def _fail(error: SearchlibError) -> click.ClickException:
     return click.ClickException(str(error))
 
 
-def _open_existing(index_dir: Optional[Path]) -> Index:
+def _open_existing(index_dir: Optional[Path], synonyms: Optional[Path] = None) -> Index:
     """Open the index to search, building the default one from the sample
     articles on first use."""
     path = index_dir or DEFAULT_INDEX
@@ -110,7 +110,7 @@ def _open_existing(index_dir: Optional[Path]) -> Index:
             except SearchlibError as error:
                 raise _fail(error) from None
     try:
-        return Index(path, create=False)
+        return Index(path, create=False, synonyms=synonyms)
     except IndexNotFoundError:
         raise click.ClickException(
             f"no index at {path}/; build one first with: search index --index {path} PATH"
@@ -144,6 +144,10 @@ def cli() -> None:
     help="How snippets mark matches: bold on a terminal (ansi), [brackets] (text), <mark> (html).",
 )
 @click.option("--marks", metavar="OPEN,CLOSE", help="Marks around matches in snippets, e.g. '**,**'.")
+@click.option(
+    "--synonyms", type=click.Path(dir_okay=False, path_type=Path), envvar="SEARCHLIB_SYNONYMS",
+    help="File of synonym groups, one a line: 'ONU, Nations unies' (default: $SEARCHLIB_SYNONYMS).",
+)
 @click.option("--snippet-chars", type=click.IntRange(min=20), default=240, show_default=True, help="Snippet length in characters.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object (snippet in HTML, with highlights).")
 @click.argument("words", nargs=-1, required=True)
@@ -156,6 +160,7 @@ def query_command(
     source: Optional[str],
     output_format: str,
     marks: Optional[str],
+    synonyms: Optional[Path],
     snippet_chars: int,
     as_json: bool,
     words: Tuple[str, ...],
@@ -172,7 +177,7 @@ def query_command(
     text = " ".join(words)
     if not text.strip():
         raise click.UsageError("empty query: give at least one word to search for")
-    with _open_existing(index_dir) as ix:
+    with _open_existing(index_dir, synonyms) as ix:
         try:
             results = ix.search(
                 text, limit=limit, per_doc=per_doc, after=after, before=before, source=source, snippet_chars=snippet_chars

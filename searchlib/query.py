@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, FrozenSet, Iterable, List, Optional, Protocol, Sequence, Set, Tuple
+import os
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Protocol, Sequence, Set, Tuple
 
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2, SpanOr
@@ -24,7 +25,7 @@ from whoosh.query.spans import SpanNear2, SpanOr
 from . import _syntax as syntax
 from .analysis import FrenchAnalyzer, fold, normalize_word, strip_elision
 
-__all__ = ["ParsedQuery", "Pattern", "Expander", "parse_query", "date_range", "SEARCH_FIELDS", "STOPS_FIELD"]
+__all__ = ["ParsedQuery", "Pattern", "Expander", "Synonyms", "parse_query", "date_range", "SEARCH_FIELDS", "STOPS_FIELD"]
 
 # Field name and boost: a word in the title says more about a passage
 # than the same word once in its body.
@@ -125,11 +126,80 @@ _RANGE_RE = re.compile(r"(?P<start>[^.]*)\.\.(?P<end>.*)")
 _COMPARE_RE = re.compile(r"(?P<op>>=|<=|>|<)(?P<date>.+)")
 
 
+class Synonyms:
+    """Groups of words or phrases that stand for each other at query time
+    ("ONU, Nations unies"; "EI, État islamique, Daech").
+
+    A group is found whatever the accents, case or inflection typed, since
+    members are compared by their analysed terms.
+    """
+
+    _MAX_WORDS = 4  # the longest run of query words tried as one member
+
+    def __init__(self, groups: Iterable[Sequence[str]], analyzer: FrenchAnalyzer) -> None:
+        self._analyzer = analyzer
+        self._groups: List[Tuple[str, ...]] = []
+        self._by_key: Dict[Tuple[Tuple[str, int], ...], int] = {}
+        for group in groups:
+            members = tuple(dict.fromkeys(m.strip() for m in group if m.strip()))
+            if len(members) < 2:
+                continue
+            for member in members:
+                key = self._key(member)
+                if key:
+                    self._by_key.setdefault(key, len(self._groups))
+            self._groups.append(members)
+
+    @classmethod
+    def from_file(cls, path: "os.PathLike[str] | str", analyzer: FrenchAnalyzer) -> "Synonyms":
+        """Read one group a line, members separated by commas; ``#`` starts a
+        comment. Raises ``ValueError`` naming the line of a malformed group."""
+        groups: List[List[str]] = []
+        with open(path, encoding="utf-8-sig") as handle:
+            for number, line in enumerate(handle, 1):
+                line = line.split("#", 1)[0].strip()
+                if not line:
+                    continue
+                members = [m.strip() for m in line.split(",") if m.strip()]
+                if len(members) < 2:
+                    raise ValueError(f"{path}:{number}: a synonym group needs at least two members, separated by commas")
+                groups.append(members)
+        return cls(groups, analyzer)
+
+    def _key(self, text: str) -> Tuple[Tuple[str, int], ...]:
+        first: Optional[int] = None
+        key: List[Tuple[str, int]] = []
+        for position, _, _, (term, _, _, _) in self._analyzer.words(text):
+            if term is None:
+                continue
+            first = position if first is None else first
+            key.append((term, position - first))
+        return tuple(key)
+
+    def members(self, text: str) -> Tuple[str, ...]:
+        """The other members of the group ``text`` belongs to (empty if none)."""
+        group = self._by_key.get(self._key(text))
+        if group is None:
+            return ()
+        key = self._key(text)
+        return tuple(m for m in self._groups[group] if self._key(m) != key)
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+
 class _Builder:
-    def __init__(self, analyzer: FrenchAnalyzer, resolve: Optional[Resolver], expand: Optional[Expander]) -> None:
+    def __init__(
+        self,
+        analyzer: FrenchAnalyzer,
+        resolve: Optional[Resolver],
+        expand: Optional[Expander],
+        synonyms: Optional[Synonyms] = None,
+    ) -> None:
         self.analyzer = analyzer
         self.resolve = resolve
         self.expand = expand
+        self.synonyms = synonyms
         self.patterns: List[Pattern] = []
         self.stop_words: List[Tuple[str, str]] = []
         self.notes: List[str] = []
@@ -168,12 +238,51 @@ class _Builder:
         pattern = self.pattern(node.text)
         if pattern is None:
             return None
+        others = self.synonyms.members(node.text) if self.synonyms is not None else ()
+        if others:
+            return self.with_synonyms(_unit_query(pattern), pattern, others, node.boost, negated)
         query = _unit_query(pattern)
         if isinstance(node, syntax.Word) and len(pattern) == 1 and not negated:
             query = self.tolerant(node.text, pattern, query)
         elif not negated:
             self.remember(pattern)
         return query.with_boost(node.boost) if node.boost != 1.0 else query
+
+    def with_synonyms(
+        self, query: wq.Query, pattern: Pattern, others: Sequence[str], boost: float, negated: bool
+    ) -> wq.Query:
+        options = [query]
+        if not negated:
+            self.remember(pattern)
+        for other in others:
+            other_pattern = self.pattern(other)
+            if other_pattern is not None:
+                options.append(_unit_query(other_pattern))
+                if not negated:
+                    self.remember(other_pattern)
+        either = wq.Or(options)
+        return either.with_boost(boost) if boost != 1.0 else either
+
+    def _runs(self, clauses: Sequence[syntax.Clause]) -> List[syntax.Clause]:
+        """Clauses with each run of plain words that is a synonym ("Nations
+        unies") made one phrase-like clause, so its group applies."""
+        if self.synonyms is None or len(self.synonyms) == 0:
+            return list(clauses)
+        result: List[syntax.Clause] = []
+        i = 0
+        while i < len(clauses):
+            for j in range(min(len(clauses), i + Synonyms._MAX_WORDS), i + 1, -1):
+                run = clauses[i:j]
+                if all(occur == run[0][0] and occur != syntax.MUST_NOT and _plain_word(node) for occur, node in run):
+                    text = " ".join(node.text for _, node in run)  # type: ignore[union-attr]
+                    if self.synonyms.members(text):
+                        result.append((run[0][0], syntax.Phrase(text)))
+                        i = j
+                        break
+            else:
+                result.append(clauses[i])
+                i += 1
+        return result
 
     def tolerant(self, typed: str, pattern: Pattern, exact: wq.Query) -> wq.Query:
         """A word the index hardly knows also searches for the commoner
@@ -282,7 +391,7 @@ class _Builder:
         musts: List[wq.Query] = []
         shoulds: List[wq.Query] = []
         nots: List[wq.Query] = []
-        for occur, child in group.clauses:
+        for occur, child in self._runs(group.clauses):
             if occur == syntax.MUST_NOT:
                 query = self.node(child, not negated)
                 if query is not None:
@@ -320,6 +429,10 @@ class _Builder:
     excluded_only = False
 
 
+def _plain_word(node: syntax.Node) -> bool:
+    return isinstance(node, syntax.Word) and not node.prefix and not node.fuzzy and node.boost == 1.0
+
+
 def date_range(low: Optional[str], high: Optional[str]) -> wq.Query:
     """Passages dated from ``low`` (inclusive) to ``high`` (exclusive), ISO strings."""
     return wq.TermRange("date", low or "0", high or "\uffff", startexcl=False, endexcl=True)
@@ -330,12 +443,13 @@ def parse_query(
     analyzer: FrenchAnalyzer,
     resolve: Optional[Resolver] = None,
     expand: Optional[Expander] = None,
+    synonyms: Optional[Synonyms] = None,
 ) -> ParsedQuery:
     """Read ``text`` with the index's ``analyzer``; ``resolve`` maps a word's
     term and accent key to the indexed terms it should match; ``expand``
     answers prefixes, fuzzy words and source filters."""
     parsed = syntax.parse(text)
-    builder = _Builder(analyzer, resolve, expand)
+    builder = _Builder(analyzer, resolve, expand, synonyms)
     query = builder.group(parsed.root, top=True)
     notes = list(dict.fromkeys(parsed.notes + builder.notes))  # each said once
     filters = builder.filters

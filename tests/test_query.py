@@ -176,3 +176,35 @@ def test_exact_matches_rank_above_corrections(index):
 def test_a_filter_inside_a_group_only_applies_there(seeds_index):
     either = doc_ids(seeds_index.search("(Lavrov date:2017) OR Minbej", limit=50))
     assert either == {"004", "000"}
+
+
+# -- synonyms -----------------------------------------------------------------------
+
+
+def test_synonyms_apply_to_words_phrases_and_runs_of_words(seeds_dir, tmp_path):
+    from searchlib import Index
+
+    synonyms = tmp_path / "synonymes.txt"
+    synonyms.write_text("# groupes\nEI, État islamique, Daech, Daesh\nONU, Nations unies\n", encoding="utf-8")
+    with Index(tmp_path / "ix") as ix:
+        ix.add_path(seeds_dir)
+    with Index(tmp_path / "ix", synonyms=synonyms) as ix:
+        marked = {hit.text[s:e] for hit in ix.search("etat islamique", limit=50) for s, e in hit.highlights}
+        assert {"Daech", "Daesh", "État", "islamique"} <= marked
+        onu = {hit.text[s:e] for hit in ix.search("ONU", limit=50) for s, e in hit.highlights}
+        assert {"ONU", "Nations", "unies"} <= onu
+        assert ix.search("Lavrov -EI", limit=50).total < ix.search("Lavrov", limit=50).total
+    with Index(tmp_path / "ix", synonyms=[["Lavrov", "chef de la diplomatie russe"]]) as ix:
+        found = {hit.doc_id[:3] for hit in ix.search("Lavrov", limit=50)}
+        assert "004" in found
+
+
+def test_bad_synonyms_file_is_named(tmp_path, seeds_dir):
+    from searchlib import Index, SearchlibError
+
+    bad = tmp_path / "bad.txt"
+    bad.write_text("ONU, Nations unies\nseul\n", encoding="utf-8")
+    with pytest.raises(SearchlibError, match=r"bad.txt:2"):
+        Index(tmp_path / "ix", synonyms=bad)
+    with pytest.raises(SearchlibError, match="absent"):
+        Index(tmp_path / "ix", synonyms=tmp_path / "absent.txt")
