@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
-from . import duplicates, ingest, passages, store
+from . import duplicates, ingest, passages, phonetic, store
+from .analysis import fold, normalize_word
 from .errors import SearchlibError
 from .ingest import Document, IngestFailure, IngestWarning
 
@@ -92,6 +93,20 @@ def _variant_terms(words: Iterable[Tuple[int, int, int, Any]]) -> List[str]:
     return sorted(key + store.VARIANT_SEPARATOR + term for key, term in pairs)
 
 
+def _name_sounds(text: str, words: Iterable[Tuple[int, int, int, Any]]) -> List[str]:
+    """``skeleton + separator + spelling + separator + term`` for each
+    capitalised word (a name, most often) of a passage."""
+    found: Set[str] = set()
+    for _, start, end, (term, _, _, _) in words:
+        if term is None or not text[start : start + 1].isupper():
+            continue
+        spelling = fold(normalize_word(text[start:end].lower()))
+        key = phonetic.skeleton(spelling)
+        if key is not None:
+            found.add(store.VARIANT_SEPARATOR.join((key, spelling, term)))
+    return sorted(found)
+
+
 def passage_fields(the_store: store.Store, document: Document, digest: str) -> List[Dict[str, Any]]:
     """The Whoosh documents (one a passage) for a document; empty if it has no text."""
     low, high = the_store.passage_words
@@ -112,6 +127,7 @@ def passage_fields(the_store: store.Store, document: Document, digest: str) -> L
                 title=document.title or "",
                 stops=[info[1] for _, _, _, info in words if info[0] is None],
                 variants=_variant_terms(words + title_words),
+                sounds=_name_sounds(text, words),
                 date=document.date or "",
                 source=document.source or "",
                 origin=document.origin or "",

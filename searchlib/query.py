@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 import os
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Protocol, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Protocol, Sequence, Set, Tuple
 
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2, SpanOr
@@ -66,6 +66,14 @@ class _Near(SpanNear2):
         return wq.And(self.qs)
 
 
+class _SpanEither(SpanOr):
+    """Whoosh 2.7.4's SpanOr cannot estimate its size either (``Or`` and
+    ``SpanNear2`` ask when a phrase slot has several spellings)."""
+
+    def estimate_size(self, ixreader: Any) -> int:
+        return int(sum(q.estimate_size(ixreader) for q in self.subqs))
+
+
 def _alternatives(fieldname: str, terms: Iterable[str]) -> List[wq.Term]:
     return [wq.Term(fieldname, term) for term in sorted(terms)]
 
@@ -80,7 +88,7 @@ def _phrase_query(fieldname: str, pattern: Pattern) -> wq.Query:
 
     def slot(terms: FrozenSet[str]) -> wq.Query:
         leaves = _alternatives(fieldname, terms)
-        return leaves[0] if len(leaves) == 1 else SpanOr(leaves)
+        return leaves[0] if len(leaves) == 1 else _SpanEither(leaves)
 
     query = slot(pattern[0][0])
     previous = pattern[0][1]
@@ -110,6 +118,8 @@ class Expander(Protocol):
     def sources(self, text: str, limit: int) -> List[str]: ...
 
     def frequency(self, term: str) -> int: ...
+
+    def sounding(self, folded: str) -> List[str]: ...
 
 
 # Caps on how far one query word may expand, so no query can take the index down.
@@ -241,6 +251,8 @@ class _Builder:
         others = self.synonyms.members(node.text) if self.synonyms is not None else ()
         if others:
             return self.with_synonyms(_unit_query(pattern), pattern, others, node.boost, negated)
+        if isinstance(node, (syntax.Word, syntax.Phrase)) and self.expand is not None:
+            pattern = self.spelt_otherwise(node.text, pattern)
         query = _unit_query(pattern)
         if isinstance(node, syntax.Word) and len(pattern) == 1 and not negated:
             query = self.tolerant(node.text, pattern, query)
@@ -283,6 +295,23 @@ class _Builder:
                 result.append(clauses[i])
                 i += 1
         return result
+
+    def spelt_otherwise(self, typed: str, pattern: Pattern) -> Pattern:
+        """A name also stands for its other spellings found in the index
+        (Daech for Daesh, Manbij for Minbej), at full weight: they are the
+        same name, not a typing error."""
+        assert self.expand is not None
+        surfaces = [typed[start:end] for _, start, end, info in self.analyzer.words(typed) if info[0] is not None]
+        if len(surfaces) != len(pattern):
+            return pattern
+        slots: List[Slot] = []
+        for (terms, offset), surface in zip(pattern, surfaces):
+            others = self.expand.sounding(fold(normalize_word(surface.lower())))
+            if others and not any(self.expand.frequency(term) for term in terms):
+                # The spelling typed is nowhere in the index: suggest the one that is.
+                self.corrections.append((surface, max(others, key=self.expand.frequency)))
+            slots.append((terms | frozenset(others), offset))
+        return tuple(slots)
 
     def tolerant(self, typed: str, pattern: Pattern, exact: wq.Query) -> wq.Query:
         """A word the index hardly knows also searches for the commoner

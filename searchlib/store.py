@@ -26,6 +26,7 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
+from . import phonetic
 from .analysis import FrenchAnalyzer
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, SearchlibError
 
@@ -63,7 +64,9 @@ def build_schema(analyzer: FrenchAnalyzer) -> Schema:
     them); ``variants`` pairs each accented word's key with its term, so a
     query typed without accents finds the accented spelling; ``origin`` is
     the file a document came from (for pruning vanished sources);
-    ``sketch`` finds near-identical passages (see :mod:`.duplicates`).
+    ``sketch`` finds near-identical passages (see :mod:`.duplicates`);
+    ``sounds`` pairs each capitalised word's consonant skeleton with its
+    spelling and term, for names spelt several ways (see :mod:`.phonetic`).
     """
     return Schema(
         pid=ID(unique=True),
@@ -73,6 +76,7 @@ def build_schema(analyzer: FrenchAnalyzer) -> Schema:
         title=TEXT(analyzer=analyzer, phrase=True, stored=True),
         stops=FieldType(formats.Frequency(), analyzer=_TermList(), scorable=True),
         variants=FieldType(formats.Existence(), analyzer=_TermList()),
+        sounds=FieldType(formats.Existence(), analyzer=_TermList()),
         date=ID(stored=True),
         source=ID(stored=True),
         origin=ID(),
@@ -351,6 +355,20 @@ class Store:
             # keeps the walk through the term list short.
             terms = self._reader.terms_within("text", term, distance, prefix=1)
             return sorted(itertools.islice(terms, limit))
+
+        def sounding(self, folded: str) -> List[str]:
+            """Terms of the indexed names spelt differently from ``folded``
+            (a folded, lower-case word) that are the same name."""
+            key = phonetic.skeleton(folded)
+            if key is None:
+                return []
+            prefix = (key + VARIANT_SEPARATOR).encode("utf-8")
+            found: Set[str] = set()
+            for raw in itertools.islice(self._reader.expand_prefix("sounds", prefix), 256):
+                spelling, _, term = raw[len(prefix) :].decode("utf-8").partition(VARIANT_SEPARATOR)
+                if phonetic.same_name(folded, spelling):
+                    found.add(term)
+            return sorted(found)
 
         def frequency(self, term: str) -> int:
             """Passages holding ``term`` in their text or title."""

@@ -208,3 +208,15 @@ def test_bad_synonyms_file_is_named(tmp_path, seeds_dir):
         Index(tmp_path / "ix", synonyms=bad)
     with pytest.raises(SearchlibError, match="absent"):
         Index(tmp_path / "ix", synonyms=tmp_path / "absent.txt")
+
+
+# -- names spelt several ways --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed, written",
+    [("Daesh", {"Daech", "Daesh"}), ("Daech", {"Daech", "Daesh"}), ("Manbij", {"Minbej"}), ("al-Nusra", {"al-Nosra"}), ('"Front al-Nusra"', {"al-Nosra"})],
+)
+def test_transliterations_of_names_match_each_other(seeds_index, typed, written):
+    found = {hit.text[s:e] for hit in seeds_index.search(typed, limit=50) for s, e in hit.highlights}
+    assert written <= found
