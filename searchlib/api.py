@@ -8,6 +8,7 @@ draws highlights.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import os
 import shutil
@@ -235,6 +236,7 @@ class Index:
         before: Optional[str] = None,
         source: Optional[str] = None,
         snippet_chars: int = snippets.SNIPPET_WIDTH,
+        explain: bool = False,
     ) -> SearchResults:
         """Ranked passages for ``query``, best first.
 
@@ -246,7 +248,8 @@ class Index:
         on or before, an ISO date (``2016``, ``2016-07``, ``2016-07-14``);
         ``source`` keeps those whose source contains the text given;
         ``snippet_chars`` is the snippet's length (about; cuts fall between
-        words). The
+        words); with ``explain``, each hit's ``explanation`` lists the terms
+        it matched, in which field, and what each added to the score. The
         query language is in docs/query.md. Raises :class:`QueryError` for
         an empty query, bad limits or bad dates.
         """
@@ -275,10 +278,16 @@ class Index:
         chosen: List[Tuple[Dict[str, Any], float, Tuple[str, ...]]]
         if per_doc is None and not collapse_duplicates:
             results = searcher.search(parsed.query, limit=limit, filter=restriction)
-            chosen = [(hit.fields(), hit.score, ()) for hit in results]
+            chosen = [(dict(hit.fields(), _docnum=hit.docnum), hit.score, ()) for hit in results]
         else:
             results, chosen = self._select(searcher, parsed.query, restriction, limit, per_doc, collapse_duplicates)
         hits = [self._hit(fields, score, parsed.patterns, copies, snippet_chars) for fields, score, copies in chosen]
+        if explain:
+            terms = [(f, t) for f, t in parsed.query.iter_all_terms() if isinstance(t, str)]
+            hits = [
+                dataclasses.replace(hit, explanation=tuple(self._store.contributions(searcher, fields["_docnum"], terms)))
+                for hit, (fields, _, _) in zip(hits, chosen)
+            ]
         if restriction is None:
             total = len(results)
         else:
@@ -338,7 +347,7 @@ class Index:
             kept: List[Tuple[Dict[str, Any], float, List[str]]] = []
             per_document: Dict[str, int] = {}
             for hit in results:
-                fields = hit.fields()
+                fields = dict(hit.fields(), _docnum=hit.docnum)
                 doc_id = fields["doc_id"]
                 if collapse:
                     sketch = fields.get("sketch") or ()

@@ -149,6 +149,7 @@ def cli() -> None:
     help="File of synonym groups, one a line: 'ONU, Nations unies' (default: $SEARCHLIB_SYNONYMS).",
 )
 @click.option("--snippet-chars", type=click.IntRange(min=20), default=240, show_default=True, help="Snippet length in characters.")
+@click.option("--explain", is_flag=True, help="Show the terms each passage matched, in which field, and their scores.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object (snippet in HTML, with highlights).")
 @click.argument("words", nargs=-1, required=True)
 def query_command(
@@ -162,6 +163,7 @@ def query_command(
     marks: Optional[str],
     synonyms: Optional[Path],
     snippet_chars: int,
+    explain: bool,
     as_json: bool,
     words: Tuple[str, ...],
 ) -> None:
@@ -180,7 +182,14 @@ def query_command(
     with _open_existing(index_dir, synonyms) as ix:
         try:
             results = ix.search(
-                text, limit=limit, per_doc=per_doc, after=after, before=before, source=source, snippet_chars=snippet_chars
+                text,
+                limit=limit,
+                per_doc=per_doc,
+                after=after,
+                before=before,
+                source=source,
+                snippet_chars=snippet_chars,
+                explain=explain,
             )
         except QueryError as error:
             raise click.UsageError(str(error)) from None
@@ -219,6 +228,9 @@ def _print_results(results: SearchResults, style: str, marks: Optional[Tuple[str
         heading.append(f"score {hit.score:.2f}")
         click.echo("  ".join(heading[:2]) + "  ·  " + "  ·  ".join(heading[2:]))
         click.echo("   " + hit.format_snippet(style, marks), color=style == "ansi")
+        if hit.explanation:
+            parts = [f"{field}:{term} {score:.2f}" for field, term, score in hit.explanation]
+            click.echo("   why: " + " + ".join(parts) + f" (BM25F per term; total with boosts and coordination {hit.score:.2f})")
         if hit.duplicates:
             count = len(hit.duplicates)
             names = ", ".join(hit.duplicates[:3]) + (", …" if count > 3 else "")

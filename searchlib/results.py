@@ -20,7 +20,9 @@ class Hit:
     offsets into ``text``, one per matched word; ``snippet`` is the best
     fragment, HTML-escaped, with matches in ``<mark>…</mark>``;
     ``duplicates`` are the ids of other documents whose near-identical
-    passage (the same wire copy, say) also matched and is not listed.
+    passage (the same wire copy, say) also matched and is not listed;
+    ``explanation`` (when asked for) lists ``(field, term, score)`` for
+    each query term the passage holds, highest first.
     """
 
     doc_id: str
@@ -37,6 +39,7 @@ class Hit:
     end: int = 0
     duplicates: Tuple[str, ...] = ()
     snippet_window: Tuple[int, int] = (0, 0)
+    explanation: Tuple[Tuple[str, str, float], ...] = ()
 
     def format_snippet(self, format: str = "html", marks: Optional[Tuple[str, str]] = None) -> str:
         """The snippet in another ``format``: ``html`` (as ``snippet``),
@@ -61,6 +64,7 @@ class Hit:
             "metadata": self.metadata,
             "duplicates": list(self.duplicates),
             "snippet_window": list(self.snippet_window),
+            **({"explanation": [list(item) for item in self.explanation]} if self.explanation else {}),
         }
 
 

@@ -385,6 +385,24 @@ class Store:
                         break
             return found
 
+    @staticmethod
+    def contributions(searcher: Searcher, docnum: int, terms: Iterable[Tuple[str, str]]) -> List[Tuple[str, str, float]]:
+        """``(field, term, score)`` for each of ``terms`` the passage
+        ``docnum`` holds: what each term adds to its BM25F score, before the
+        query's boosts and coordination."""
+        found: List[Tuple[str, str, float]] = []
+        weighting = searcher.weighting
+        for fieldname, term in sorted(set(terms)):
+            if (fieldname, term) not in searcher.reader():
+                continue
+            matcher = searcher.postings(fieldname, term)
+            matcher.skip_to(docnum)
+            if not matcher.is_active() or matcher.id() != docnum:
+                continue
+            scorer = weighting.scorer(searcher, fieldname, term)
+            found.append((fieldname, term, float(scorer.score(matcher))))
+        return sorted(found, key=lambda item: -item[2])
+
     def stats(self) -> StoreStats:
         searcher = self.searcher()
         reader = searcher.reader()

@@ -207,3 +207,11 @@ def test_snippet_formats_on_the_command_line(workdir):
     assert "<mark>Minbej</mark>" in html
     short = json.loads(run("query", "--json", "--snippet-chars", "60", "-n", "1", "Minbej").stdout)
     assert len(short["results"][0]["snippet"].replace("<mark>", "").replace("</mark>", "")) <= 60 + 2
+
+
+def test_explain_option(workdir):
+    run("index", "--quiet")
+    result = run("query", "--explain", "-n", "1", "Minbej")
+    assert result.exit_code == 0 and "why: text:minbej" in result.stdout
+    data = json.loads(run("query", "--explain", "--json", "-n", "1", "Minbej").stdout)
+    assert data["results"][0]["explanation"][0][:2] == ["text", "minbej"]

@@ -220,3 +220,18 @@ def test_bad_synonyms_file_is_named(tmp_path, seeds_dir):
 def test_transliterations_of_names_match_each_other(seeds_index, typed, written):
     found = {hit.text[s:e] for hit in seeds_index.search(typed, limit=50) for s, e in hit.highlights}
     assert written <= found
+
+
+def test_explain_names_the_matched_terms_fields_and_scores(seeds_index):
+    results = seeds_index.search("Lavrov Kerry", limit=3, explain=True)
+    for hit in results:
+        assert hit.explanation
+        fields = {field for field, _, _ in hit.explanation}
+        assert fields <= {"text", "title"}
+        terms = {term for _, term, _ in hit.explanation}
+        assert terms <= {"lavrov", "kerry"}
+        scores = [score for _, _, score in hit.explanation]
+        assert all(score > 0 for score in scores) and scores == sorted(scores, reverse=True)
+        if "Kerry" in hit.text and "Lavrov" in hit.text:
+            assert {("text", "lavrov"), ("text", "kerry")} <= {(f, t) for f, t, _ in hit.explanation}
+    assert all(hit.explanation == () for hit in seeds_index.search("Lavrov Kerry", limit=3))
