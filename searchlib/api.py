@@ -275,6 +275,8 @@ class Index:
         if parsed.query is None:
             return SearchResults(query, [], 0, parsed.notes)
         restriction = self._restriction(parsed.filter, after, before, source, searcher)
+        if restriction is not None and not restriction:
+            return SearchResults(query, [], 0, parsed.notes)  # the filters keep nothing
         chosen: List[Tuple[Dict[str, Any], float, Tuple[str, ...]]]
         if per_doc is None and not collapse_duplicates:
             results = searcher.search(parsed.query, limit=limit, filter=restriction)
@@ -313,22 +315,24 @@ class Index:
     def _restriction(
         parsed: Any, after: Optional[str], before: Optional[str], source: Optional[str], searcher: Any
     ) -> Any:
-        """The filters of the query and of the options, as one Whoosh query."""
+        """The passages the query's filters and the options keep (None: all)."""
         parts = [parsed] if parsed is not None else []
+        bounds: Dict[str, Optional[str]] = {}
         for name, value in (("after", after), ("before", before)):
-            if value is None:
-                continue
             try:
-                iso = ingest.normalize_date(value)
+                bounds[name] = ingest.normalize_date(value) if value is not None else None
             except ValueError as error:
                 raise QueryError(f"{name}: {error}") from None
-            if iso is None:
-                continue
-            parts.append(_query.date_range(iso, None) if name == "after" else _query.date_range(None, iso + "\uffff"))
+        if bounds["after"] or bounds["before"]:
+            # One range, so only the dates between the bounds are read.
+            high = bounds["before"] + "\uffff" if bounds["before"] else None
+            parts.append(_query.date_range(bounds["after"], high))
         if source:
             sources = store.Store.Vocabulary(searcher).sources(source, 256)
             parts.append(wq.Or([wq.Term("source", s) for s in sources]) if sources else wq.NullQuery())
-        return None if not parts else parts[0] if len(parts) == 1 else wq.And(parts)
+        if not parts:
+            return None
+        return store.Store.matching_docs(searcher, parts[0] if len(parts) == 1 else wq.And(parts))
 
     @staticmethod
     def _select(
