@@ -328,8 +328,7 @@ class Index:
             high = bounds["before"] + "\uffff" if bounds["before"] else None
             parts.append(_query.date_range(bounds["after"], high))
         if source:
-            sources = store.Store.Vocabulary(searcher).sources(source, 256)
-            parts.append(wq.Or([wq.Term("source", s) for s in sources]) if sources else wq.NullQuery())
+            parts.append(_query.source_filter(store.Store.Vocabulary(searcher), source))
         if not parts:
             return None
         return store.Store.matching_docs(searcher, parts[0] if len(parts) == 1 else wq.And(parts))

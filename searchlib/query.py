@@ -36,7 +36,7 @@ from . import _syntax as syntax
 from .analysis import FrenchAnalyzer, fold, normalize_word, strip_elision
 from .synonyms import Synonyms
 
-__all__ = ["ParsedQuery", "Pattern", "Expander", "Synonyms", "parse_query", "date_range", "SEARCH_FIELDS", "STOPS_FIELD"]
+__all__ = ["ParsedQuery", "Pattern", "Expander", "Synonyms", "parse_query", "date_range", "source_filter", "SEARCH_FIELDS", "STOPS_FIELD"]
 
 # Field name and boost: a word in the title says more about a passage
 # than the same word once in its body.
@@ -334,10 +334,7 @@ class _Builder:
                 return wq.Prefix("doc_id", value)
             return wq.Term("doc_id", value)
         if node.name == "source":
-            if self.expand is None:
-                return wq.Term("source", value)
-            sources = self.expand.sources(value, MAX_EXPANSION * 4)
-            return wq.Or([wq.Term("source", s) for s in sources]) if sources else wq.NullQuery()
+            return source_filter(self.expand, value) if self.expand is not None else wq.Term("source", value)
         return self.date(value)
 
     def date(self, value: str) -> Optional[wq.Query]:
@@ -409,6 +406,12 @@ class _Builder:
 
 def _plain_word(node: syntax.Node) -> bool:
     return isinstance(node, syntax.Word) and not node.prefix and not node.fuzzy and node.boost == 1.0
+
+
+def source_filter(expand: Expander, text: str) -> wq.Query:
+    """Passages whose source contains ``text`` (at most 256 sources)."""
+    sources = expand.sources(text, MAX_EXPANSION * 4)
+    return wq.Or([wq.Term("source", source) for source in sources]) if sources else wq.NullQuery()
 
 
 def date_range(low: Optional[str], high: Optional[str]) -> wq.Query:

@@ -88,6 +88,11 @@ def build_schema(analyzer: FrenchAnalyzer) -> Schema:
     )
 
 
+def _text(raw: Any) -> str:
+    """A term as text: Whoosh 2.7's lexicons and prefix expansions yield bytes."""
+    return raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+
+
 def passage_key(doc_id: str, number: int) -> str:
     return f"{doc_id}\x1f{number}"
 
@@ -329,7 +334,7 @@ class Store:
         reader = searcher.reader()
         found: Dict[str, str] = {}
         for raw in reader.lexicon("origin"):
-            origin = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            origin = _text(raw)
             if not any(origin == root or origin.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
                 continue
             for number in searcher.document_numbers(origin=origin):
@@ -347,7 +352,7 @@ class Store:
             found: Set[str] = set()
             for fieldname in ("text", "title"):
                 for raw in itertools.islice(self._reader.expand_prefix(fieldname, prefix), limit):
-                    found.add(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+                    found.add(_text(raw))
             return sorted(found)[:limit]
 
         def within(self, term: str, distance: int, limit: int) -> List[str]:
@@ -378,7 +383,7 @@ class Store:
             wanted = text.lower()
             found: List[str] = []
             for raw in self._reader.lexicon("source"):
-                source = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                source = _text(raw)
                 if wanted in source.lower():
                     found.append(source)
                     if len(found) >= limit:
