@@ -371,3 +371,13 @@ def test_an_index_folder_among_the_sources_is_not_read(tmp_path):
 )
 def test_dates_as_french_sources_write_them(value, expected):
     assert normalize_date(value) == expected
+
+
+@pytest.mark.parametrize("name", ["note.txt", "note.md"])
+def test_an_impossible_date_marker_is_a_warning_not_a_crash(tmp_path, name):
+    path = tmp_path / name
+    path.write_text("date 2016-02-30 Le texte.\n", encoding="utf-8")
+    items = read(path)
+    (warning,) = [i for i in items if isinstance(i, IngestWarning)]
+    assert "does not exist" in warning.message
+    assert only_document(path).date is None

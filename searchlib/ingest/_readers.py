@@ -119,16 +119,22 @@ def _document(
 
 
 def _read_plain(text: str, doc_id: str, source: str, origin: str) -> Iterator[Item]:
-    date = None
-    start = 0
-    marker = _DATE_MARKER_RE.match(text)
-    if marker:
-        try:
-            date = normalize_date(marker.group(1))
-            start = marker.end()
-        except ValueError as error:
-            yield IngestWarning(source, f"{error}; date marker ignored")
+    date, start, warning = _date_marker(text, source)
+    if warning is not None:
+        yield warning
     yield Document(doc_id, text, first_line_title(text, start), date, source, {}, start, origin)
+
+
+def _date_marker(text: str, source: str) -> Tuple[Optional[str], int, Optional[IngestWarning]]:
+    """(date, where the body starts, warning) from a leading ``date YYYY-MM[-DD]``
+    line; a date that does not exist is left in the text, with a warning."""
+    marker = _DATE_MARKER_RE.match(text)
+    if not marker:
+        return None, 0, None
+    try:
+        return normalize_date(marker.group(1)), marker.end(), None
+    except ValueError as error:
+        return None, 0, IngestWarning(source, f"{error}; date marker ignored")
 
 
 def _read_markdown(text: str, doc_id: str, source: str, origin: str) -> Iterator[Item]:
@@ -149,10 +155,9 @@ def _read_markdown(text: str, doc_id: str, source: str, origin: str) -> Iterator
             except ValueError as error:
                 yield IngestWarning(source, f"front matter: {error}")
     else:
-        marker = _DATE_MARKER_RE.match(text)
-        if marker:
-            date = normalize_date(marker.group(1))
-            start = marker.end()
+        date, start, warning = _date_marker(text, source)
+        if warning is not None:
+            yield warning
     if title is None:
         heading = _MD_HEADING_RE.search(text, start) or _MD_SETEXT_RE.search(text, start)
         title = heading.group(1).strip() if heading else None
