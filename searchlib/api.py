@@ -14,12 +14,12 @@ import os
 import shutil
 from pathlib import Path
 from typing import (
-    Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union,
+    Any, BinaryIO, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence, Set, Tuple, Union,
 )
 
 from whoosh import query as wq
 
-from . import _indexing, duplicates, ingest, query as _query, snippets, store
+from . import _indexing, _ranking, _scoring, ingest, query as _query, snippets, store
 from ._indexing import AddReport, Progress
 from .results import Hit, IndexStats, SearchResults
 from .errors import QueryError, SearchlibError
@@ -82,6 +82,8 @@ class Index:
             self.path, create=create, lock_timeout=lock_timeout, stop_words=stop_words, passage_words=passage_words
         )
         self._analyzer = self._store.analyzer
+        self._ranking = _ranking.DEFAULT
+        self._segments = _scoring.SegmentCache()  # what the ranking reads of each segment, once
         self._synonyms: Optional[_query.Synonyms] = None
         if synonyms is not None:
             try:
@@ -264,37 +266,30 @@ class Index:
         if per_doc is not None and (not isinstance(per_doc, int) or per_doc < 1):
             raise QueryError(f"per_doc must be a positive integer or None, not {per_doc!r}")
 
+        ranking = self._ranking
         searcher = self._store.searcher()
+        searcher.weighting = ranking.weighting()  # this thread's own searcher
         parsed = _query.parse_query(
             query,
             self._analyzer,
             lambda term, key: self._store.alternatives(searcher, term, key),
             store.Store.Vocabulary(searcher),
             self._synonyms,
+            ranking.weak_words,
         )
         if parsed.query is None:
             return SearchResults(query, [], 0, parsed.notes)
         restriction = self._restriction(parsed.filter, after, before, source, searcher)
         if restriction is not None and not restriction:
             return SearchResults(query, [], 0, parsed.notes)  # the filters keep nothing
-        chosen: List[Tuple[Dict[str, Any], float, Tuple[str, ...]]]
-        if per_doc is None and not collapse_duplicates:
-            results = searcher.search(parsed.query, limit=limit, filter=restriction)
-            chosen = [(dict(hit.fields(), _docnum=hit.docnum), hit.score, ()) for hit in results]
-        else:
-            results, chosen = self._select(searcher, parsed.query, restriction, limit, per_doc, collapse_duplicates)
+        ranker = _ranking.Ranker(searcher, parsed.query, restriction, ranking, self._segments)
+        total, chosen = ranker.choose(limit, per_doc, collapse_duplicates)
         hits = [self._hit(fields, score, parsed.patterns, copies, snippet_chars) for fields, score, copies in chosen]
         if explain:
-            terms = [(f, t) for f, t in parsed.query.iter_all_terms() if isinstance(t, str)]
             hits = [
-                dataclasses.replace(hit, explanation=tuple(self._store.contributions(searcher, fields["_docnum"], terms)))
+                dataclasses.replace(hit, explanation=tuple(ranker.explain(fields["_docnum"])))
                 for hit, (fields, _, _) in zip(hits, chosen)
             ]
-        if restriction is None:
-            total = len(results)
-        else:
-            # Whoosh counts a filtered search's matches before the filter.
-            total = len(searcher.search(parsed.query, limit=None, scored=False, filter=restriction))
         return SearchResults(query, hits, total, parsed.notes, self._suggestion(query, parsed.corrections, hits))
 
     def _suggestion(self, query: str, corrections: Sequence[Tuple[str, str]], hits: Sequence[Hit]) -> Optional[str]:
@@ -332,45 +327,6 @@ class Index:
         if not parts:
             return None
         return store.Store.matching_docs(searcher, parts[0] if len(parts) == 1 else wq.And(parts))
-
-    @staticmethod
-    def _select(
-        searcher: Any, query: Any, restriction: Any, limit: int, per_doc: Optional[int], collapse: bool
-    ) -> Tuple[Any, List[Tuple[Dict[str, Any], float, Tuple[str, ...]]]]:
-        """The best ``limit`` passages, at most ``per_doc`` a document, each
-        near-identical group shown once.
-
-        Copies of a passage score alike, so they sit next to each other in
-        the ranking: a window a little deeper than ``limit`` finds them, and
-        it grows only when per-document limits or copies empty it.
-        """
-        window = limit * 2 + 10
-        while True:
-            results = searcher.search(query, limit=window, filter=restriction)
-            kept: List[Tuple[Dict[str, Any], float, List[str]]] = []
-            per_document: Dict[str, int] = {}
-            for hit in results:
-                fields = dict(hit.fields(), _docnum=hit.docnum)
-                doc_id = fields["doc_id"]
-                if collapse:
-                    sketch = fields.get("sketch") or ()
-                    original = next(
-                        (k for k in kept if k[0]["doc_id"] != doc_id and duplicates.near_identical(sketch, k[0].get("sketch") or ())),
-                        None,
-                    )
-                    if original is not None:
-                        original[2].append(doc_id)
-                        continue
-                if len(kept) == limit:
-                    continue  # only looking for copies of what is shown
-                if per_doc is not None:
-                    if per_document.get(doc_id, 0) >= per_doc:
-                        continue
-                    per_document[doc_id] = per_document.get(doc_id, 0) + 1
-                kept.append((fields, hit.score, []))
-            if len(kept) == limit or results.scored_length() < window:
-                return results, [(f, s, tuple(dict.fromkeys(c))) for f, s, c in kept]
-            window *= 4
 
     def _hit(
         self,

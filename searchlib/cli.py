@@ -229,8 +229,7 @@ def _print_results(results: SearchResults, style: str, marks: Optional[Tuple[str
         click.echo("  ".join(heading[:2]) + "  ·  " + "  ·  ".join(heading[2:]))
         click.echo("   " + hit.format_snippet(style, marks), color=style == "ansi")
         if hit.explanation:
-            parts = [f"{field}:{term} {score:.2f}" for field, term, score in hit.explanation]
-            click.echo("   why: " + " + ".join(parts) + f" (BM25F per term; total with boosts and coordination {hit.score:.2f})")
+            click.echo("   why: " + _why(hit.explanation))
         if hit.duplicates:
             count = len(hit.duplicates)
             names = ", ".join(hit.duplicates[:3]) + (", …" if count > 3 else "")
@@ -418,3 +417,15 @@ def _human_size(size: int) -> str:
 def main() -> None:
     """Console-script entry point (``search`` and ``searchlib``)."""
     cli.main()
+
+
+def _why(explanation: Sequence[Tuple[str, str, float]]) -> str:
+    """``(text:kerry 2.36 + title:kerry 0.84) × coordination 0.71 + article 0.70 = 2.94``."""
+    terms = " + ".join(f"{field}:{term} {score:.2f}" for field, term, score in explanation if field in ("text", "title"))
+    levers = {field: score for field, _, score in explanation}
+    line = f"({terms})"
+    if "coordination" in levers:
+        line += f" × coordination {levers['coordination']:.2f}"
+    if "article" in levers:
+        line += f" + article {levers['article']:.2f}"
+    return line + (f" = {levers['total']:.2f}" if "total" in levers else "")

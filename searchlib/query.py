@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from typing import (
     Any,
     Callable,
+    Dict,
     FrozenSet,
     Iterable,
     List,
+    Mapping,
     Optional,
     Protocol,
     Sequence,
@@ -85,12 +87,16 @@ class _SpanEither(SpanOr):
         return int(sum(q.estimate_size(ixreader) for q in self.subqs))
 
 
-def _alternatives(fieldname: str, terms: Iterable[str]) -> List[wq.Term]:
-    return [wq.Term(fieldname, term) for term in sorted(terms)]
+def _alternatives(fieldname: str, terms: Iterable[str], weights: Optional[Mapping[str, float]] = None) -> List[wq.Term]:
+    weights = weights or {}
+    return [wq.Term(fieldname, term, boost=weights.get(term, 1.0)) for term in sorted(terms)]
 
 
-def _word_query(fieldname: str, terms: FrozenSet[str], boost: float) -> wq.Query:
-    leaves = _alternatives(fieldname, terms)
+def _word_query(
+    fieldname: str, terms: FrozenSet[str], boost: float, weights: Optional[Mapping[str, float]] = None
+) -> wq.Query:
+    """One word over one field; ``weights`` lowers some of its spellings."""
+    leaves = _alternatives(fieldname, terms, weights)
     return leaves[0].with_boost(boost) if len(leaves) == 1 else wq.Or(leaves, boost=boost)
 
 
@@ -110,10 +116,10 @@ def _phrase_query(fieldname: str, pattern: Pattern) -> wq.Query:
     return query
 
 
-def _unit_query(pattern: Pattern) -> wq.Query:
+def _unit_query(pattern: Pattern, weights: Optional[Mapping[str, float]] = None) -> wq.Query:
     """Query for one word or phrase over every search field."""
     if len(pattern) == 1:
-        return wq.Or([_word_query(name, pattern[0][0], boost) for name, boost in SEARCH_FIELDS])
+        return wq.Or([_word_query(name, pattern[0][0], boost, weights) for name, boost in SEARCH_FIELDS])
     return wq.Or([_phrase_query(name, pattern) for name, _ in SEARCH_FIELDS])
 
 
@@ -141,7 +147,19 @@ _RARE = 3
 _MIN_TOLERANT_LENGTH = 4
 _MAX_CORRECTIONS = 3
 _CORRECTION_WEIGHT = 0.5
+#: weight of a name's other spellings where the one typed is indexed too
+_VARIANT_WEIGHT = 0.5
+#: other spellings found in under 1/_RARER_SPELLING as many passages as the one typed are left out
+_RARER_SPELLING = 10
 _FILTER_FIELDS = frozenset({"source", "doc", "date"})
+# Question words and conversational filler: they say what kind of answer is
+# wanted, not what it is about, so they weigh less than the other words of a
+# query (folded spellings; most other such words are stop words already).
+WEAK_WORDS = frozenset(
+    """quel quelle quels quelles lequel laquelle lesquels lesquelles duquel auquel auxquels auxquelles
+    desquels desquelles combien comment pourquoi quand quoi ou donc alors voici voila svp stp merci
+    bonjour salut""".split()
+)
 _DATE_RE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _RANGE_RE = re.compile(r"(?P<start>[^.]*)\.\.(?P<end>.*)")
 _COMPARE_RE = re.compile(r"(?P<op>>=|<=|>|<)(?P<date>.+)")
@@ -154,8 +172,10 @@ class _Builder:
         resolve: Optional[Resolver],
         expand: Optional[Expander],
         synonyms: Optional[Synonyms] = None,
+        weak_words: float = 1.0,
     ) -> None:
         self.analyzer = analyzer
+        self.weak_words = weak_words
         self.resolve = resolve
         self.expand = expand
         self.synonyms = synonyms
@@ -200,14 +220,20 @@ class _Builder:
         others = self.synonyms.members(node.text) if self.synonyms is not None else ()
         if others:
             return self.with_synonyms(_unit_query(pattern), pattern, others, node.boost, negated)
+        weights: Dict[str, float] = {}
         if isinstance(node, (syntax.Word, syntax.Phrase)) and self.expand is not None:
-            pattern = self.spelt_otherwise(node.text, pattern)
-        query = _unit_query(pattern)
+            pattern, weights = self.spelt_otherwise(node.text, pattern)
+        query = _unit_query(pattern, weights)
+        boost = node.boost
         if isinstance(node, syntax.Word) and len(pattern) == 1 and not negated:
-            query = self.tolerant(node.text, pattern, query)
+            if fold(normalize_word(node.text.lower())) in WEAK_WORDS:
+                boost *= self.weak_words
+                self.remember(pattern)
+            else:
+                query = self.tolerant(node.text, pattern, query)
         elif not negated:
             self.remember(pattern)
-        return query.with_boost(node.boost) if node.boost != 1.0 else query
+        return query.with_boost(boost) if boost != 1.0 else query
 
     def with_synonyms(
         self, query: wq.Query, pattern: Pattern, others: Sequence[str], boost: float, negated: bool
@@ -245,22 +271,32 @@ class _Builder:
                 i += 1
         return result
 
-    def spelt_otherwise(self, typed: str, pattern: Pattern) -> Pattern:
+    def spelt_otherwise(self, typed: str, pattern: Pattern) -> Tuple[Pattern, Dict[str, float]]:
         """A name also stands for its other spellings found in the index
-        (Daech for Daesh, Manbij for Minbej), at full weight: they are the
-        same name, not a typing error."""
+        (Daech for Daesh, Manbij for Minbej): the pattern with them, and the
+        weight of each. They count :data:`_VARIANT_WEIGHT` as much as the
+        spelling typed, since a skeleton shared by two common words (Gérard,
+        Girard) is no proof they name one thing; a spelling the index does
+        not hold at all is taken for the indexed one, at full weight."""
         assert self.expand is not None
         surfaces = [typed[start:end] for _, start, end, info in self.analyzer.words(typed) if info[0] is not None]
         if len(surfaces) != len(pattern):
-            return pattern
+            return pattern, {}
         slots: List[Slot] = []
+        weights: Dict[str, float] = {}
         for (terms, offset), surface in zip(pattern, surfaces):
-            others = self.expand.sounding(fold(normalize_word(surface.lower())))
-            if others and not any(self.expand.frequency(term) for term in terms):
+            others = set(self.expand.sounding(fold(normalize_word(surface.lower())))) - terms
+            seen = max((self.expand.frequency(term) for term in terms), default=0)
+            # A spelling far rarer than the one typed is more often another
+            # name (France, Franck) than the same one: it adds noise, not recall.
+            others = {other for other in others if self.expand.frequency(other) * _RARER_SPELLING >= seen}
+            if others and not seen:
                 # The spelling typed is nowhere in the index: suggest the one that is.
                 self.corrections.append((surface, max(others, key=self.expand.frequency)))
+            elif others:
+                weights.update(dict.fromkeys(others, _VARIANT_WEIGHT))
             slots.append((terms | frozenset(others), offset))
-        return tuple(slots)
+        return tuple(slots), weights
 
     def tolerant(self, typed: str, pattern: Pattern, exact: wq.Query) -> wq.Query:
         """A word the index hardly knows also searches for the commoner
@@ -425,12 +461,14 @@ def parse_query(
     resolve: Optional[Resolver] = None,
     expand: Optional[Expander] = None,
     synonyms: Optional[Synonyms] = None,
+    weak_words: float = 1.0,
 ) -> ParsedQuery:
     """Read ``text`` with the index's ``analyzer``; ``resolve`` maps a word's
     term and accent key to the indexed terms it should match; ``expand``
-    answers prefixes, fuzzy words and source filters."""
+    answers prefixes, fuzzy words and source filters; ``weak_words`` is the
+    weight of question words and filler (:data:`WEAK_WORDS`)."""
     parsed = syntax.parse(text)
-    builder = _Builder(analyzer, resolve, expand, synonyms)
+    builder = _Builder(analyzer, resolve, expand, synonyms, weak_words)
     query = builder.group(parsed.root, top=True)
     notes = list(dict.fromkeys(parsed.notes + builder.notes))  # each said once
     filters = builder.filters

@@ -106,6 +106,11 @@ class StoreStats:
     last_update: Optional[float]
 
 
+#: a spelling is a name's when at least 1/_NAME_SHARE of the passages holding
+#: its term write it with a capital
+_NAME_SHARE = 2
+
+
 class Store:
     """An open searchlib index directory."""
 
@@ -369,9 +374,16 @@ class Store:
                 return []
             prefix = (key + VARIANT_SEPARATOR).encode("utf-8")
             found: Set[str] = set()
-            for raw in itertools.islice(self._reader.expand_prefix("sounds", prefix), 256):
+            reader = self._reader
+            for raw in itertools.islice(reader.expand_prefix("sounds", prefix), 256):
                 spelling, _, term = raw[len(prefix) :].decode("utf-8").partition(VARIANT_SEPARATOR)
-                if phonetic.same_name(folded, spelling):
+                # A name is written with a capital wherever it occurs; a word
+                # capitalised only where it starts a sentence ("Mort", "Fin")
+                # is a common word, and its term stands for far more passages.
+                if (
+                    phonetic.same_name(folded, spelling)
+                    and reader.doc_frequency("sounds", raw) * _NAME_SHARE >= reader.doc_frequency("text", term)
+                ):
                     found.add(term)
             return sorted(found)
 
@@ -416,24 +428,6 @@ class Store:
             sets = [Store.matching_docs(searcher, q) for q in query.subqueries]
             return set.intersection(*sets) if sets else set()
         return set(searcher.docs_for_query(query))
-
-    @staticmethod
-    def contributions(searcher: Searcher, docnum: int, terms: Iterable[Tuple[str, str]]) -> List[Tuple[str, str, float]]:
-        """``(field, term, score)`` for each of ``terms`` the passage
-        ``docnum`` holds: what each term adds to its BM25F score, before the
-        query's boosts and coordination."""
-        found: List[Tuple[str, str, float]] = []
-        weighting = searcher.weighting
-        for fieldname, term in sorted(set(terms)):
-            if (fieldname, term) not in searcher.reader():
-                continue
-            matcher = searcher.postings(fieldname, term)
-            matcher.skip_to(docnum)
-            if not matcher.is_active() or matcher.id() != docnum:
-                continue
-            scorer = weighting.scorer(searcher, fieldname, term)
-            found.append((fieldname, term, float(scorer.score(matcher))))
-        return sorted(found, key=lambda item: -item[2])
 
     def stats(self) -> StoreStats:
         searcher = self.searcher()

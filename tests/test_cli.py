@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -212,6 +213,8 @@ def test_snippet_formats_on_the_command_line(workdir):
 def test_explain_option(workdir):
     run("index", "--quiet")
     result = run("query", "--explain", "-n", "1", "Minbej")
-    assert result.exit_code == 0 and "why: text:minbej" in result.stdout
+    assert result.exit_code == 0 and "why: (text:minbej" in result.stdout
+    score = re.search(r"score (\d+\.\d\d)", result.stdout).group(1)
+    assert re.search(r"\+ article \d+\.\d\d = " + re.escape(score), result.stdout)
     data = json.loads(run("query", "--explain", "--json", "-n", "1", "Minbej").stdout)
     assert data["results"][0]["explanation"][0][:2] == ["text", "minbej"]

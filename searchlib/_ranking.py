@@ -1,0 +1,213 @@
+"""How passages are ranked, and how a ranking becomes the hits shown.
+
+A passage's score is its own BM25 over ``text`` and ``title`` (Robertson's
+probabilistic IDF, which gives a word found everywhere next to no weight
+where Whoosh's own IDF keeps at least 1), scaled by coordination (the share
+of the query's words it holds), plus ``context`` times its article's BM25
+over the article's whole text. The article's score lets a long news
+article whose words are spread over several passages compete with a short
+passage holding them all: an article's best passage is found by the passage
+score, the article's rank by both. Question words and filler weigh
+``weak_words`` (set where the query is read, see :mod:`.query`).
+
+Every passage the query matches is scored (:mod:`._scoring`), so ``total``
+is exact and the best articles are never missed for want of a deep enough
+window. ``FOUNDATION`` is the ranking searchlib had before these levers:
+Whoosh's own matchers and BM25F over passages alone; benchmarks compare
+against it.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, replace
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+from whoosh import query as wq
+
+from . import duplicates
+from ._scoring import Evaluation, Layout, SegmentCache, Weighting
+
+__all__ = ["Ranking", "DEFAULT", "FOUNDATION", "ablations", "Ranker", "Chosen"]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The levers of the ranking, each of which can be turned off."""
+
+    k1: float = 1.2
+    b: float = 0.75
+    #: Robertson/Lucene IDF, log(1 + (N - df + 0.5) / (df + 0.5)), instead of
+    #: Whoosh's log(N / (df + 1)) + 1.
+    probabilistic_idf: bool = True
+    #: weight of the article's whole-text BM25 added to each passage's score
+    context: float = 2.0
+    #: a passage holding m of the query's n words scores × (m / n) ** coordination
+    coordination: float = 0.5
+    #: weight of the bonus for query words standing close together in a passage
+    proximity: float = 0.0
+    #: passages, best first, that the proximity bonus is computed for
+    proximity_depth: int = 100
+    #: weight of question words and conversational filler ("quel", "combien")
+    weak_words: float = 0.25
+    #: a word's spellings (accents, names written two ways) scored as one
+    #: word, as Lucene's synonym query does, rather than as separate words
+    one_word_spellings: bool = True
+    #: score term by term over postings (False: Whoosh's matchers, as before)
+    term_at_a_time: bool = True
+
+    def weighting(self) -> Weighting:
+        return Weighting(self.k1, self.b, self.probabilistic_idf)
+
+
+DEFAULT = Ranking()
+#: The ranking before these levers: Whoosh's matchers and BM25F over passages.
+FOUNDATION = Ranking(probabilistic_idf=False, context=0.0, coordination=0.0, weak_words=1.0, term_at_a_time=False)
+
+
+def ablations() -> List[Tuple[str, Ranking]]:
+    """DEFAULT with each lever turned off in turn (and those measured but
+    left off turned on), named."""
+    return [
+        ("without probabilistic IDF", replace(DEFAULT, probabilistic_idf=False)),
+        ("without article context", replace(DEFAULT, context=0.0)),
+        ("without coordination", replace(DEFAULT, coordination=0.0)),
+        ("without weak question words", replace(DEFAULT, weak_words=1.0)),
+        ("without spellings as one word", replace(DEFAULT, one_word_spellings=False)),
+        ("with proximity 0.5", replace(DEFAULT, proximity=0.5)),
+    ]
+
+
+#: (stored fields with ``_docnum``, score, ids of documents holding copies)
+Chosen = Tuple[Dict[str, Any], float, Tuple[str, ...]]
+_Kept = Tuple[Dict[str, Any], float, List[str]]
+
+
+class Ranker:
+    """Ranks one query's passages and picks those to show."""
+
+    def __init__(
+        self,
+        searcher: Any,
+        query: wq.Query,
+        restriction: Optional[Set[int]],
+        ranking: Ranking,
+        segments: SegmentCache,
+    ) -> None:
+        self.searcher = searcher
+        self.segments = segments
+        self.query = query
+        self.restriction = restriction
+        self.ranking = ranking
+        self._evaluation: Optional[Evaluation] = None
+        self._articles: Dict[int, float] = {}
+        self._scores: Dict[int, float] = {}
+        self._near: Dict[int, float] = {}
+
+    def choose(self, limit: int, per_doc: Optional[int], collapse: bool) -> Tuple[int, List[Chosen]]:
+        """The number of matching passages, and the best ``limit``, at most
+        ``per_doc`` a document, each near-identical group shown once."""
+        if not self.ranking.term_at_a_time:
+            return self._choose_with_whoosh(limit, per_doc, collapse)
+        layout = Layout.of(self.searcher, self.segments)
+        ranking = self.ranking
+        evaluation = Evaluation(
+            self.searcher, layout, ranking.k1, ranking.b, ranking.probabilistic_idf, ranking.coordination,
+            ranking.one_word_spellings,
+        )
+        scores = evaluation.scores(self.query, self.restriction)
+        if ranking.context and scores:
+            self._articles = articles = evaluation.article_scores()
+            article, weight = layout.article, ranking.context
+            scores = {d: s + weight * articles.get(article[d], 0.0) for d, s in scores.items()}
+        if ranking.proximity and scores:
+            candidates = heapq.nlargest(ranking.proximity_depth, scores, key=scores.__getitem__)
+            self._near = near = evaluation.proximity(candidates)
+            for docnum, bonus in near.items():
+                scores[docnum] += ranking.proximity * bonus
+        self._evaluation, self._scores = evaluation, scores
+        window = limit * 2 + 10
+        while True:
+            best = heapq.nlargest(window, scores.items(), key=lambda item: (item[1], -item[0]))
+            kept = self._walk(best, limit, per_doc, collapse)
+            if len(kept) == limit or window >= len(scores):
+                return len(scores), _finish(kept)
+            window *= 4
+
+    def _choose_with_whoosh(self, limit: int, per_doc: Optional[int], collapse: bool) -> Tuple[int, List[Chosen]]:
+        window = limit * 2 + 10
+        while True:
+            results = self.searcher.search(self.query, limit=window, filter=self.restriction)
+            kept = self._walk([(hit.docnum, hit.score) for hit in results], limit, per_doc, collapse)
+            if len(kept) == limit or results.scored_length() < window:
+                if self.restriction is None:
+                    total = len(results)
+                else:  # Whoosh counts a filtered search's matches before the filter
+                    total = len(self.searcher.search(self.query, limit=None, scored=False, filter=self.restriction))
+                return total, _finish(kept)
+            window *= 4
+
+    def _walk(self, ranked: List[Tuple[int, float]], limit: int, per_doc: Optional[int], collapse: bool) -> List[_Kept]:
+        """Copies of a passage score alike, so they sit next to each other
+        in the ranking: a window a little deeper than ``limit`` finds them."""
+        kept: List[_Kept] = []
+        by_value: Dict[int, List[int]] = {}
+        per_document: Dict[str, int] = {}
+        for docnum, score in ranked:
+            fields = dict(self.searcher.stored_fields(docnum), _docnum=docnum)
+            doc_id = fields["doc_id"]
+            if collapse:
+                original = _original(fields, kept, by_value)
+                if original is not None:
+                    original[2].append(doc_id)
+                    continue
+            if len(kept) == limit:
+                continue  # only looking for copies of what is shown
+            if per_doc is not None:
+                if per_document.get(doc_id, 0) >= per_doc:
+                    continue
+                per_document[doc_id] = per_document.get(doc_id, 0) + 1
+            for value in fields.get("sketch") or ():
+                by_value.setdefault(value, []).append(len(kept))
+            kept.append((fields, score, []))
+        return kept
+
+    def explain(self, docnum: int) -> List[Tuple[str, str, float]]:
+        """What made a chosen passage's score: ``(field, term, BM25)`` for
+        each query term it holds (after boosts and weak-word weights), then
+        the coordination factor and the article's contribution, and the
+        total. Empty for the FOUNDATION ranking, which Whoosh scores."""
+        evaluation = self._evaluation
+        if evaluation is None:
+            return []
+        found = [(field, term, table[docnum]) for field, term, table in evaluation.leaves if docnum in table]
+        found.sort(key=lambda item: -item[2])
+        if docnum in evaluation.coordinated:
+            found.append(("coordination", "×", evaluation.coordinated[docnum]))
+        if self.ranking.context:
+            article = evaluation.layout.article[docnum]
+            found.append(("article", f"{self.ranking.context:g} × article BM25", self.ranking.context * self._articles.get(article, 0.0)))
+        if self.ranking.proximity:
+            found.append(("proximity", "words close together", self.ranking.proximity * self._near.get(docnum, 0.0)))
+        found.append(("total", "score", self._scores.get(docnum, 0.0)))
+        return found
+
+
+def _original(fields: Dict[str, Any], kept: List[_Kept], by_value: Dict[int, List[int]]) -> Optional[_Kept]:
+    """The passage shown already that this one copies, if any. Copies share
+    at least half their sketch, so only passages sharing a value are compared."""
+    sketch = fields.get("sketch") or ()
+    seen: Set[int] = set()
+    for value in sketch:
+        for position in by_value.get(value, ()):
+            if position in seen:
+                continue
+            seen.add(position)
+            other = kept[position]
+            if other[0]["doc_id"] != fields["doc_id"] and duplicates.near_identical(sketch, other[0].get("sketch") or ()):
+                return other
+    return None
+
+
+def _finish(kept: List[_Kept]) -> List[Chosen]:
+    return [(fields, score, tuple(dict.fromkeys(copies))) for fields, score, copies in kept]

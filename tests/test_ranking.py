@@ -1,0 +1,138 @@
+"""Ranking: passage BM25, article context, coordination, weak words,
+spellings of one word, and exact totals over every matching passage."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from searchlib import Index, _ranking
+from searchlib._scoring import probabilistic_idf
+
+FILLER = "La réunion a eu lieu dans la capitale, selon un communiqué publié le soir même. "
+
+
+def docs(results) -> list[str]:
+    return [hit.doc_id for hit in results]
+
+
+def paragraphs(*texts: str) -> str:
+    """A document whose paragraphs become separate passages."""
+    return "\n\n".join(text + " " + FILLER * 6 for text in texts)
+
+
+@pytest.fixture
+def index(tmp_path):
+    with Index(tmp_path / "index") as ix:
+        yield ix
+
+
+def test_probabilistic_idf_gives_a_word_found_everywhere_next_to_no_weight():
+    assert probabilistic_idf(1000, 1000) < 0.001 < probabilistic_idf(1000, 500) < probabilistic_idf(1000, 10)
+    assert probabilistic_idf(1000, 1) == pytest.approx(math.log(1 + 999.5 / 1.5))
+
+
+def test_the_article_context_ranks_a_passage_of_an_article_about_the_query_first(index):
+    shared = "Le ministre Lavrov a rencontré son homologue à Genève."
+    index.add_documents(
+        [
+            {"id": "about", "text": paragraphs(shared, "Lavrov et Kerry ont parlé de la trêve.", "Kerry reviendra.")},
+            {"id": "aside", "text": paragraphs(shared, "Le marché aux fleurs ouvre samedi.", "Il pleuvra demain.")},
+        ]
+    )
+    hits = index.search("Lavrov Kerry Genève", limit=10, collapse_duplicates=False)
+    copies = [hit.doc_id for hit in hits if hit.text.startswith(shared)]
+    assert copies == ["about", "aside"]
+    index._ranking = dataclasses.replace(_ranking.DEFAULT, context=0.0)
+    alone = [hit for hit in index.search("Lavrov Kerry Genève", limit=10, collapse_duplicates=False) if hit.text.startswith(shared)]
+    assert alone[0].score == pytest.approx(alone[1].score)  # the same passage scores alike without its article
+
+
+def test_per_doc_ranks_each_document_once_by_its_best_passage(index):
+    index.add_documents(
+        [
+            {"id": "many", "text": paragraphs("Astana accueille les pourparlers.", "Astana encore.", "Astana toujours.")},
+            {"id": "one", "text": paragraphs("Les pourparlers d'Astana sur la Syrie reprennent à Astana.")},
+        ]
+    )
+    every = index.search("pourparlers Astana", limit=10, collapse_duplicates=False)
+    best = index.search("pourparlers Astana", limit=10, per_doc=1, collapse_duplicates=False)
+    assert sorted(docs(best)) == ["many", "one"]
+    first_passages = {}
+    for hit in every:
+        first_passages.setdefault(hit.doc_id, hit.passage)
+    assert [(hit.doc_id, hit.passage) for hit in best] == [(d, first_passages[d]) for d in docs(best)]
+
+
+def test_passages_holding_more_of_the_query_words_rank_higher(index):
+    index.add_documents(
+        [
+            {"id": "both", "text": "Le cessez-le-feu à Alep tient depuis lundi."},
+            {"id": "alep", "text": "Alep, Alep et encore Alep : la ville est au cœur de la guerre à Alep."},
+        ]
+    )
+    assert docs(index.search("trêve Alep lundi", limit=2))[0] == "both"
+
+
+def test_question_words_weigh_less_than_the_words_that_matter(index):
+    index.add_documents(
+        [
+            {"id": "filler", "text": "Combien de fois ? Combien de jours, combien de temps."},
+            {
+                "id": "treaty",
+                "text": "Le traité de Versailles fut signé à Paris en 1919 par les Alliés et les vaincus, "
+                "après de longues négociations.",
+            },
+        ]
+    )
+    assert docs(index.search("combien traité", limit=2)) == ["treaty", "filler"]
+    index._ranking = dataclasses.replace(_ranking.DEFAULT, weak_words=1.0)
+    assert docs(index.search("combien traité", limit=2)) == ["filler", "treaty"]  # the lever decides
+
+
+def test_a_rare_spelling_does_not_outweigh_the_word_typed(index):
+    index.add_documents(
+        [{"id": f"daech{n}", "text": f"Daech a revendiqué l'attaque numéro {n} dans le nord."} for n in range(8)]
+        + [{"id": "daesh", "text": "Daesh a revendiqué l'attaque dans le nord."}]
+    )
+    found = docs(index.search("Daech", limit=20))
+    assert "daesh" in found and found[-1] == "daesh"
+    assert docs(index.search("Daesh", limit=20))[0] == "daesh"
+
+
+def test_a_name_is_not_taken_for_a_far_commoner_one(index):
+    index.add_documents(
+        [{"id": f"france{n}", "text": f"La France a voté le texte {n} à l'Assemblée."} for n in range(15)]
+        + [{"id": "franck", "text": "Franck a voté le texte à l'Assemblée."}]
+    )
+    assert "franck" not in docs(index.search("France", limit=50))
+    assert docs(index.search("Franck", limit=50))[0] == "franck"
+
+
+def test_totals_and_matches_agree_with_whoosh_scoring(index):
+    index.add_documents(
+        [
+            {"id": "a", "text": paragraphs("Lavrov à Genève.", "Kerry à Genève.")},
+            {"id": "b", "text": paragraphs("Lavrov et Kerry à Vienne.")},
+            {"id": "c", "text": paragraphs("Rien à voir.", "Genève sous la pluie.")},
+        ]
+    )
+    for query in ["Lavrov Kerry", "Lavrov AND Genève", "Genève -Kerry", '"à Genève"', "Gen*"]:
+        ours = index.search(query, limit=50, collapse_duplicates=False)
+        index._ranking = _ranking.FOUNDATION
+        theirs = index.search(query, limit=50, collapse_duplicates=False)
+        index._ranking = _ranking.DEFAULT
+        assert ours.total == theirs.total == len(ours), query
+        assert sorted((h.doc_id, h.passage) for h in ours) == sorted((h.doc_id, h.passage) for h in theirs), query
+
+
+def test_updated_and_deleted_documents_leave_no_trace_in_the_ranking(index):
+    index.add_documents([{"id": "a", "text": "Minbej est tombée."}, {"id": "b", "text": "Minbej a été reprise."}])
+    assert index.search("Minbej").total == 2
+    index.add_documents([{"id": "a", "text": "Le front est calme."}])
+    assert docs(index.search("Minbej")) == ["b"] and index.search("Minbej").total == 1
+    assert docs(index.search("calme")) == ["a"]
+    index.delete("b")
+    assert index.search("Minbej").total == 0
