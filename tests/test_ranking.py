@@ -136,3 +136,14 @@ def test_updated_and_deleted_documents_leave_no_trace_in_the_ranking(index):
     assert docs(index.search("calme")) == ["a"]
     index.delete("b")
     assert index.search("Minbej").total == 0
+
+
+def test_the_proximity_lever_ranks_words_standing_together_first(index):
+    far = "Lavrov " + " ".join(f"mot{n}" for n in range(30)) + " Kerry."
+    near = "Lavrov et Kerry " + " ".join(f"mot{n}" for n in range(28)) + "."
+    index.add_documents([{"id": "far", "text": far}, {"id": "near", "text": near}])
+    index._ranking = dataclasses.replace(_ranking.DEFAULT, proximity=0.5)
+    results = index.search("Lavrov Kerry", limit=2, explain=True, collapse_duplicates=False)
+    assert docs(results) == ["near", "far"]
+    bonus = {hit.doc_id: dict((f, s) for f, _, s in hit.explanation)["proximity"] for hit in results}
+    assert bonus["near"] > 0 == bonus["far"]
