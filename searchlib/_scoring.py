@@ -86,9 +86,7 @@ class _Segment:
         ids = reader.column_reader("doc_id")
         self.article: "array[int]" = array("i", [-1]) * count
         self.lengths: Dict[str, "array[float]"] = {name: array("f", [0.0]) * count for name in _LENGTH_FIELDS}
-        self.doc_ids: List[str] = []
-        self.first: List[int] = []
-        self.article_lengths: List[float] = []
+        self.article_lengths: List[float] = []  # one an article, in order
         field_length = reader.doc_field_length
         previous = None
         for number in range(count):
@@ -96,15 +94,12 @@ class _Segment:
                 continue
             doc_id = ids[number]
             if doc_id != previous:
-                self.doc_ids.append(doc_id)
-                self.first.append(number)
                 self.article_lengths.append(0.0)
                 previous = doc_id
-            self.article[number] = len(self.doc_ids) - 1
+            self.article[number] = len(self.article_lengths) - 1
             for name, lengths in self.lengths.items():
                 lengths[number] = field_length(number, name) or 0
             self.article_lengths[-1] += self.lengths[TEXT_FIELD][number]
-        self.first.append(count)
 
 
 class SegmentCache:
@@ -139,18 +134,13 @@ class Layout:
         self.leaves: List[Tuple[Any, int, _Segment, int]] = []  # reader, first docnum, segment, first article
         self.article: "array[int]" = array("i")
         self.article_lengths: List[float] = []
-        self.doc_ids: List[str] = []
-        firsts: List[int] = []
         for leaf, offset in reader.leaf_readers():
             segment = cache.segment(leaf)
-            base = len(self.doc_ids)
+            base = len(self.article_lengths)
             self.leaves.append((leaf, offset, segment, base))
             self.article.extend(a + base if a >= 0 else -1 for a in segment.article)
             self.article_lengths.extend(segment.article_lengths)
-            self.doc_ids.extend(segment.doc_ids)
-            firsts.extend(offset + f for f in segment.first[:-1])
-        self._first = firsts + [len(self.article)]
-        self.articles = len(self.doc_ids)
+        self.articles = len(self.article_lengths)
         self.average_length = sum(self.article_lengths) / self.articles if self.articles else 1.0
 
     @classmethod
@@ -161,11 +151,6 @@ class Layout:
             layout = cls(searcher.reader(), cache)
             searcher._searchlib_layout = layout
         return layout
-
-    def passages_of(self, article: int) -> Iterator[int]:
-        for docnum in range(self._first[article], self._first[article + 1]):
-            if self.article[docnum] == article:
-                yield docnum
 
 
 def _spellings(node: wq.Or) -> Optional[Tuple[str, List[Tuple[str, float]]]]:
@@ -201,6 +186,19 @@ def _blocks(matcher: Any) -> Iterator[Tuple[Sequence[int], Sequence[float]]]:
     yield ids, weights
 
 
+def _frequencies(reader: Any, fieldname: str, spellings: Sequence[Tuple[str, float]]) -> Dict[int, float]:
+    """{passage number in the segment: frequency} of one word in one field
+    of a segment, its spellings' frequencies added, each times its weight."""
+    counts: Dict[int, float] = {}
+    for text, share in spellings:
+        if (fieldname, text) not in reader:
+            continue
+        for ids, weights in _blocks(reader.postings(fieldname, text)):
+            for number, weight in zip(ids, weights):
+                counts[number] = counts.get(number, 0.0) + weight * share
+    return counts
+
+
 # -- a query's scores ---------------------------------------------------------
 
 
@@ -234,9 +232,7 @@ class Evaluation:
         # each positive word of the text field: its spellings and weight (IDF × boost)
         self.units: List[Tuple[Tuple[str, ...], float]] = []
         self.restriction: Optional[Set[int]] = None
-        reader = searcher.reader()
-        self._passages = reader.doc_count()
-        self._documents_all = reader.doc_count_all()
+        self._documents_all = searcher.reader().doc_count_all()
 
     def scores(self, query: wq.Query, restriction: Optional[Set[int]] = None) -> Scores:
         self.restriction = restriction
@@ -338,14 +334,7 @@ class Evaluation:
         found: Scores = {}
         for reader, offset, segment, _ in self.layout.leaves:
             lengths = segment.lengths[fieldname]
-            counts: Dict[int, float] = {}
-            for text, share in spellings:
-                if (fieldname, text) not in reader:
-                    continue
-                for ids, weights in _blocks(reader.postings(fieldname, text)):
-                    for number, weight in zip(ids, weights):
-                        counts[number] = counts.get(number, 0.0) + weight * share
-            for number, weight in counts.items():
+            for number, weight in _frequencies(reader, fieldname, spellings).items():
                 docnum = offset + number
                 owner = article[docnum]
                 if owner < 0:
@@ -386,15 +375,12 @@ class Evaluation:
 
     def _count_article_terms(self, text: str, boost: float) -> None:
         per_article: Dict[int, float] = {}
+        article = self.layout.article
         for reader, offset, _, _ in self.layout.leaves:
-            if (TEXT_FIELD, text) not in reader:
-                continue
-            article = self.layout.article
-            for ids, weights in _blocks(reader.postings(TEXT_FIELD, text)):
-                for number, weight in zip(ids, weights):
-                    owner = article[offset + number]
-                    if owner >= 0:
-                        per_article[owner] = per_article.get(owner, 0.0) + weight
+            for number, weight in _frequencies(reader, TEXT_FIELD, ((text, 1.0),)).items():
+                owner = article[offset + number]
+                if owner >= 0:
+                    per_article[owner] = per_article.get(owner, 0.0) + weight
         if per_article:
             self.article_terms[text] = (boost, per_article)
 
