@@ -357,6 +357,37 @@ class Index:
             snippet_window=window,
         )
 
+    def document(self, doc_id: str) -> Optional[Document]:
+        """The indexed document ``doc_id``, or None if the index has none.
+
+        Title, date, source and metadata are as indexed. ``text`` holds each
+        passage at its own offsets, so ``hit.start`` and ``hit.end`` index
+        into it; what lies between passages (blank lines, front matter, site
+        furniture) is not stored and reads as blank space of the same length.
+        """
+        rows = self._store.passages_of(self._store.searcher(), str(doc_id))
+        if not rows:
+            return None
+        pieces: list[str] = []
+        end = 0
+        for row in rows:
+            start = int(row.get("start", end))
+            if start < end:  # older indexes kept no offsets: one blank line between passages
+                start = end + (2 if end else 0)
+            pieces.append(_blank(start - end))
+            pieces.append(row["text"])
+            end = start + len(row["text"])
+        first = rows[0]
+        return Document(
+            id=str(doc_id),
+            text="".join(pieces),
+            title=first.get("title") or None,
+            date=first.get("date") or None,
+            source=first.get("source") or None,
+            metadata=dict(first.get("metadata") or {}),
+            text_start=len(pieces[0]),
+        )
+
     def stats(self) -> IndexStats:
         """Documents, passages, distinct terms, size on disk, last update."""
         raw = self._store.stats()
@@ -366,3 +397,8 @@ class Index:
             else None
         )
         return IndexStats(str(self.path), raw.documents, raw.passages, raw.terms, raw.size_bytes, last)
+
+
+def _blank(length: int) -> str:
+    """White space of ``length`` characters that reads as a paragraph break."""
+    return " " * length if length < 2 else " " * (length - 2) + "\n\n"

@@ -338,3 +338,23 @@ def test_hyphenated_and_spaced_spellings_match_as_words_and_phrases(index):
         results = index.search(query)
         assert sorted(docs(results)) == ["hyphen", "spaced"], query
     assert sorted(docs(index.search("cessez feu"))) == ["apart", "hyphen", "spaced"]
+
+
+def test_document_gives_back_what_was_indexed_with_hit_offsets_intact(index):
+    text = "Premier paragraphe sur la trêve à Alep.\n\nSecond paragraphe : les négociations de Genève reprennent."
+    index.add_documents([{"id": "n1", "text": text, "title": "Trêve", "date": "2016-09-12", "auteur": "AFP"}])
+    document = index.document("n1")
+    assert document is not None
+    assert (document.id, document.title, document.date, document.metadata) == ("n1", "Trêve", "2016-09-12", {"auteur": "AFP"})
+    assert document.text.split() == text.split()
+    for hit in index.search("Genève trêve", per_doc=None):
+        assert document.text[hit.start : hit.end] == hit.text
+    assert index.document("absent") is None
+
+
+def test_document_of_a_long_article_holds_every_passage_at_its_offsets(seeds_index):
+    hits = seeds_index.search("Syrie", limit=50, per_doc=None)
+    document = seeds_index.document(hits[0].doc_id)
+    passages = [hit for hit in hits if hit.doc_id == hits[0].doc_id]
+    assert len(passages) > 1
+    assert all(document.text[hit.start : hit.end] == hit.text for hit in passages)
