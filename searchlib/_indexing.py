@@ -31,6 +31,8 @@ Item = Union[Document, IngestFailure, IngestWarning]
 # A batch is committed once it holds this much text or this many documents.
 _BATCH_CHARS = 24_000_000
 _BATCH_DOCUMENTS = 5_000
+#: seconds between two looks for another writer waiting for the lock
+_LOOK_FOR_WAITERS = 0.5
 
 
 @dataclass
@@ -149,6 +151,7 @@ class _Batches:
         self._writer: Any = None
         self._chars = 0
         self._documents = 0
+        self._next_look = time.monotonic() + _LOOK_FOR_WAITERS
 
     def writer(self) -> Any:
         if self._writer is None:
@@ -160,6 +163,12 @@ class _Batches:
         self._documents += 1
         if self._chars >= _BATCH_CHARS or self._documents >= _BATCH_DOCUMENTS:
             self.commit()
+        elif time.monotonic() >= self._next_look:
+            # Another writer waiting for the lock gets its turn now rather
+            # than after the whole batch (minutes on a large run).
+            self._next_look = time.monotonic() + _LOOK_FOR_WAITERS
+            if self._store.writer_waiting():
+                self.commit()
 
     def commit(self) -> None:
         if self._writer is not None:

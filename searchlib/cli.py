@@ -20,6 +20,7 @@ from . import __version__, ingest
 from .analysis import analysis_steps, analyze
 from .api import AddReport, FieldMap, Index, Progress, SearchResults
 from .errors import IndexNotFoundError, QueryError, SearchlibError
+from .store import DEFAULT_LOCK_TIMEOUT
 
 DEFAULT_INDEX = Path("index")
 _DEBUG_VARIABLE = "SEARCHLIB_DEBUG"
@@ -264,6 +265,10 @@ def _parse_passage_words(value: Optional[str]) -> Optional[Tuple[int, int]]:
 @click.option("--date-field", metavar="NAME", help="... holding the date (default: date).")
 @click.option("--url-field", metavar="NAME", help="... holding the URL (default: url, link, source).")
 @click.option("--passage-words", metavar="MIN-MAX", help="Passage size in words for a new or rebuilt index (default: 40-120).")
+@click.option(
+    "--lock-timeout", type=click.FloatRange(min=0), default=DEFAULT_LOCK_TIMEOUT, show_default=True, metavar="SECONDS",
+    help="How long to wait for another process writing to the index before giving up.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but warnings and errors.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path))
 def index_command(
@@ -279,6 +284,7 @@ def index_command(
     date_field: Optional[str],
     url_field: Optional[str],
     passage_words: Optional[str],
+    lock_timeout: float,
     quiet: bool,
     paths: Tuple[Path, ...],
 ) -> None:
@@ -314,10 +320,11 @@ def index_command(
 
             if rebuild:
                 report = Index.rebuild(
-                    path, *paths, include=include, exclude=exclude, fields=fields, passage_words=sizes, progress=progress
+                    path, *paths, include=include, exclude=exclude, fields=fields, passage_words=sizes,
+                    lock_timeout=lock_timeout, progress=progress,
                 )
             else:
-                with Index(path, passage_words=sizes) as ix:
+                with Index(path, passage_words=sizes, lock_timeout=lock_timeout) as ix:
                     if from_stdin:
                         report = ix.add_stream(sys.stdin.buffer, format=input_format, fields=fields)
                     else:

@@ -40,6 +40,7 @@ DEFAULT_LOCK_TIMEOUT = 10.0
 DEFAULT_PASSAGE_WORDS = (40, 120)
 _POOL_MB = 48
 _WRITE_LOCK = "MAIN_WRITELOCK"
+_QUEUE_LOCK = "searchlib.queue"
 # Joins a word's accent-resolution key to its indexed term in the
 # ``variants`` field ("securit" + SEP + "secur" for "sécurité").
 VARIANT_SEPARATOR = "\x1f"
@@ -109,6 +110,34 @@ class StoreStats:
 #: a spelling is a name's when at least 1/_NAME_SHARE of the passages holding
 #: its term write it with a capital
 _NAME_SHARE = 2
+
+
+def _acquire(lock: Any, deadline: float) -> bool:
+    """Take a file lock, trying until ``deadline`` (a monotonic time)."""
+    while not lock.acquire(blocking=False):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+@contextmanager
+def _queue(path: Path, deadline: float) -> Iterator[None]:
+    """Hold the index's queue lock while waiting for its write lock.
+
+    A long indexing run lets its write lock go at every batch and takes it
+    again at once; a writer polling for it would almost never get in. A
+    writer that waits holds the queue lock, which the running writer must
+    also take before its next batch, so waiters get their turn in between.
+    Both are operating-system locks: a killed process leaves none behind.
+    """
+    lock = FileStorage(str(path)).lock(_QUEUE_LOCK)
+    if not _acquire(lock, deadline):
+        raise LockError("queue")
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 class Store:
@@ -224,15 +253,28 @@ class Store:
     def open_writer(self) -> IndexWriter:
         """A Whoosh writer holding the index's lock; the caller commits or cancels."""
         self._check_open()
+        deadline = time.monotonic() + self.lock_timeout
         try:
-            # A smaller posting pool than Whoosh's 128 MB: it spills sorted runs to
-            # disk sooner, which keeps indexing memory well under 1 GB.
-            return self._writing_index().writer(timeout=self.lock_timeout, limitmb=_POOL_MB)
+            with _queue(self.path, deadline):
+                # A smaller posting pool than Whoosh's 128 MB: it spills sorted runs
+                # to disk sooner, which keeps indexing memory well under 1 GB.
+                return self._writing_index().writer(
+                    timeout=max(deadline - time.monotonic(), 0.0), limitmb=_POOL_MB
+                )
         except LockError:
             raise IndexLockedError(
                 f"index {self.path} is locked: another process is writing to it "
                 f"(waited {self.lock_timeout:g} s); try again when it has finished"
             ) from None
+
+    def writer_waiting(self) -> bool:
+        """Whether another writer is waiting for this index's write lock
+        (a long run commits early to let it in)."""
+        lock = FileStorage(str(self.path)).lock(_QUEUE_LOCK)
+        if lock.acquire(blocking=False):
+            lock.release()
+            return False
+        return True
 
     def _writing_index(self) -> FileIndex:
         """The index as writers open it: without memory-mapped files.
@@ -258,12 +300,14 @@ class Store:
         # Whoosh's own writer lock, so writers of either kind exclude each other.
         lock = FileStorage(str(path)).lock(_WRITE_LOCK)
         deadline = time.monotonic() + timeout
-        while not lock.acquire(blocking=False):
-            if time.monotonic() >= deadline:
-                raise IndexLockedError(
-                    f"index {path} is locked: another process is writing to it (waited {timeout:g} s)"
-                )
-            time.sleep(0.05)
+        try:
+            with _queue(path, deadline):
+                if not _acquire(lock, deadline):
+                    raise LockError("write")
+        except LockError:
+            raise IndexLockedError(
+                f"index {path} is locked: another process is writing to it (waited {timeout:g} s)"
+            ) from None
         try:
             yield
         finally:
@@ -292,6 +336,12 @@ class Store:
         return digest
 
     # -- reading ---------------------------------------------------------
+
+    @staticmethod
+    def passages_of(searcher: Searcher, doc_id: str) -> List[Dict[str, Any]]:
+        """The stored fields of a document's passages, in order (empty if absent)."""
+        rows = [searcher.stored_fields(number) for number in searcher.document_numbers(doc_id=doc_id)]
+        return sorted(rows, key=lambda row: int(row["passage"]))
 
     def searcher(self, for_writing: bool = False) -> Searcher:
         """This thread's searcher, brought up to date with the last commit.
