@@ -7,7 +7,7 @@
 """
 
 from .analysis import AnalysisStep, Token, analysis_steps, analyze
-from .api import AddReport, Hit, Index, IndexStats, Progress, SearchResults
+from .api import AddReport, CheckReport, Hit, Index, IndexStats, Progress, SearchResults
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, QueryError, SearchlibError
 from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 
@@ -19,6 +19,7 @@ __all__ = [
     "SearchResults",
     "AddReport",
     "IndexStats",
+    "CheckReport",
     "Progress",
     "Document",
     "FieldMap",

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
@@ -174,12 +175,16 @@ class _Batches:
         if self._writer is not None:
             writer, self._writer = self._writer, None
             self._chars = self._documents = 0
-            writer.commit()
+            try:
+                writer.commit()
+            except BaseException:
+                self._store.abandon(writer)
+                raise
 
     def cancel(self) -> None:
         if self._writer is not None:
             writer, self._writer = self._writer, None
-            writer.cancel()
+            self._store.abandon(writer)
 
 
 def write(
@@ -202,14 +207,27 @@ def write(
                 report.failed += 1
                 report.failures.append(item)
             else:
-                _write_one(the_store, batches, item, report, seen)
-        if prune_roots:
-            _prune(the_store, batches, prune_roots, seen, kept_origins or set(), report)
+                with _writing(the_store):
+                    _write_one(the_store, batches, item, report, seen)
+        with _writing(the_store):
+            if prune_roots:
+                _prune(the_store, batches, prune_roots, seen, kept_origins or set(), report)
+            batches.commit()
     except BaseException:
         batches.cancel()
         raise
-    batches.commit()
     return report
+
+
+@contextmanager
+def _writing(the_store: store.Store) -> Iterator[None]:
+    """Report the system's refusal to write (a full disk, a read-only
+    folder) as an error naming the index; errors raised while reading the
+    sources pass as they are."""
+    try:
+        yield
+    except OSError as error:
+        raise store.write_error(the_store.path, error) from None
 
 
 def _write_one(
@@ -260,8 +278,8 @@ def _prune(
 
 # -- rebuilding -----------------------------------------------------------
 
-_REBUILD_TAG = ".rebuild-"
-_OLD_TAG = ".old-"
+REBUILD_TAG = ".rebuild-"
+OLD_TAG = ".old-"
 
 
 def fresh_directory(target: Path) -> Path:
@@ -272,16 +290,16 @@ def fresh_directory(target: Path) -> Path:
     prefix = f".{target.name}"
     for entry in parent.iterdir():
         name = entry.name
-        for tag in (_REBUILD_TAG, _OLD_TAG):
-            if name.startswith(prefix + tag) and not _pid_alive(name.rsplit("-", 1)[-1]):
+        for tag in (REBUILD_TAG, OLD_TAG):
+            if name.startswith(prefix + tag) and not pid_alive(name.rsplit("-", 1)[-1]):
                 shutil.rmtree(entry, ignore_errors=True)
-    fresh = parent / f"{prefix}{_REBUILD_TAG}{os.getpid()}"
+    fresh = parent / f"{prefix}{REBUILD_TAG}{os.getpid()}"
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir()
     return fresh
 
 
-def _pid_alive(text: str) -> bool:
+def pid_alive(text: str) -> bool:
     if not text.isdigit():
         return False
     try:
@@ -308,7 +326,7 @@ def rebuild_swap(fresh: Path, target: Path, lock_timeout: float) -> None:
             if not target.exists():
                 os.rename(fresh, target)
                 return
-            old = target.parent / f".{target.name}{_OLD_TAG}{os.getpid()}"
+            old = target.parent / f".{target.name}{OLD_TAG}{os.getpid()}"
             shutil.rmtree(old, ignore_errors=True)
             os.rename(target, old)
             try:

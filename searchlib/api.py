@@ -12,6 +12,7 @@ import dataclasses
 import datetime as _dt
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 from typing import (
     Any, BinaryIO, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence, Set, Tuple, Union,
@@ -19,10 +20,10 @@ from typing import (
 
 from whoosh import query as wq
 
-from . import _indexing, _ranking, _scoring, ingest, query as _query, snippets, store
+from . import _check, _indexing, _ranking, _scoring, ingest, query as _query, snippets, store
 from ._indexing import AddReport, Progress
-from .results import Hit, IndexStats, SearchResults
-from .errors import QueryError, SearchlibError
+from .results import CheckReport, Hit, IndexStats, SearchResults
+from .errors import IndexCorruptError, QueryError, SearchlibError
 from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "AddReport",
     "Progress",
     "IndexStats",
+    "CheckReport",
     "Document",
     "FieldMap",
     "IngestFailure",
@@ -100,6 +102,15 @@ class Index:
     def exists(path: PathLike) -> bool:
         """Whether ``path`` holds an index."""
         return store.Store.exists(Path(path))
+
+    @staticmethod
+    def check(path: PathLike) -> CheckReport:
+        """Verify the index in ``path`` without opening it for use: read
+        every file in full and every document's passages, and report the
+        damage found (an index that cannot be opened is checked all the
+        same). Never writes. Raises :class:`IndexNotFoundError` when
+        ``path`` holds no index."""
+        return _check.verify(Path(path))
 
     # -- context manager -----------------------------------------------
 
@@ -215,7 +226,10 @@ class Index:
                 stop_words = old["stop_words"]
             if passage_words is None and old.get("passage_words") is not None:
                 passage_words = (int(old["passage_words"][0]), int(old["passage_words"][1]))
-        fresh = _indexing.fresh_directory(target)
+        try:
+            fresh = _indexing.fresh_directory(target)
+        except OSError as error:
+            raise store.write_error(target, error) from None
         try:
             with cls(fresh, stop_words=stop_words, passage_words=passage_words) as ix:
                 report = ix.add_path(*paths, include=include, exclude=exclude, fields=fields, progress=progress)
@@ -255,6 +269,21 @@ class Index:
         query language is in docs/query.md. Raises :class:`QueryError` for
         an empty query, bad limits or bad dates.
         """
+        with self._reading():
+            return self._search(query, limit, per_doc, collapse_duplicates, after, before, source, snippet_chars, explain)
+
+    def _search(
+        self,
+        query: str,
+        limit: int,
+        per_doc: Optional[int],
+        collapse_duplicates: bool,
+        after: Optional[str],
+        before: Optional[str],
+        source: Optional[str],
+        snippet_chars: int,
+        explain: bool,
+    ) -> SearchResults:
         if not isinstance(query, str):
             raise QueryError(f"query must be a string, not {type(query).__name__}")
         if not query.strip():
@@ -291,6 +320,21 @@ class Index:
                 for hit, (fields, _, _) in zip(hits, chosen)
             ]
         return SearchResults(query, hits, total, parsed.notes, self._suggestion(query, parsed.corrections, hits))
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Turn a failure to read the index into :class:`IndexCorruptError`
+        when a check confirms the files are damaged (a file removed or
+        truncated after the index was opened); other errors pass as they are."""
+        try:
+            yield
+        except SearchlibError:
+            raise
+        except Exception as error:
+            report = _check.verify(self.path)
+            if report.ok:
+                raise
+            raise IndexCorruptError(store.damaged(self.path, report.problems[0])) from error
 
     def _suggestion(self, query: str, corrections: Sequence[Tuple[str, str]], hits: Sequence[Hit]) -> Optional[str]:
         """The query with each corrected word replaced by the way the
@@ -365,7 +409,8 @@ class Index:
         into it; what lies between passages (blank lines, front matter, site
         furniture) is not stored and reads as blank space of the same length.
         """
-        rows = self._store.passages_of(self._store.searcher(), str(doc_id))
+        with self._reading():
+            rows = self._store.passages_of(self._store.searcher(), str(doc_id))
         if not rows:
             return None
         pieces: list[str] = []
@@ -390,7 +435,8 @@ class Index:
 
     def stats(self) -> IndexStats:
         """Documents, passages, distinct terms, size on disk, last update."""
-        raw = self._store.stats()
+        with self._reading():
+            raw = self._store.stats()
         last = (
             _dt.datetime.fromtimestamp(raw.last_update, _dt.timezone.utc).isoformat(timespec="seconds")
             if raw.last_update

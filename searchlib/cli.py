@@ -412,6 +412,42 @@ def stats_command(index_dir: Optional[Path], as_json: bool) -> None:
         click.echo(f"{label + ':':<16} {value}")
 
 
+@cli.command("check")
+@_index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def check_command(index_dir: Optional[Path], as_json: bool) -> None:
+    """Verify the index: read every file in full and every document's passages.
+
+    Exits with status 1 and lists the damage when there is any; the way out
+    is then to rebuild from the sources: search index --rebuild PATH.
+    """
+    path = index_dir or DEFAULT_INDEX
+    try:
+        report = Index.check(path)
+    except IndexNotFoundError:
+        raise click.ClickException(f"no index at {path}/; build one with: search index --index {path} PATH") from None
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for note in report.notes:
+            click.echo(f"note: {note}")
+        for problem in report.problems:
+            click.echo(f"problem: {problem}")
+        if report.ok:
+            click.echo(
+                f"{path}/: OK, {report.documents} documents, {report.passages} passages in "
+                f"{report.segments} segments, every file read in full ({report.seconds:.1f} s)"
+            )
+    if not report.ok:
+        if not as_json:
+            click.echo(
+                f"search: index {path} is damaged ({len(report.problems)} problem(s)); rebuild it from its "
+                f"sources with: search index --rebuild --index {path} PATH",
+                err=True,
+            )
+        raise click.exceptions.Exit(1)
+
+
 def _human_size(size: int) -> str:
     value = float(size)
     for unit in ("bytes", "KiB", "MiB", "GiB"):

@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, overload
 
 from . import snippets
 
-__all__ = ["Hit", "SearchResults", "IndexStats"]
+__all__ = ["Hit", "SearchResults", "IndexStats", "CheckReport"]
 
 
 @dataclass(frozen=True)
@@ -126,3 +126,31 @@ class IndexStats:
 
     def to_dict(self) -> Dict[str, Any]:
         return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What :meth:`Index.check` found in an index.
+
+    ``problems`` list damage (missing or unreadable files, documents with
+    passages missing); an index with problems must be rebuilt from its
+    sources (``search index --rebuild``). ``notes`` are harmless findings,
+    such as files an interrupted run left behind for the next write to
+    remove.
+    """
+
+    path: str
+    documents: int
+    passages: int
+    segments: int
+    problems: Tuple[str, ...]
+    notes: Tuple[str, ...]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """True when the index has no problems."""
+        return not self.problems
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {**self.__dict__, "ok": self.ok, "problems": list(self.problems), "notes": list(self.notes)}

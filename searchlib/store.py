@@ -7,9 +7,11 @@ so a hit needs one stored-fields read and nothing else.
 
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import os
+import shutil
 import threading
 import time
 from contextlib import contextmanager
@@ -21,10 +23,11 @@ from whoosh import formats, index as _whoosh_index, query as wq
 from whoosh.analysis import Analyzer, Token
 from whoosh.fields import ID, STORED, TEXT, FieldType, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import FileIndex, LockError
+from whoosh.index import TOC, FileIndex, LockError, clean_files
+from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
-from whoosh.writing import IndexWriter
+from whoosh.writing import IndexWriter, SegmentWriter
 
 from . import phonetic
 from .analysis import FrenchAnalyzer
@@ -39,7 +42,8 @@ HOUSEKEEPING = frozenset({"README.md", ".gitignore", ".gitkeep"})
 DEFAULT_LOCK_TIMEOUT = 10.0
 DEFAULT_PASSAGE_WORDS = (40, 120)
 _POOL_MB = 48
-_WRITE_LOCK = "MAIN_WRITELOCK"
+_INDEX_NAME = "MAIN"  # Whoosh's default name, the prefix of every file it writes
+_WRITE_LOCK = f"{_INDEX_NAME}_WRITELOCK"
 _QUEUE_LOCK = "searchlib.queue"
 # Joins a word's accent-resolution key to its indexed term in the
 # ``variants`` field ("securit" + SEP + "secur" for "sécurité").
@@ -112,6 +116,17 @@ class StoreStats:
 _NAME_SHARE = 2
 
 
+def _lock(path: Path, name: str) -> Any:
+    """The file lock ``name`` in the index folder ``path``.
+
+    Whoosh creates a lock file with mode 0777 (less the umask), which
+    makes it executable; it is made here first as the plain file the
+    user's umask gives.
+    """
+    os.close(os.open(path / name, os.O_CREAT | os.O_WRONLY, 0o666))
+    return FileStorage(str(path)).lock(name)
+
+
 def _acquire(lock: Any, deadline: float) -> bool:
     """Take a file lock, trying until ``deadline`` (a monotonic time)."""
     while not lock.acquire(blocking=False):
@@ -131,13 +146,59 @@ def _queue(path: Path, deadline: float) -> Iterator[None]:
     also take before its next batch, so waiters get their turn in between.
     Both are operating-system locks: a killed process leaves none behind.
     """
-    lock = FileStorage(str(path)).lock(_QUEUE_LOCK)
+    lock = _lock(path, _QUEUE_LOCK)
     if not _acquire(lock, deadline):
         raise LockError("queue")
     try:
         yield
     finally:
         lock.release()
+
+
+def damaged(path: Path, what: str) -> str:
+    """The one-line error for a damaged index, with the way out."""
+    return (
+        f"index {path} is damaged: {what}; rebuild it from its sources with "
+        f"'search index --rebuild --index {path} PATH' ('search check --index {path}' lists the damage)"
+    )
+
+
+def describe_damage(error: BaseException) -> str:
+    """What a Whoosh error raised on reading a file says about it: the
+    file "is missing", "is truncated or unreadable (...)"."""
+    if isinstance(error, FileNotFoundError):
+        return "missing"
+    text = str(error) or type(error).__name__
+    return "truncated or unreadable (" + (text if len(text) < 120 else text[:117] + "...") + ")"
+
+
+def segment_problem(storage: Any, schema: Schema, segment: Any) -> Optional[str]:
+    """What stops a segment's files from opening, or None."""
+    try:
+        SegmentReader(storage, schema, segment).close()
+    except Exception as error:  # Whoosh raises many types on damage
+        if isinstance(error, FileNotFoundError) and error.filename:
+            return f"segment file {os.path.basename(str(error.filename))} is missing"
+        return f"segment file {segment_file(segment)} is {describe_damage(error)}"
+    return None
+
+
+def segment_file(segment: Any) -> str:
+    """The file (compound) or file prefix a segment is stored in."""
+    return f"{segment.segment_id()}.seg" if segment.is_compound() else f"{segment.segment_id()}.*"
+
+
+def write_error(path: Path, error: OSError) -> SearchlibError:
+    """The one-line error for a write the system refused."""
+    where = f" ({os.path.basename(str(error.filename))})" if error.filename else ""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return SearchlibError(
+            f"cannot write to index {path}: no space left on device{where}; what was committed before "
+            f"stays searchable: free some space and run the same command again"
+        )
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return SearchlibError(f"cannot write to index {path}: {(error.strerror or str(error)).lower()}{where}")
+    return SearchlibError(f"cannot write to index {path}: {error.strerror or error}{where}")
 
 
 class Store:
@@ -172,7 +233,7 @@ class Store:
         if path.exists() and not path.is_dir():
             raise SearchlibError(f"{path} is a file, not an index directory")
         marker = path / MARKER_FILE
-        if path.is_dir() and _whoosh_index.exists_in(str(path)):
+        if self.exists(path):
             settings = self._read_marker(marker)
             stored = settings.get("stop_words")
             analyzer = FrenchAnalyzer(stop_words=stored)
@@ -189,10 +250,19 @@ class Store:
                     f"index {path} was built with passages of {self.passage_words[0]}-{self.passage_words[1]} "
                     f"words; rebuild it to change them (search index --rebuild)"
                 )
+            schema = build_schema(analyzer)
             try:
-                return _whoosh_index.open_dir(str(path), schema=build_schema(analyzer)), analyzer
+                opened = _whoosh_index.open_dir(str(path), schema=schema)
+                toc = TOC.read(opened.storage, _INDEX_NAME, schema=schema)
             except Exception as error:  # Whoosh raises many types on damage
-                raise IndexCorruptError(f"index {path} cannot be read ({error})") from error
+                toc_file = f"_{_INDEX_NAME}_{TOC._latest_generation(FileStorage(str(path)), _INDEX_NAME)}.toc"
+                what = f"its table of contents {toc_file} is {describe_damage(error)}"
+                raise IndexCorruptError(damaged(path, what)) from error
+            for segment in toc.segments:  # every segment file there and readable
+                problem = segment_problem(opened.storage, schema, segment)
+                if problem is not None:
+                    raise IndexCorruptError(damaged(path, problem))
+            return opened, analyzer
         if not create:
             raise IndexNotFoundError(f"no index at {path}")
         if path.is_dir():
@@ -203,7 +273,6 @@ class Store:
                     f"(found {strangers[0]!r}); choose an empty or new directory"
                 )
         analyzer = FrenchAnalyzer(stop_words=stop_words)
-        path.mkdir(parents=True, exist_ok=True)
         new_settings: Dict[str, Any] = {"format": FORMAT_VERSION}
         if stop_words is not None:
             new_settings["stop_words"] = sorted(stop_words)
@@ -213,10 +282,14 @@ class Store:
                 raise SearchlibError(f"passage sizes must satisfy 1 <= min <= max, not {low}-{high}")
             self.passage_words = (low, high)
             new_settings["passage_words"] = [low, high]
-        # The marker goes first: a folder with a Whoosh index but no marker
-        # is refused as foreign, so a crash here cannot leave one behind.
-        marker.write_text(json.dumps(new_settings, ensure_ascii=False) + "\n", encoding="utf-8")
-        ix = _whoosh_index.create_in(str(path), build_schema(analyzer))
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            # The marker goes first: a folder with a Whoosh index but no marker
+            # is refused as foreign, so a crash here cannot leave one behind.
+            marker.write_text(json.dumps(new_settings, ensure_ascii=False) + "\n", encoding="utf-8")
+            ix = _whoosh_index.create_in(str(path), build_schema(analyzer))
+        except OSError as error:
+            raise write_error(path, error) from None
         return ix, analyzer
 
     @staticmethod
@@ -246,31 +319,48 @@ class Store:
 
     @staticmethod
     def exists(path: Path) -> bool:
-        return path.is_dir() and _whoosh_index.exists_in(str(path))
+        """Whether ``path`` holds an index (perhaps a damaged one): it has a
+        table of contents. Reads no file, so damage cannot make it fail."""
+        return path.is_dir() and TOC._latest_generation(FileStorage(str(path)), _INDEX_NAME) >= 0
 
     # -- writing ---------------------------------------------------------
 
     def open_writer(self) -> IndexWriter:
-        """A Whoosh writer holding the index's lock; the caller commits or cancels."""
+        """A Whoosh writer holding the index's lock; the caller commits, or
+        hands it to :meth:`abandon`."""
         self._check_open()
         deadline = time.monotonic() + self.lock_timeout
         try:
+            lock = _lock(self.path, _WRITE_LOCK)  # Whoosh's own writer lock
             with _queue(self.path, deadline):
-                # A smaller posting pool than Whoosh's 128 MB: it spills sorted runs
-                # to disk sooner, which keeps indexing memory well under 1 GB.
-                return self._writing_index().writer(
-                    timeout=max(deadline - time.monotonic(), 0.0), limitmb=_POOL_MB
-                )
+                if not _acquire(lock, deadline):
+                    raise LockError("write")
         except LockError:
             raise IndexLockedError(
                 f"index {self.path} is locked: another process is writing to it "
                 f"(waited {self.lock_timeout:g} s); try again when it has finished"
             ) from None
+        except OSError as error:  # a read-only folder, say
+            raise write_error(self.path, error) from None
+        # The lock is taken here rather than by Whoosh so that a writer that
+        # fails to start (a full disk) can still be cleared up after.
+        try:
+            # A smaller posting pool than Whoosh's 128 MB: it spills sorted runs
+            # to disk sooner, which keeps indexing memory well under 1 GB.
+            writer = SegmentWriter(self._writing_index(), _lk=False, limitmb=_POOL_MB)
+        except BaseException as error:
+            self._discard_leftovers()
+            lock.release()
+            if isinstance(error, OSError):
+                raise write_error(self.path, error) from None
+            raise
+        writer.writelock = lock  # released by the writer's commit or cancel
+        return writer
 
     def writer_waiting(self) -> bool:
         """Whether another writer is waiting for this index's write lock
         (a long run commits early to let it in)."""
-        lock = FileStorage(str(self.path)).lock(_QUEUE_LOCK)
+        lock = _lock(self.path, _QUEUE_LOCK)
         if lock.acquire(blocking=False):
             lock.release()
             return False
@@ -298,7 +388,7 @@ class Store:
             yield
             return
         # Whoosh's own writer lock, so writers of either kind exclude each other.
-        lock = FileStorage(str(path)).lock(_WRITE_LOCK)
+        lock = _lock(path, _WRITE_LOCK)
         deadline = time.monotonic() + timeout
         try:
             with _queue(path, deadline):
@@ -322,10 +412,41 @@ class Store:
         writer = self.open_writer()
         try:
             yield writer
-        except BaseException:
-            writer.cancel()
+            writer.commit()
+        except BaseException as error:
+            self.abandon(writer)
+            if isinstance(error, OSError):
+                raise write_error(self.path, error) from None
             raise
-        writer.commit()
+
+    def abandon(self, writer: IndexWriter) -> None:
+        """Cancel a writer whose run failed, and remove what it wrote.
+
+        On a full disk, cancelling can fail in turn (closing a file flushes
+        it); the half-written segment and the posting pool's spill files are
+        deleted all the same, before the lock is let go, since they hold the
+        space the next run needs. The last commit is never touched.
+        """
+        lock, writer.writelock = writer.writelock, None  # kept through the clean-up
+        try:
+            writer.cancel()
+        except Exception:
+            pass  # a writer that failed while committing is half closed
+        try:
+            self._discard_leftovers()
+        finally:
+            if lock is not None and lock.fd is not None:
+                lock.release()
+
+    def _discard_leftovers(self) -> None:
+        """Delete the files no commit refers to (the write lock held)."""
+        try:
+            storage = FileStorage(str(self.path))
+            toc = TOC.read(storage, _INDEX_NAME)
+            clean_files(storage, _INDEX_NAME, toc.generation, toc.segments)
+            shutil.rmtree(self.path / f"{_INDEX_NAME}.tmp", ignore_errors=True)
+        except Exception:
+            pass  # best effort: what is left is harmless, and removed by the next commit
 
     def stored_hash(self, searcher: Searcher, doc_id: str) -> Optional[str]:
         """The content hash of an indexed document, or None if absent."""

@@ -1,0 +1,144 @@
+"""Verifying an index on disk: every file it needs is there and reads in
+full, and every document's passages are whole.
+
+Whoosh keeps no checksums, so the check reads everything: the settings,
+the table of contents, each segment's stored fields and every posting
+list, then searchlib's own invariants (a document's passages numbered
+from 0 without gaps, all of one version). It never writes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Dict, List, Set
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
+from whoosh.reading import SegmentReader
+
+from . import _indexing, store
+from .errors import IndexNotFoundError, SearchlibError
+from .results import CheckReport
+
+_INDEX_NAME = "MAIN"
+_SEGMENT_FILE = re.compile(rf"^{_INDEX_NAME}_(\w+)\.\w+$")
+_TOC_FILE = re.compile(rf"^_{_INDEX_NAME}_(\d+)\.toc$")
+
+
+def verify(path: Path) -> CheckReport:
+    """Read the whole index in ``path`` and report what is wrong with it."""
+    began = time.monotonic()
+    problems: List[str] = []
+    notes: List[str] = []
+    counts = [0, 0, 0]  # documents, passages, segments
+
+    def done() -> CheckReport:
+        return CheckReport(
+            str(path), counts[0], counts[1], counts[2], tuple(problems), tuple(notes), time.monotonic() - began
+        )
+
+    if not path.is_dir():
+        raise IndexNotFoundError(f"no index at {path}")
+    names = set(os.listdir(path))
+    if not any(_TOC_FILE.match(name) for name in names):
+        if store.MARKER_FILE not in names:
+            raise IndexNotFoundError(f"no index at {path}")
+        problems.append(f"no table of contents (_{_INDEX_NAME}_<n>.toc): the index files are gone")
+        return done()
+    try:
+        settings = store.Store._read_marker(path / store.MARKER_FILE)
+    except SearchlibError as error:
+        problems.append(str(error))
+        return done()
+    storage = FileStorage(str(path), readonly=True)
+    try:
+        toc = TOC.read(storage, _INDEX_NAME, schema=store.build_schema(_analyzer_for(settings)))
+    except Exception as error:  # Whoosh raises many types on a damaged file
+        generation = TOC._latest_generation(storage, _INDEX_NAME)
+        problems.append(f"table of contents _{_INDEX_NAME}_{generation}.toc is {store.describe_damage(error)}")
+        return done()
+    counts[2] = len(toc.segments)
+    passages_of: Dict[str, Dict[int, Set[str]]] = defaultdict(lambda: defaultdict(set))
+    for segment in toc.segments:
+        _verify_segment(storage, toc.schema, segment, problems, passages_of)
+    counts[0] = len(passages_of)
+    counts[1] = sum(len(numbers) for numbers in passages_of.values())
+    for doc_id, numbers in sorted(passages_of.items()):
+        missing = sorted(set(range(max(numbers) + 1)) - set(numbers))
+        versions = set().union(*numbers.values())
+        if missing:
+            problems.append(f"document {doc_id!r}: passages {_numbers(missing)} are missing")
+        if len(versions) > 1 or any(len(seen) > 1 for seen in numbers.values()):
+            problems.append(f"document {doc_id!r}: passages of {len(versions)} different versions")
+    notes.extend(_leftovers(path, names, toc))
+    return done()
+
+
+def _verify_segment(
+    storage: FileStorage, schema: Any, segment: Any, problems: List[str], passages_of: Dict[str, Dict[int, Set[str]]]
+) -> None:
+    name = store.segment_file(segment)
+    opening = store.segment_problem(storage, schema, segment)
+    if opening is not None:
+        problems.append(opening)
+        return
+    reader = SegmentReader(storage, schema, segment)
+    try:
+        total = reader.doc_count_all()
+        for number in range(total):
+            if reader.is_deleted(number):
+                continue
+            fields = reader.stored_fields(number)
+            if not isinstance(fields.get("doc_id"), str) or not isinstance(fields.get("passage"), int):
+                problems.append(f"{name}: passage {number} has no document id or number")
+                continue
+            passages_of[fields["doc_id"]][fields["passage"]].add(str(fields.get("doc_hash")))
+        for fieldname in reader.indexed_field_names():
+            for term in reader.lexicon(fieldname):
+                ids = reader.postings(fieldname, term).all_ids()
+                if any(not 0 <= docnum < total for docnum in ids):
+                    problems.append(f"{name}: the postings of a {fieldname} term point outside the segment")
+                    return
+    except Exception as error:
+        problems.append(f"segment file {name} is {store.describe_damage(error)}")
+    finally:
+        reader.close()
+
+
+def _leftovers(path: Path, names: Set[str], toc: Any) -> List[str]:
+    """Files no commit refers to: what a killed or failed run left (the
+    next successful write removes them)."""
+    live = {segment.segment_id() for segment in toc.segments}
+    stray = []
+    for name in sorted(names):
+        segment = _SEGMENT_FILE.match(name)
+        old_toc = _TOC_FILE.match(name)
+        if (segment and f"{_INDEX_NAME}_{segment.group(1)}" not in live) or (old_toc and int(old_toc.group(1)) != toc.generation):
+            stray.append(name)
+        elif name == f"{_INDEX_NAME}.tmp":
+            stray.append(name + "/")
+    found = []
+    if stray:
+        found.append(f"{len(stray)} file(s) left by an unfinished run, removed by the next write: {', '.join(stray[:5])}")
+    for name in sorted(os.listdir(path.parent)):
+        if name.startswith(f".{path.name}{_indexing.REBUILD_TAG}") or name.startswith(f".{path.name}{_indexing.OLD_TAG}"):
+            if _indexing.pid_alive(name.rsplit("-", 1)[-1]):
+                found.append(f"a rebuild is under way in {path.parent / name}")
+            else:
+                found.append(f"{path.parent / name} was left by a killed rebuild; the next rebuild removes it")
+    return found
+
+
+def _analyzer_for(settings: Dict[str, Any]) -> Any:
+    from .analysis import FrenchAnalyzer
+
+    return FrenchAnalyzer(stop_words=settings.get("stop_words"))
+
+
+def _numbers(values: List[int]) -> str:
+    shown = ", ".join(str(value) for value in values[:10])
+    return shown + (", ..." if len(values) > 10 else "")
