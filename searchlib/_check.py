@@ -14,7 +14,7 @@ import re
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Dict, List, Set
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
@@ -27,6 +27,7 @@ from .results import CheckReport
 _INDEX_NAME = "MAIN"
 _SEGMENT_FILE = re.compile(rf"^{_INDEX_NAME}_(\w+)\.\w+$")
 _TOC_FILE = re.compile(rf"^_{_INDEX_NAME}_(\d+)\.toc$")
+_ATTEMPTS = 5
 
 
 def verify(path: Path) -> CheckReport:
@@ -55,16 +56,43 @@ def verify(path: Path) -> CheckReport:
         problems.append(str(error))
         return done()
     storage = FileStorage(str(path), readonly=True)
-    try:
-        toc = TOC.read(storage, _INDEX_NAME, schema=store.build_schema(_analyzer_for(settings)))
-    except Exception as error:  # Whoosh raises many types on a damaged file
-        generation = TOC._latest_generation(storage, _INDEX_NAME)
-        problems.append(f"table of contents _{_INDEX_NAME}_{generation}.toc is {store.describe_damage(error)}")
-        return done()
+    schema = store.build_schema(_analyzer_for(settings))
+    # A writer may commit while the check runs and delete the files of the
+    # segments it merged: every segment is opened first (open files stay
+    # readable), and a file gone missing because a newer commit replaced
+    # it means starting again from the newer table of contents.
+    for attempt in range(_ATTEMPTS):
+        last = attempt == _ATTEMPTS - 1
+        names = set(os.listdir(path))
+        try:
+            toc = TOC.read(storage, _INDEX_NAME, schema=schema)
+        except Exception as error:  # Whoosh raises many types on a damaged file
+            generation = TOC._latest_generation(storage, _INDEX_NAME)
+            if isinstance(error, FileNotFoundError) and not last:
+                continue
+            problems.append(f"table of contents _{_INDEX_NAME}_{generation}.toc is {store.describe_damage(error)}")
+            return done()
+        opened: List[Tuple[Any, Optional[SegmentReader]]] = []
+        opening: List[str] = []
+        for segment in toc.segments:
+            try:
+                opened.append((segment, SegmentReader(storage, schema, segment)))
+            except Exception:  # described by segment_problem below
+                opened.append((segment, None))
+                opening.append(store.segment_problem(storage, schema, segment) or "a segment vanished")
+        replaced = TOC._latest_generation(storage, _INDEX_NAME) != toc.generation
+        if opening and replaced and not last:
+            for _, reader in opened:
+                if reader is not None:
+                    reader.close()
+            continue
+        break
+    problems.extend(opening)
     counts[2] = len(toc.segments)
     passages_of: Dict[str, Dict[int, Set[str]]] = defaultdict(lambda: defaultdict(set))
-    for segment in toc.segments:
-        _verify_segment(storage, toc.schema, segment, problems, passages_of)
+    for segment, reader in opened:
+        if reader is not None:
+            _verify_segment(store.segment_file(segment), reader, problems, passages_of)
     counts[0] = len(passages_of)
     counts[1] = sum(len(numbers) for numbers in passages_of.values())
     for doc_id, numbers in sorted(passages_of.items()):
@@ -79,14 +107,8 @@ def verify(path: Path) -> CheckReport:
 
 
 def _verify_segment(
-    storage: FileStorage, schema: Any, segment: Any, problems: List[str], passages_of: Dict[str, Dict[int, Set[str]]]
+    name: str, reader: SegmentReader, problems: List[str], passages_of: Dict[str, Dict[int, Set[str]]]
 ) -> None:
-    name = store.segment_file(segment)
-    opening = store.segment_problem(storage, schema, segment)
-    if opening is not None:
-        problems.append(opening)
-        return
-    reader = SegmentReader(storage, schema, segment)
     try:
         total = reader.doc_count_all()
         for number in range(total):

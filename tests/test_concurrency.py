@@ -1,7 +1,8 @@
 """Searching while another process writes: for 30 s, one process indexes
 (new and changed articles, batch after batch) while 8 threads and 2 other
 processes search; every hit's document can be fetched, counts never go
-back, and writers that come in between wait their turn (slow)."""
+back, writers that come in between wait their turn, and checks made
+meanwhile find nothing wrong (slow)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -54,7 +56,7 @@ def search_loop(path: str, queries: List[str], seconds: float) -> Tuple[int, Lis
                         problems.append(f"document count went back from {last_count} to {count}")
                     last_count = count
             except Exception as error:  # every failure is a finding here
-                problems.append(f"{query!r}: {type(error).__name__}: {error}")
+                problems.append(f"{query!r}: {type(error).__name__}: {error}\n{traceback.format_exc()}")
     return searches, problems
 
 
@@ -89,8 +91,18 @@ def test_readers_see_a_consistent_index_while_a_process_writes(tmp_path):
             )
             runs.append((done.returncode, done.stderr))
 
+    checks: List[Tuple[str, ...]] = []
+
+    def keep_checking() -> None:
+        # A check reading the index while commits come and go never
+        # mistakes them for damage.
+        while not stop.is_set():
+            checks.append(searchlib.Index.check(path).problems)
+
     writer = threading.Thread(target=keep_indexing)
     writer.start()
+    checker = threading.Thread(target=keep_checking)
+    checker.start()
     script = _SEARCHER_PROCESS.format(tests=str(Path(__file__).parent), path=str(path), queries=queries, seconds=SECONDS)
     processes = [
         subprocess.Popen([sys.executable, "-c", script], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -125,6 +137,7 @@ def test_readers_see_a_consistent_index_while_a_process_writes(tmp_path):
         outcomes.append(tuple(json.loads(stdout)))  # type: ignore[arg-type]
     stop.set()
     writer.join(timeout=600)
+    checker.join(timeout=600)
 
     assert len(outcomes) == 10
     problems = [problem for _, found in outcomes for problem in found]
@@ -132,6 +145,7 @@ def test_readers_see_a_consistent_index_while_a_process_writes(tmp_path):
     assert all(searches > 10 for searches, _ in outcomes), [searches for searches, _ in outcomes]
     assert runs and all(code == 0 for code, _ in runs), runs
     assert len(extras) >= 3, waits
+    assert len(checks) >= 2 and all(problems == () for problems in checks), checks
     with searchlib.Index(path, create=False) as ix:
         assert ix.stats().documents == len(records) + len(extras)
         found = {hit.doc_id for hit in ix.search("Tombouctou", limit=50, collapse_duplicates=False)}
