@@ -83,9 +83,11 @@ _TOKEN_RE = re.compile(
 # ("280 000"): those are cut out first, exactly where the tokenizer would
 # start one (not inside a word, nor after a separator of a number).
 _SPACED_NUMBER_HINT_RE = re.compile(rf"\d[{_NUMBER_SPACES}]\d\d\d")
-_SPACED_NUMBER_RE = re.compile(
-    rf"(?<![\w.,{APOSTROPHES}{_COMBINING}{_IGNORABLE}])\d{{1,3}}(?:[{_NUMBER_SPACES}]\d{{3}})+(?!\d)"
-)
+# The tokenizer's own pattern for them. Whether the tokenizer starts one
+# where it matches depends on what comes before ("l'280 000", "a1 000" no;
+# "‘280 000", "x_280 000", "中280 000" yes), which no lookbehind tells
+# exactly: _segments asks the tokenizer itself.
+_SPACED_NUMBER_RE = re.compile(rf"(?<![\d.,])\d{{1,3}}(?:[{_NUMBER_SPACES}]\d{{3}})+(?!\d)")
 
 ELISION_PREFIXES: FrozenSet[str] = frozenset(
     ["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"]
@@ -298,9 +300,16 @@ class ElisionFilter(Filter):
 
 
 def _elided_length(surface: str) -> int:
-    # Elision prefixes are plain ASCII, so the first apostrophe of the word as
-    # written is the one that ends the prefix, whatever normalisation did.
-    return min(i for i in map(surface.find, APOSTROPHES) if i >= 0) + 1
+    """How many characters of the word as written its elided prefix takes:
+    up to the apostrophe ending it, or up to the character holding it when
+    normalisation made it ("ŉ" is "ʼn" in NFKC: "Cŉ" is elided "c'n", and
+    "dŉ'x" is "d'" then "n'x"; taking the first apostrophe as written
+    raised ValueError on the one, skipped "n" on the other)."""
+    for end in range(1, len(surface) + 1):
+        head = normalize_word(surface[:end]).lower()
+        if "'" in head:
+            return end if head.endswith("'") else end - 1
+    return 0
 
 
 class LengthFilter(Filter):
@@ -372,6 +381,24 @@ _Chunk = Tuple[
 ]
 
 _UNSEEN = object()
+
+
+def _chunk_start(value: str, floor: int, index: int) -> int:
+    """Where the white-space-free run of ``value`` holding ``index`` starts
+    (not before ``floor``)."""
+    while index > floor and not value[index - 1].isspace():
+        index -= 1
+    return index
+
+
+def _tokenizer_starts_at(value: str, chunk_start: int, index: int) -> bool:
+    """Whether the tokenizer, run over ``value``, starts a token at
+    ``index`` rather than reading it inside an earlier one; tokens before
+    ``index`` start no earlier than ``chunk_start``."""
+    for token in _TOKEN_RE.finditer(value, chunk_start):
+        if token.end() > index:
+            return token.start() >= index
+    return True
 
 
 class FrenchAnalyzer(Analyzer):
@@ -461,10 +488,16 @@ class FrenchAnalyzer(Analyzer):
             return [(0, value, False)]
         segments: List[Tuple[int, str, bool]] = []
         last = 0
-        for match in _SPACED_NUMBER_RE.finditer(value):
-            segments.append((last, value[last : match.start()], False))
-            segments.append((match.start(), match.group(), True))
-            last = match.end()
+        position = 0
+        while (match := _SPACED_NUMBER_RE.search(value, position)) is not None:
+            start = match.start()
+            if not _tokenizer_starts_at(value, _chunk_start(value, last, start), start):
+                # Inside a word ("a1 000 000"): what follows may still be one ("000 000").
+                position = start + 1
+                continue
+            segments.append((last, value[last:start], False))
+            segments.append((start, match.group(), True))
+            last = position = match.end()
         segments.append((last, value[last:], False))
         return segments
 

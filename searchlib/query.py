@@ -36,6 +36,7 @@ from whoosh.query.spans import SpanNear2, SpanOr
 
 from . import _syntax as syntax
 from .analysis import FrenchAnalyzer, fold, normalize_word, strip_elision
+from .ingest._decode import escape_surrogates
 from .synonyms import Synonyms
 
 __all__ = ["ParsedQuery", "Pattern", "Expander", "Synonyms", "parse_query", "date_range", "source_filter", "SEARCH_FIELDS", "STOPS_FIELD"]
@@ -356,6 +357,10 @@ class _Builder:
 
     def filter(self, node: syntax.Filter, negated: bool) -> Optional[wq.Query]:
         value = node.value.text.strip()
+        if node.name in ("doc", "source"):
+            # Ids and sources are indexed with lone surrogates escaped (a
+            # Whoosh term cannot hold one): look them up the same way.
+            value = escape_surrogates(value)
         if node.name == "title":
             pattern = self.pattern(value)
             if pattern is None:

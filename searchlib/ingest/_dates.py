@@ -65,7 +65,8 @@ def normalize_date(value: Any) -> Optional[str]:
     day_first = _DAY_FIRST_RE.match(text)
     if day_first:
         return _checked(day_first.group(3), day_first.group(2), day_first.group(1), value)
-    folded = unidecode(text).lower()
+    # Unidecode warns (RuntimeWarning) on a lone surrogate; no date holds one.
+    folded = unidecode(text.encode("utf-8", "replace").decode("utf-8")).lower()
     for match in _WORDS_RE.finditer(folded):
         month = _MONTHS.get(match.group("month"))
         if month is not None:

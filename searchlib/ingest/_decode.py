@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Optional
 
-__all__ = ["Decoded", "NotText", "decode_bytes", "clean_text"]
+__all__ = ["Decoded", "NotText", "decode_bytes", "clean_text", "escape_surrogates"]
 
 _BOMS = (
     # UTF-32 first: its little-endian BOM starts with UTF-16's.
@@ -114,3 +114,12 @@ def clean_text(text: str) -> str:
     if _CONTROLS_RE.search(text):
         text = _CONTROLS_RE.sub(" ", text)
     return text
+
+
+def escape_surrogates(value: str) -> str:
+    """``value`` with each lone surrogate written as its escape (``\\ud800``):
+    for ids and sources, which the index keeps as UTF-8 terms (no surrogate
+    fits) and where two ids must not become one, as U+FFFD would make them."""
+    if value.isascii() or not _LONE_SURROGATE_RE.search(value):
+        return value
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
