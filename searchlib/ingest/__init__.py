@@ -157,6 +157,29 @@ def list_sources(
     return files, failures
 
 
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _read_by_another_name(
+    link: Path, folder: Path, root: Path, exclude: Sequence[str], failures: List[IngestFailure]
+) -> bool:
+    """Whether the folder ``link`` (in ``folder``) points to is read anyway:
+    it holds the link (a loop: reported), or it lies under ``root``, where
+    the walk reads it under its own name. Following such a link made a
+    document's id depend on the order of the walk, and the folder's own
+    name then reported as a loop."""
+    target = os.path.realpath(link)
+    if _within(os.path.realpath(folder), target):
+        failures.append(IngestFailure(str(link), "symbolic link loop (it points to a folder above it); not followed"))
+        return True
+    real_root = os.path.realpath(root)
+    if not _within(target, real_root) or target == real_root:
+        return False
+    relative = Path(os.path.relpath(target, real_root)).as_posix()
+    return not any(name.startswith(".") for name in relative.split("/")) and not (exclude and _matches(relative, exclude))
+
+
 def _walk(
     folder: Path,
     root: Path,
@@ -191,7 +214,11 @@ def _walk(
             failures.append(IngestFailure(str(path), error.strerror or str(error)))
             continue
         if is_dir:
-            if (path / _INDEX_MARKER).is_file():
+            if entry.is_symlink() and _read_by_another_name(path, folder, root, exclude, failures):
+                continue
+            # os.path.isfile, not Path.is_file: a folder we may not enter
+            # (EACCES) must reach _walk, which reports it, not raise here.
+            if os.path.isfile(os.path.join(entry.path, _INDEX_MARKER)):
                 continue  # a searchlib index kept among the sources is not a source
             _walk(path, root, include, exclude, files, failures, visited)
             continue

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, TypeVar
+
+from ._decode import _LONE_SURROGATE_RE, escape_surrogates
 
 __all__ = ["Document", "IngestFailure", "IngestWarning"]
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -28,6 +32,37 @@ class Document:
     metadata: Dict[str, Any] = field(default_factory=dict)
     text_start: int = 0
     origin: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        # The index stores id, source and origin as UTF-8 terms, which cannot
+        # hold a lone surrogate ("\ud800" in JSON, a file name that is not
+        # UTF-8): one such document used to stop the whole run.
+        self.id = escape_surrogates(self.id)
+        self.source = escape_surrogates(self.source) if self.source is not None else None
+        self.origin = escape_surrogates(self.origin) if self.origin is not None else None
+        # Metadata is shown with every hit (the CLI's --json prints it as
+        # UTF-8): lone surrogates become U+FFFD, as in the text.
+        self.metadata = _replace_surrogates(self.metadata)
+
+
+def _replace_surrogates(value: _T) -> _T:
+    """``value`` (JSON-like data) with each lone surrogate in its strings,
+    keys included, made U+FFFD; ``value`` itself when it holds none."""
+    if isinstance(value, str):
+        if value.isascii() or not _LONE_SURROGATE_RE.search(value):
+            return value
+        return _LONE_SURROGATE_RE.sub("\ufffd", value)  # type: ignore[return-value]
+    if isinstance(value, dict):
+        items = [(_replace_surrogates(k), _replace_surrogates(v)) for k, v in value.items()]
+        if all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(items, value.items())):
+            return value
+        return dict(items)  # type: ignore[return-value]
+    if isinstance(value, (list, tuple)):
+        cleaned = [_replace_surrogates(item) for item in value]
+        if all(a is b for a, b in zip(cleaned, value)):
+            return value
+        return (tuple(cleaned) if isinstance(value, tuple) else cleaned)  # type: ignore[return-value]
+    return value
 
 
 @dataclass(frozen=True)
