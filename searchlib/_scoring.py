@@ -83,7 +83,8 @@ class _Segment:
     def __init__(self, reader: Any) -> None:
         count = reader.doc_count_all()
         deleted = {n for n in range(count) if reader.is_deleted(n)} if reader.has_deletions() else set()
-        ids = reader.column_reader("doc_id")
+        # An index with no passages yet has no columns at all (Whoosh's empty reader).
+        ids = reader.column_reader("doc_id") if count else []
         self.article: "array[int]" = array("i", [-1]) * count
         self.lengths: Dict[str, "array[float]"] = {name: array("f", [0.0]) * count for name in _LENGTH_FIELDS}
         self.article_lengths: List[float] = []  # one an article, in order

@@ -358,3 +358,9 @@ def test_document_of_a_long_article_holds_every_passage_at_its_offsets(seeds_ind
     passages = [hit for hit in hits if hit.doc_id == hits[0].doc_id]
     assert len(passages) > 1
     assert all(document.text[hit.start : hit.end] == hit.text for hit in passages)
+
+
+def test_an_empty_index_is_searched_and_finds_nothing(index):
+    results = index.search("Syrie")
+    assert (len(results), results.total) == (0, 0)
+    assert index.document("absent") is None and index.stats().documents == 0
