@@ -282,9 +282,32 @@ REBUILD_TAG = ".rebuild-"
 OLD_TAG = ".old-"
 
 
+def finish_interrupted_swap(target: Path) -> None:
+    """Finish a rebuild whose swap a kill cut between its two renames: the
+    old index moved aside, the new one not yet in its place. The new one is
+    complete (the swap starts only then), so it goes in place now."""
+    parent = target.parent
+    if target.exists() or not parent.is_dir():
+        return
+    prefix = f".{target.name}"
+    for entry in sorted(parent.iterdir()):
+        if not entry.name.startswith(prefix + OLD_TAG):
+            continue
+        pid = entry.name.rsplit("-", 1)[-1]
+        fresh = parent / f"{prefix}{REBUILD_TAG}{pid}"
+        if not pid_alive(pid) and store.Store.exists(fresh):
+            try:
+                os.rename(fresh, target)
+            except OSError as error:
+                raise store.write_error(target, error) from None
+            shutil.rmtree(entry, ignore_errors=True)
+            return
+
+
 def fresh_directory(target: Path) -> Path:
     """A new, empty directory beside ``target`` to build its replacement in,
     after clearing what killed rebuilds left behind."""
+    finish_interrupted_swap(target)
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{target.name}"

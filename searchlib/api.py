@@ -80,6 +80,7 @@ class Index:
         group also searches for the other members.
         """
         self.path = Path(path)
+        _indexing.finish_interrupted_swap(self.path)
         self._store = store.Store(
             self.path, create=create, lock_timeout=lock_timeout, stop_words=stop_words, passage_words=passage_words
         )
@@ -100,7 +101,9 @@ class Index:
 
     @staticmethod
     def exists(path: PathLike) -> bool:
-        """Whether ``path`` holds an index."""
+        """Whether ``path`` holds an index (finishing first a rebuild whose
+        swap a kill interrupted, as opening does)."""
+        _indexing.finish_interrupted_swap(Path(path))
         return store.Store.exists(Path(path))
 
     @staticmethod
@@ -108,8 +111,10 @@ class Index:
         """Verify the index in ``path`` without opening it for use: read
         every file in full and every document's passages, and report the
         damage found (an index that cannot be opened is checked all the
-        same). Never writes. Raises :class:`IndexNotFoundError` when
-        ``path`` holds no index."""
+        same). Writes nothing, except to finish a rebuild whose swap a kill
+        interrupted, as opening does. Raises :class:`IndexNotFoundError`
+        when ``path`` holds no index."""
+        _indexing.finish_interrupted_swap(Path(path))
         return _check.verify(Path(path))
 
     # -- context manager -----------------------------------------------

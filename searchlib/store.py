@@ -155,6 +155,20 @@ def _queue(path: Path, deadline: float) -> Iterator[None]:
         lock.release()
 
 
+def _unfinished_creation(path: Path) -> Set[str]:
+    """The files of an index whose creation a kill cut short (its settings
+    written, no table of contents yet): the folder is ours to take over."""
+    names = set(os.listdir(path))
+    if MARKER_FILE not in names:
+        return set()
+    return {
+        name
+        for name in names
+        if name in (MARKER_FILE, _QUEUE_LOCK, _WRITE_LOCK, f"{_INDEX_NAME}.tmp")
+        or name.startswith(f"{_INDEX_NAME}_")
+    }
+
+
 def damaged(path: Path, what: str) -> str:
     """The one-line error for a damaged index, with the way out."""
     return (
@@ -266,7 +280,7 @@ class Store:
         if not create:
             raise IndexNotFoundError(f"no index at {path}")
         if path.is_dir():
-            strangers = sorted(set(os.listdir(path)) - HOUSEKEEPING)
+            strangers = sorted(set(os.listdir(path)) - HOUSEKEEPING - _unfinished_creation(path))
             if strangers:
                 raise SearchlibError(
                     f"{path} is not empty and holds no searchlib index "
