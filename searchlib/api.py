@@ -11,7 +11,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import os
+import pickle
 import shutil
+import struct
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import (
@@ -41,6 +44,8 @@ __all__ = [
 ]
 
 PathLike = Union[str, "os.PathLike[str]"]
+# What reading a damaged file raises (Whoosh decompresses and unpickles).
+_DAMAGE = (zlib.error, EOFError, struct.error, pickle.UnpicklingError)
 DocumentLike = Union[Document, Mapping[str, Any]]
 
 
@@ -329,17 +334,20 @@ class Index:
     @contextmanager
     def _reading(self) -> Iterator[None]:
         """Turn a failure to read the index into :class:`IndexCorruptError`
-        when a check confirms the files are damaged (a file removed or
-        truncated after the index was opened); other errors pass as they are."""
+        when the files are damaged (a file removed or truncated after the
+        index was opened, bytes that no longer decompress); other errors
+        pass as they are."""
         try:
             yield
         except SearchlibError:
             raise
         except Exception as error:
-            report = _check.verify(self.path)
-            if report.ok:
+            problem = _check.first_problem(self.path)
+            if problem is None and isinstance(error, _DAMAGE):
+                problem = f"a file is {store.describe_damage(error)}"
+            if problem is None:
                 raise
-            raise IndexCorruptError(store.damaged(self.path, report.problems[0])) from error
+            raise IndexCorruptError(store.damaged(self.path, problem)) from error
 
     def _suggestion(self, query: str, corrections: Sequence[Tuple[str, str]], hits: Sequence[Hit]) -> Optional[str]:
         """The query with each corrected word replaced by the way the

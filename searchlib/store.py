@@ -42,8 +42,8 @@ HOUSEKEEPING = frozenset({"README.md", ".gitignore", ".gitkeep"})
 DEFAULT_LOCK_TIMEOUT = 10.0
 DEFAULT_PASSAGE_WORDS = (40, 120)
 _POOL_MB = 48
-_INDEX_NAME = "MAIN"  # Whoosh's default name, the prefix of every file it writes
-_WRITE_LOCK = f"{_INDEX_NAME}_WRITELOCK"
+INDEX_NAME = "MAIN"  # Whoosh's default name, the prefix of every file it writes
+_WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
 _QUEUE_LOCK = "searchlib.queue"
 # Joins a word's accent-resolution key to its indexed term in the
 # ``variants`` field ("securit" + SEP + "secur" for "sécurité").
@@ -164,8 +164,8 @@ def _unfinished_creation(path: Path) -> Set[str]:
     return {
         name
         for name in names
-        if name in (MARKER_FILE, _QUEUE_LOCK, _WRITE_LOCK, f"{_INDEX_NAME}.tmp")
-        or name.startswith(f"{_INDEX_NAME}_")
+        if name in (MARKER_FILE, _QUEUE_LOCK, _WRITE_LOCK, f"{INDEX_NAME}.tmp")
+        or name.startswith(f"{INDEX_NAME}_")
     }
 
 
@@ -267,9 +267,9 @@ class Store:
             schema = build_schema(analyzer)
             try:
                 opened = _whoosh_index.open_dir(str(path), schema=schema)
-                toc = TOC.read(opened.storage, _INDEX_NAME, schema=schema)
+                toc = TOC.read(opened.storage, INDEX_NAME, schema=schema)
             except Exception as error:  # Whoosh raises many types on damage
-                toc_file = f"_{_INDEX_NAME}_{TOC._latest_generation(FileStorage(str(path)), _INDEX_NAME)}.toc"
+                toc_file = f"_{INDEX_NAME}_{TOC._latest_generation(FileStorage(str(path)), INDEX_NAME)}.toc"
                 what = f"its table of contents {toc_file} is {describe_damage(error)}"
                 raise IndexCorruptError(damaged(path, what)) from error
             for segment in toc.segments:  # every segment file there and readable
@@ -335,7 +335,7 @@ class Store:
     def exists(path: Path) -> bool:
         """Whether ``path`` holds an index (perhaps a damaged one): it has a
         table of contents. Reads no file, so damage cannot make it fail."""
-        return path.is_dir() and TOC._latest_generation(FileStorage(str(path)), _INDEX_NAME) >= 0
+        return path.is_dir() and TOC._latest_generation(FileStorage(str(path)), INDEX_NAME) >= 0
 
     # -- writing ---------------------------------------------------------
 
@@ -456,9 +456,9 @@ class Store:
         """Delete the files no commit refers to (the write lock held)."""
         try:
             storage = FileStorage(str(self.path))
-            toc = TOC.read(storage, _INDEX_NAME)
-            clean_files(storage, _INDEX_NAME, toc.generation, toc.segments)
-            shutil.rmtree(self.path / f"{_INDEX_NAME}.tmp", ignore_errors=True)
+            toc = TOC.read(storage, INDEX_NAME)
+            clean_files(storage, INDEX_NAME, toc.generation, toc.segments)
+            shutil.rmtree(self.path / f"{INDEX_NAME}.tmp", ignore_errors=True)
         except Exception:
             pass  # best effort: what is left is harmless, and removed by the next commit
 
