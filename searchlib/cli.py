@@ -426,6 +426,8 @@ def check_command(index_dir: Optional[Path], as_json: bool) -> None:
         report = Index.check(path)
     except IndexNotFoundError:
         raise click.ClickException(f"no index at {path}/; build one with: search index --index {path} PATH") from None
+    except SearchlibError as error:
+        raise _fail(error) from None
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -439,13 +441,10 @@ def check_command(index_dir: Optional[Path], as_json: bool) -> None:
                 f"{report.segments} segments, every file read in full ({report.seconds:.1f} s)"
             )
     if not report.ok:
-        if not as_json:
-            click.echo(
-                f"search: index {path} is damaged ({len(report.problems)} problem(s)); rebuild it from its "
-                f"sources with: search index --rebuild --index {path} PATH",
-                err=True,
-            )
-        raise click.exceptions.Exit(1)
+        raise click.ClickException(
+            f"index {path} is damaged ({len(report.problems)} problem(s)); rebuild it from its "
+            f"sources with: search index --rebuild --index {path} PATH"
+        )
 
 
 def _human_size(size: int) -> str:
