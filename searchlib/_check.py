@@ -112,18 +112,9 @@ def first_problem(path: Path) -> Optional[str]:
     while): for telling a damaged index from another failure."""
     try:
         settings = store.Store._read_marker(path / store.MARKER_FILE)
-        storage = FileStorage(str(path), readonly=True)
-        schema = store.build_schema(_analyzer_for(settings))
-        toc = TOC.read(storage, _INDEX_NAME, schema=schema)
     except SearchlibError as error:
         return str(error)
-    except Exception as error:  # Whoosh raises many types on a damaged file
-        return f"its table of contents is {store.describe_damage(error)}"
-    for segment in toc.segments:
-        problem = store.segment_problem(storage, schema, segment)
-        if problem is not None:
-            return problem
-    return None
+    return store.opening_problem(path, store.build_schema(_analyzer_for(settings)))
 
 
 def _verify_segment(

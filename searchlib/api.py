@@ -15,10 +15,9 @@ import pickle
 import shutil
 import struct
 import zlib
-from contextlib import contextmanager
 from pathlib import Path
 from typing import (
-    Any, BinaryIO, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence, Set, Tuple, Union,
+    Any, BinaryIO, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence, Set, Tuple, TypeVar, Union,
 )
 
 from whoosh import query as wq
@@ -46,6 +45,8 @@ __all__ = [
 PathLike = Union[str, "os.PathLike[str]"]
 # What reading a damaged file raises (Whoosh decompresses and unpickles).
 _DAMAGE = (zlib.error, EOFError, struct.error, pickle.UnpicklingError)
+_READ_ATTEMPTS = 3
+_T = TypeVar("_T")
 DocumentLike = Union[Document, Mapping[str, Any]]
 
 
@@ -279,8 +280,9 @@ class Index:
         query language is in docs/query.md. Raises :class:`QueryError` for
         an empty query, bad limits or bad dates.
         """
-        with self._reading():
-            return self._search(query, limit, per_doc, collapse_duplicates, after, before, source, snippet_chars, explain)
+        return self._read(
+            lambda: self._search(query, limit, per_doc, collapse_duplicates, after, before, source, snippet_chars, explain)
+        )
 
     def _search(
         self,
@@ -331,23 +333,29 @@ class Index:
             ]
         return SearchResults(query, hits, total, parsed.notes, self._suggestion(query, parsed.corrections, hits))
 
-    @contextmanager
-    def _reading(self) -> Iterator[None]:
-        """Turn a failure to read the index into :class:`IndexCorruptError`
-        when the files are damaged (a file removed or truncated after the
-        index was opened, bytes that no longer decompress); other errors
-        pass as they are."""
-        try:
-            yield
-        except SearchlibError:
-            raise
-        except Exception as error:
-            problem = _check.first_problem(self.path)
-            if problem is None and isinstance(error, _DAMAGE):
-                problem = f"a file is {store.describe_damage(error)}"
-            if problem is None:
+    def _read(self, operation: Callable[[], _T]) -> _T:
+        """Run a read of the index, telling damage from other failures.
+
+        A failure with the files damaged (removed or truncated after the
+        index was opened, bytes that no longer decompress) becomes
+        :class:`IndexCorruptError`. A file missing with the files sound was
+        removed by a commit made meanwhile: the read starts again, on the
+        newer commit. Other errors pass as they are.
+        """
+        for attempt in range(_READ_ATTEMPTS):
+            try:
+                return operation()
+            except SearchlibError:
                 raise
-            raise IndexCorruptError(store.damaged(self.path, problem)) from error
+            except Exception as error:
+                problem = _check.first_problem(self.path)
+                if problem is None and isinstance(error, _DAMAGE):
+                    problem = f"a file is {store.describe_damage(error)}"
+                if problem is not None:
+                    raise IndexCorruptError(store.damaged(self.path, problem)) from error
+                if not isinstance(error, FileNotFoundError) or attempt == _READ_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def _suggestion(self, query: str, corrections: Sequence[Tuple[str, str]], hits: Sequence[Hit]) -> Optional[str]:
         """The query with each corrected word replaced by the way the
@@ -422,8 +430,7 @@ class Index:
         into it; what lies between passages (blank lines, front matter, site
         furniture) is not stored and reads as blank space of the same length.
         """
-        with self._reading():
-            rows = self._store.passages_of(self._store.searcher(), str(doc_id))
+        rows = self._read(lambda: self._store.passages_of(self._store.searcher(), str(doc_id)))
         if not rows:
             return None
         pieces: list[str] = []
@@ -448,8 +455,7 @@ class Index:
 
     def stats(self) -> IndexStats:
         """Documents, passages, distinct terms, size on disk, last update."""
-        with self._reading():
-            raw = self._store.stats()
+        raw = self._read(self._store.stats)
         last = (
             _dt.datetime.fromtimestamp(raw.last_update, _dt.timezone.utc).isoformat(timespec="seconds")
             if raw.last_update

@@ -197,6 +197,29 @@ def segment_problem(storage: Any, schema: Schema, segment: Any) -> Optional[str]
     return None
 
 
+def opening_problem(path: Path, schema: Schema) -> Optional[str]:
+    """What stops the index in ``path`` from opening: its table of contents
+    unreadable, a segment file missing or unreadable; None if it opens.
+
+    A commit made meanwhile replaces the table of contents and removes the
+    files of the segments it merged; a file missing for that reason is no
+    damage, and the newer table of contents is tried instead.
+    """
+    storage = FileStorage(str(path))
+    problem: Optional[str] = None
+    for _ in range(10):
+        generation = TOC._latest_generation(storage, INDEX_NAME)
+        try:
+            toc = TOC.read(storage, INDEX_NAME, gen=generation, schema=schema)
+        except Exception as error:  # Whoosh raises many types on damage
+            problem = f"its table of contents _{INDEX_NAME}_{generation}.toc is {describe_damage(error)}"
+        else:
+            problem = next(filter(None, (segment_problem(storage, schema, s) for s in toc.segments)), None)
+        if problem is None or TOC._latest_generation(storage, INDEX_NAME) == generation:
+            return problem
+    return problem
+
+
 def segment_file(segment: Any) -> str:
     """The file (compound) or file prefix a segment is stored in."""
     return f"{segment.segment_id()}.seg" if segment.is_compound() else f"{segment.segment_id()}.*"
@@ -265,18 +288,13 @@ class Store:
                     f"words; rebuild it to change them (search index --rebuild)"
                 )
             schema = build_schema(analyzer)
+            problem = opening_problem(path, schema)
+            if problem is not None:
+                raise IndexCorruptError(damaged(path, problem))
             try:
-                opened = _whoosh_index.open_dir(str(path), schema=schema)
-                toc = TOC.read(opened.storage, INDEX_NAME, schema=schema)
-            except Exception as error:  # Whoosh raises many types on damage
-                toc_file = f"_{INDEX_NAME}_{TOC._latest_generation(FileStorage(str(path)), INDEX_NAME)}.toc"
-                what = f"its table of contents {toc_file} is {describe_damage(error)}"
-                raise IndexCorruptError(damaged(path, what)) from error
-            for segment in toc.segments:  # every segment file there and readable
-                problem = segment_problem(opened.storage, schema, segment)
-                if problem is not None:
-                    raise IndexCorruptError(damaged(path, problem))
-            return opened, analyzer
+                return _whoosh_index.open_dir(str(path), schema=schema), analyzer
+            except Exception as error:  # damaged in the last milliseconds
+                raise IndexCorruptError(damaged(path, describe_damage(error))) from error
         if not create:
             raise IndexNotFoundError(f"no index at {path}")
         if path.is_dir():
@@ -619,13 +637,30 @@ class Store:
         reader = searcher.reader()
         documents = {fields["doc_id"] for fields in reader.all_stored_fields()}
         terms = sum(1 for _ in reader.lexicon("text"))
-        size = sum(
-            entry.stat().st_size
-            for entry in os.scandir(self.path)
-            if entry.is_file() and entry.name not in HOUSEKEEPING
-        )
-        last = self._index.last_modified() if not self._index.is_empty() else None
-        return StoreStats(len(documents), reader.doc_count(), terms, size, last)
+        return StoreStats(len(documents), reader.doc_count(), terms, self._size(), self._last_commit())
+
+    def _size(self) -> int:
+        size = 0
+        for entry in os.scandir(self.path):
+            try:
+                if entry.is_file() and entry.name not in HOUSEKEEPING:
+                    size += entry.stat().st_size
+            except FileNotFoundError:
+                pass  # a commit removed it meanwhile
+        return size
+
+    def _last_commit(self) -> Optional[float]:
+        """When the last commit was made (None before the first): the time
+        of its table of contents, which the next commit may remove under us."""
+        for _ in range(10):
+            generation = TOC._latest_generation(FileStorage(str(self.path)), INDEX_NAME)
+            if generation <= 0:  # generation 0 is the empty index as created
+                return None
+            try:
+                return os.path.getmtime(self.path / f"_{INDEX_NAME}_{generation}.toc")
+            except FileNotFoundError:
+                continue
+        return None
 
     def _check_open(self) -> None:
         if self._closed:
