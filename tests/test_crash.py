@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -390,14 +391,24 @@ def test_sigkill_at_random_moments_keeps_exactly_the_committed_documents(tmp_pat
     # Rebuilds, killed: the old index (other texts, a quarter of the ids)
     # stays exactly as it was, unless the swap was done.
     old_index = tmp_path / "rebuilt"
-    with searchlib.Index(old_index) as ix:
-        ix.add_documents({**record, "text": record["text"] + "\n\nAncienne version."} for record in records[: ARTICLES // 4])
+
+    def make_old_index() -> None:
+        shutil.rmtree(old_index, ignore_errors=True)
+        with searchlib.Index(old_index) as ix:
+            ix.add_documents({**record, "text": record["text"] + "\n\nAncienne version."} for record in records[: ARTICLES // 4])
+
+    make_old_index()
     old = snapshot(old_index)
     old_texts = texts_of(old_index, list(old))
     rebuild = ["index", "--quiet", "--rebuild", "--index", str(old_index), str(corpus)]
-    for step in range(REBUILD_KILLS):
+    rebuilds_killed = 0
+    for step in range(REBUILD_KILLS + 6):
+        if rebuilds_killed >= REBUILD_KILLS:
+            break
+        if step and not trials[-1].run.killed:
+            make_old_index()  # the last rebuild finished before its kill: start again from the old index
         real = step == 2
-        delay = rng.uniform(0.02, 1.0) if step == 0 else rng.uniform(0.3, 0.95 * estimate(0, real))
+        delay = rng.uniform(0.02, 1.0) if step == 0 else rng.uniform(0.3, 0.8 * estimate(0, real))
         run = run_command(tmp_path, rebuild, real, ("timed", delay, 0.0))
         problems = []
         if not run.killed and run.returncode != 0:
@@ -419,8 +430,7 @@ def test_sigkill_at_random_moments_keeps_exactly_the_committed_documents(tmp_pat
             Trial(len(trials) + 1, "search index --rebuild" if real else f"--rebuild (batch {BATCH})", f"{'start-up' if step == 0 else 'anywhere'} {delay:.2f}s",
                   run, len(old), len(found or {}), accepted, problems)
         )
-        if not run.killed:
-            break
+        rebuilds_killed += run.killed
     leftovers_before = sorted(entry.name for entry in tmp_path.iterdir() if entry.name.startswith(".rebuilt."))
     run = run_command(tmp_path, rebuild, True, None)
     problems = [] if run.returncode == 0 else [f"exit {run.returncode}: {run.stderr.strip()[-300:]}"]
