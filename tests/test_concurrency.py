@@ -139,6 +139,11 @@ def test_readers_see_a_consistent_index_while_a_process_writes(tmp_path):
     writer.join(timeout=600)
     checker.join(timeout=600)
 
+    print(
+        f"\n{sum(n for n, _ in outcomes)} searches by 8 threads and 2 processes in {SECONDS:.0f} s "
+        f"({min(n for n, _ in outcomes)} to {max(n for n, _ in outcomes)} each), {len(runs)} indexing runs, "
+        f"{len(extras)} writes that waited their turn ({max(waits, default=0):.1f} s at most), {len(checks)} checks"
+    )
     assert len(outcomes) == 10
     problems = [problem for _, found in outcomes for problem in found]
     assert problems == []
