@@ -14,10 +14,8 @@ import re
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set
 
-from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC
 from whoosh.reading import SegmentReader
 
 from . import _indexing, store
@@ -27,7 +25,6 @@ from .results import CheckReport
 _INDEX_NAME = store.INDEX_NAME
 _SEGMENT_FILE = re.compile(rf"^{_INDEX_NAME}_(\w+)\.\w+$")
 _TOC_FILE = re.compile(rf"^_{_INDEX_NAME}_(\d+)\.toc$")
-_ATTEMPTS = 5
 
 
 def verify(path: Path) -> CheckReport:
@@ -55,42 +52,14 @@ def verify(path: Path) -> CheckReport:
     except SearchlibError as error:
         problems.append(str(error))
         return done()
-    storage = FileStorage(str(path), readonly=True)
-    schema = store.build_schema(_analyzer_for(settings))
-    # A writer may commit while the check runs and delete the files of the
-    # segments it merged: every segment is opened first (open files stay
-    # readable), and a file gone missing because a newer commit replaced
-    # it means starting again from the newer table of contents.
-    for attempt in range(_ATTEMPTS):
-        last = attempt == _ATTEMPTS - 1
-        names = set(os.listdir(path))
-        try:
-            toc = TOC.read(storage, _INDEX_NAME, schema=schema)
-        except Exception as error:  # Whoosh raises many types on a damaged file
-            generation = TOC._latest_generation(storage, _INDEX_NAME)
-            if isinstance(error, FileNotFoundError) and not last:
-                continue
-            problems.append(f"table of contents _{_INDEX_NAME}_{generation}.toc is {store.describe_damage(error)}")
-            return done()
-        opened: List[Tuple[Any, Optional[SegmentReader]]] = []
-        opening: List[str] = []
-        for segment in toc.segments:
-            try:
-                opened.append((segment, SegmentReader(storage, schema, segment)))
-            except Exception:  # described by segment_problem below
-                opened.append((segment, None))
-                opening.append(store.segment_problem(storage, schema, segment) or "a segment vanished")
-        replaced = TOC._latest_generation(storage, _INDEX_NAME) != toc.generation
-        if opening and replaced and not last:
-            for _, reader in opened:
-                if reader is not None:
-                    reader.close()
-            continue
-        break
-    problems.extend(opening)
+    opened = store.open_segments(path, store.build_schema(_analyzer_for(settings)))
+    problems.extend(opened.problems)
+    toc = opened.toc
+    if toc is None:
+        return done()
     counts[2] = len(toc.segments)
     passages_of: Dict[str, Dict[int, Set[str]]] = defaultdict(lambda: defaultdict(set))
-    for segment, reader in opened:
+    for segment, reader in opened.readers:
         if reader is not None:
             _verify_segment(store.segment_file(segment), reader, problems, passages_of)
     counts[0] = len(passages_of)
@@ -157,12 +126,11 @@ def _leftovers(path: Path, names: Set[str], toc: Any) -> List[str]:
     found = []
     if stray:
         found.append(f"{len(stray)} file(s) left by an unfinished run, removed by the next write: {', '.join(stray[:5])}")
-    for name in sorted(os.listdir(path.parent)):
-        if name.startswith(f".{path.name}{_indexing.REBUILD_TAG}") or name.startswith(f".{path.name}{_indexing.OLD_TAG}"):
-            if _indexing.pid_alive(name.rsplit("-", 1)[-1]):
-                found.append(f"a rebuild is under way in {path.parent / name}")
-            else:
-                found.append(f"{path.parent / name} was left by a killed rebuild; the next rebuild removes it")
+    for folder in _indexing.rebuild_folders(path):
+        if folder.alive:
+            found.append(f"a rebuild is under way in {folder.path}")
+        else:
+            found.append(f"{folder.path} was left by a killed rebuild; the next rebuild removes it")
     return found
 
 

@@ -45,6 +45,8 @@ _POOL_MB = 48
 INDEX_NAME = "MAIN"  # Whoosh's default name, the prefix of every file it writes
 _WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
 _QUEUE_LOCK = "searchlib.queue"
+# Tables of contents to try when commits keep replacing the one being read.
+_OPEN_ATTEMPTS = 10
 # Joins a word's accent-resolution key to its indexed term in the
 # ``variants`` field ("securit" + SEP + "secur" for "sécurité").
 VARIANT_SEPARATOR = "\x1f"
@@ -186,38 +188,65 @@ def describe_damage(error: BaseException) -> str:
     return "truncated or unreadable (" + (text if len(text) < 120 else text[:117] + "...") + ")"
 
 
-def segment_problem(storage: Any, schema: Schema, segment: Any) -> Optional[str]:
-    """What stops a segment's files from opening, or None."""
-    try:
-        SegmentReader(storage, schema, segment).close()
-    except Exception as error:  # Whoosh raises many types on damage
-        if isinstance(error, FileNotFoundError) and error.filename:
-            return f"segment file {os.path.basename(str(error.filename))} is missing"
-        return f"segment file {segment_file(segment)} is {describe_damage(error)}"
-    return None
+def _segment_damage(segment: Any, error: BaseException) -> str:
+    if isinstance(error, FileNotFoundError) and error.filename:
+        return f"segment file {os.path.basename(str(error.filename))} is missing"
+    return f"segment file {segment_file(segment)} is {describe_damage(error)}"
 
 
-def opening_problem(path: Path, schema: Schema) -> Optional[str]:
-    """What stops the index in ``path`` from opening: its table of contents
-    unreadable, a segment file missing or unreadable; None if it opens.
+@dataclass
+class OpenedSegments:
+    """An index's table of contents (None if unreadable) and a reader of
+    each of its segments (None where the files would not open), with what
+    stopped them, in order. The caller closes the readers."""
+
+    toc: Any
+    readers: List[Tuple[Any, Optional[SegmentReader]]]
+    problems: List[str]
+
+    def close(self) -> None:
+        for _, reader in self.readers:
+            if reader is not None:
+                reader.close()
+
+
+def open_segments(path: Path, schema: Schema) -> OpenedSegments:
+    """Open the table of contents of the index in ``path`` and every
+    segment it lists (files once open stay readable, whatever commits do).
 
     A commit made meanwhile replaces the table of contents and removes the
     files of the segments it merged; a file missing for that reason is no
     damage, and the newer table of contents is tried instead.
     """
-    storage = FileStorage(str(path))
-    problem: Optional[str] = None
-    for _ in range(10):
+    storage = FileStorage(str(path), readonly=True)
+    for _ in range(_OPEN_ATTEMPTS):
         generation = TOC._latest_generation(storage, INDEX_NAME)
         try:
             toc = TOC.read(storage, INDEX_NAME, gen=generation, schema=schema)
         except Exception as error:  # Whoosh raises many types on damage
-            problem = f"its table of contents _{INDEX_NAME}_{generation}.toc is {describe_damage(error)}"
+            opened = OpenedSegments(
+                None, [], [f"table of contents _{INDEX_NAME}_{generation}.toc is {describe_damage(error)}"]
+            )
         else:
-            problem = next(filter(None, (segment_problem(storage, schema, s) for s in toc.segments)), None)
-        if problem is None or TOC._latest_generation(storage, INDEX_NAME) == generation:
-            return problem
-    return problem
+            opened = OpenedSegments(toc, [], [])
+            for segment in toc.segments:
+                try:
+                    opened.readers.append((segment, SegmentReader(storage, schema, segment)))
+                except Exception as error:  # Whoosh raises many types on damage
+                    opened.readers.append((segment, None))
+                    opened.problems.append(_segment_damage(segment, error))
+        if not opened.problems or TOC._latest_generation(storage, INDEX_NAME) == generation:
+            return opened
+        opened.close()
+    return opened
+
+
+def opening_problem(path: Path, schema: Schema) -> Optional[str]:
+    """What stops the index in ``path`` from opening (its table of contents
+    or a segment file missing or unreadable), or None if it opens."""
+    opened = open_segments(path, schema)
+    opened.close()
+    return opened.problems[0] if opened.problems else None
 
 
 def segment_file(segment: Any) -> str:
