@@ -282,25 +282,49 @@ REBUILD_TAG = ".rebuild-"
 OLD_TAG = ".old-"
 
 
+@dataclass(frozen=True)
+class RebuildFolder:
+    """A folder a rebuild of ``target`` made beside it: ``.NAME.rebuild-PID``
+    (the new index being built) or ``.NAME.old-PID`` (the old one, moved
+    aside during the swap)."""
+
+    path: Path
+    tag: str
+    pid: str
+
+    @property
+    def alive(self) -> bool:
+        """Whether the rebuild that made it is still running."""
+        return pid_alive(self.pid)
+
+
+def rebuild_folders(target: Path) -> List[RebuildFolder]:
+    """The folders rebuilds of ``target`` made beside it, by name."""
+    parent = target.parent
+    if not parent.is_dir():
+        return []
+    found = []
+    for entry in sorted(parent.iterdir()):
+        for tag in (REBUILD_TAG, OLD_TAG):
+            if entry.name.startswith(f".{target.name}{tag}"):
+                found.append(RebuildFolder(entry, tag, entry.name.rsplit("-", 1)[-1]))
+    return found
+
+
 def finish_interrupted_swap(target: Path) -> None:
     """Finish a rebuild whose swap a kill cut between its two renames: the
     old index moved aside, the new one not yet in its place. The new one is
     complete (the swap starts only then), so it goes in place now."""
-    parent = target.parent
-    if target.exists() or not parent.is_dir():
+    if target.exists():
         return
-    prefix = f".{target.name}"
-    for entry in sorted(parent.iterdir()):
-        if not entry.name.startswith(prefix + OLD_TAG):
-            continue
-        pid = entry.name.rsplit("-", 1)[-1]
-        fresh = parent / f"{prefix}{REBUILD_TAG}{pid}"
-        if not pid_alive(pid) and store.Store.exists(fresh):
+    for old in rebuild_folders(target):
+        fresh = target.parent / f".{target.name}{REBUILD_TAG}{old.pid}"
+        if old.tag == OLD_TAG and not old.alive and store.Store.exists(fresh):
             try:
                 os.rename(fresh, target)
             except OSError as error:
                 raise store.write_error(target, error) from None
-            shutil.rmtree(entry, ignore_errors=True)
+            shutil.rmtree(old.path, ignore_errors=True)
             return
 
 
@@ -308,15 +332,11 @@ def fresh_directory(target: Path) -> Path:
     """A new, empty directory beside ``target`` to build its replacement in,
     after clearing what killed rebuilds left behind."""
     finish_interrupted_swap(target)
-    parent = target.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{target.name}"
-    for entry in parent.iterdir():
-        name = entry.name
-        for tag in (REBUILD_TAG, OLD_TAG):
-            if name.startswith(prefix + tag) and not pid_alive(name.rsplit("-", 1)[-1]):
-                shutil.rmtree(entry, ignore_errors=True)
-    fresh = parent / f"{prefix}{REBUILD_TAG}{os.getpid()}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for folder in rebuild_folders(target):
+        if not folder.alive:
+            shutil.rmtree(folder.path, ignore_errors=True)
+    fresh = target.parent / f".{target.name}{REBUILD_TAG}{os.getpid()}"
     shutil.rmtree(fresh, ignore_errors=True)
     fresh.mkdir()
     return fresh
