@@ -93,7 +93,10 @@ def _default_seeds() -> Optional[Path]:
     return None
 
 
-def _fail(error: SearchlibError) -> click.ClickException:
+def _fail(error: SearchlibError, path: Optional[Path] = None) -> click.ClickException:
+    """The one-line error; a missing index at ``path`` says how to build one."""
+    if path is not None and isinstance(error, IndexNotFoundError):
+        return click.ClickException(f"no index at {path}/; build one with: search index --index {path} PATH")
     return click.ClickException(str(error))
 
 
@@ -393,10 +396,8 @@ def stats_command(index_dir: Optional[Path], as_json: bool) -> None:
     try:
         with Index(path, create=False) as ix:
             stats = ix.stats()
-    except IndexNotFoundError:
-        raise click.ClickException(f"no index at {path}/; build one with: search index --index {path} PATH") from None
     except SearchlibError as error:
-        raise _fail(error) from None
+        raise _fail(error, path) from None
     if as_json:
         click.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -424,10 +425,8 @@ def check_command(index_dir: Optional[Path], as_json: bool) -> None:
     path = index_dir or DEFAULT_INDEX
     try:
         report = Index.check(path)
-    except IndexNotFoundError:
-        raise click.ClickException(f"no index at {path}/; build one with: search index --index {path} PATH") from None
     except SearchlibError as error:
-        raise _fail(error) from None
+        raise _fail(error, path) from None
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
