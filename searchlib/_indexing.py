@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
-from . import duplicates, ingest, passages, phonetic, store
-from .analysis import fold, normalize_word
+from . import ingest, store
+from ._prepare import Preparer
+from ._workers import Prepared, Preparation
 from .errors import SearchlibError
 from .ingest import Document, IngestFailure, IngestWarning
 
@@ -89,61 +90,6 @@ def content_hash(document: Document, passage_words: Tuple[int, int]) -> str:
     return hashlib.sha1(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _variant_terms(words: Iterable[Tuple[int, int, int, Any]]) -> List[str]:
-    """``key + separator + term`` for each word whose accent-resolution key
-    differs from its term ("sécurité": key "securit", term "secur")."""
-    pairs = {(key, term) for _, _, _, (term, _, key, _) in words if term is not None and key != term}
-    return sorted(key + store.VARIANT_SEPARATOR + term for key, term in pairs)
-
-
-def _name_sounds(text: str, words: Iterable[Tuple[int, int, int, Any]]) -> List[str]:
-    """``skeleton + separator + spelling + separator + term`` for each
-    capitalised word (a name, most often) of a passage."""
-    found: Set[str] = set()
-    for _, start, end, (term, _, _, _) in words:
-        if term is None or not text[start : start + 1].isupper():
-            continue
-        spelling = fold(normalize_word(text[start:end].lower()))
-        key = phonetic.skeleton(spelling)
-        if key is not None:
-            found.add(store.VARIANT_SEPARATOR.join((key, spelling, term)))
-    return sorted(found)
-
-
-def passage_fields(the_store: store.Store, document: Document, digest: str) -> List[Dict[str, Any]]:
-    """The Whoosh documents (one a passage) for a document; empty if it has no text."""
-    low, high = the_store.passage_words
-    paragraphs = ingest.content_paragraphs(document.text, document.text_start)
-    pieces = passages.split_passages(document.text, document.text_start, low, high, paragraphs=paragraphs)
-    analyzer = the_store.analyzer
-    title_words = list(analyzer.words(document.title)) if document.title else []
-    rows: List[Dict[str, Any]] = []
-    for piece in pieces:
-        text = piece.text_of(document.text)
-        words = list(analyzer.words(text))
-        rows.append(
-            dict(
-                pid=store.passage_key(document.id, piece.number),
-                doc_id=document.id,
-                passage=piece.number,
-                text=text,
-                title=document.title or "",
-                stops=[info[1] for _, _, _, info in words if info[0] is None],
-                variants=_variant_terms(words + title_words),
-                sounds=_name_sounds(text, words),
-                date=document.date or "",
-                source=document.source or "",
-                origin=document.origin or "",
-                sketch=duplicates.sketch(info[2] for _, _, _, info in words),
-                start=piece.start,
-                end=piece.end,
-                metadata=document.metadata,
-                doc_hash=digest,
-            )
-        )
-    return rows
-
-
 class _Batches:
     """A writer opened on the first change and committed every batch."""
 
@@ -159,9 +105,9 @@ class _Batches:
             self._writer = self._store.open_writer()
         return self._writer
 
-    def wrote(self, chars: int) -> None:
+    def wrote(self, chars: int, documents: int) -> None:
         self._chars += chars
-        self._documents += 1
+        self._documents += documents
         if self._chars >= _BATCH_CHARS or self._documents >= _BATCH_DOCUMENTS:
             self.commit()
         elif time.monotonic() >= self._next_look:
@@ -192,30 +138,39 @@ def write(
     items: Iterable[Item],
     prune_roots: Optional[Sequence[str]] = None,
     kept_origins: Optional[Set[str]] = None,
+    workers: Optional[int] = None,
 ) -> AddReport:
     """Index ``items``; with ``prune_roots``, also remove the documents read
     from files under those roots that this run did not see (except those
-    from ``kept_origins``: files that failed to read this time)."""
+    from ``kept_origins``: files that failed to read this time). Documents
+    are prepared in up to ``workers`` processes (see :class:`._workers.Preparation`)."""
     report = AddReport()
     seen: Dict[str, str] = {}
     batches = _Batches(the_store)
-    try:
-        for item in items:
-            if isinstance(item, IngestWarning):
-                report.warnings.append(item)
-            elif isinstance(item, IngestFailure):
-                report.failed += 1
-                report.failures.append(item)
-            else:
-                with _writing(the_store):
-                    _write_one(the_store, batches, item, report, seen)
-        with _writing(the_store):
-            if prune_roots:
-                _prune(the_store, batches, prune_roots, seen, kept_origins or set(), report)
-            batches.commit()
-    except BaseException:
-        batches.cancel()
-        raise
+    preparer = Preparer(the_store.analyzer, the_store.passage_words)
+    locks = frozenset({store.WRITE_LOCK, store.QUEUE_LOCK})
+    with Preparation(preparer, workers, (_BATCH_DOCUMENTS, _BATCH_CHARS), locks) as preparation:
+        try:
+            for item in items:
+                if isinstance(item, IngestWarning):
+                    report.warnings.append(item)
+                elif isinstance(item, IngestFailure):
+                    report.failed += 1
+                    report.failures.append(item)
+                else:
+                    with _writing(the_store):
+                        _queue_one(the_store, preparation, item, report, seen)
+                        for done in preparation.ready():
+                            _write_prepared(batches, done, report)
+            with _writing(the_store):
+                for done in preparation.drain():
+                    _write_prepared(batches, done, report)
+                if prune_roots:
+                    _prune(the_store, batches, prune_roots, seen, kept_origins or set(), report)
+                batches.commit()
+        except BaseException:
+            batches.cancel()
+            raise
     return report
 
 
@@ -230,9 +185,10 @@ def _writing(the_store: store.Store) -> Iterator[None]:
         raise store.write_error(the_store.path, error) from None
 
 
-def _write_one(
-    the_store: store.Store, batches: _Batches, document: Document, report: AddReport, seen: Dict[str, str]
+def _queue_one(
+    the_store: store.Store, preparation: Preparation, document: Document, report: AddReport, seen: Dict[str, str]
 ) -> None:
+    """Send a new or changed document to be prepared; count the others."""
     where = document.source or f"document {document.id!r}"
     if document.id in seen:
         report.failed += 1
@@ -244,20 +200,29 @@ def _write_one(
     if previous == digest:
         report.unchanged += 1
         return
-    rows = passage_fields(the_store, document, digest)
-    if not rows:
-        report.failed += 1
-        report.failures.append(IngestFailure(where, f"document {document.id!r} has no text to index"))
-        return
-    writer = batches.writer()
-    if previous is not None:
-        writer.delete_by_term("doc_id", document.id)
-        report.updated += 1
-    else:
-        report.added += 1
-    for row in rows:
-        writer.add_document(**row)
-    batches.wrote(len(document.text))
+    preparation.submit(document, digest, replaces=previous is not None)
+
+
+def _write_prepared(batches: _Batches, done: Prepared, report: AddReport) -> None:
+    documents, counts, chunk = done
+    writer: Any = None
+    chars = 0
+    for (document, replaces), count in zip(documents, counts):
+        if not count:
+            report.failed += 1
+            where = document.source or f"document {document.id!r}"
+            report.failures.append(IngestFailure(where, f"document {document.id!r} has no text to index"))
+            continue
+        writer = writer or batches.writer()
+        if replaces:
+            writer.delete_by_term("doc_id", document.id)
+            report.updated += 1
+        else:
+            report.added += 1
+        chars += len(document.text)
+    if writer is not None:
+        writer.add_chunk(chunk)
+        batches.wrote(chars, sum(1 for count in counts if count))
 
 
 def _prune(

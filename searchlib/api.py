@@ -71,6 +71,7 @@ class Index:
         stop_words: Optional[Iterable[str]] = None,
         passage_words: Optional[Tuple[int, int]] = None,
         synonyms: Union[None, PathLike, Iterable[Sequence[str]]] = None,
+        workers: Optional[int] = None,
     ) -> None:
         """Open the index in directory ``path``.
 
@@ -83,9 +84,12 @@ class Index:
         the settings it was built with (:meth:`rebuild` changes them).
         ``synonyms`` (a file of comma-separated groups, one a line, or a
         list of groups) applies to every search: a query word or phrase of a
-        group also searches for the other members.
+        group also searches for the other members. Large indexing runs cut
+        and analyse documents in ``workers`` processes besides this one
+        (default: one per core, at most 4; 0 keeps all the work here).
         """
         self.path = Path(path)
+        self._workers = workers
         _indexing.finish_interrupted_swap(self.path)
         self._store = store.Store(
             self.path, create=create, lock_timeout=lock_timeout, stop_words=stop_words, passage_words=passage_words
@@ -173,7 +177,9 @@ class Index:
         roots = [os.path.abspath(path) for path in paths if Path(path).exists()] if prune else None
         # Whatever could not be read this time keeps its documents.
         failed_origins.update(os.path.abspath(failure.source) for failure in missing)
-        return _indexing.write(self._store, items(), prune_roots=roots, kept_origins=failed_origins)
+        return _indexing.write(
+            self._store, items(), prune_roots=roots, kept_origins=failed_origins, workers=self._workers
+        )
 
     def add_stream(
         self,
@@ -193,7 +199,7 @@ class Index:
             items = list(ingest.read_stream(stream, format, doc_id, fields or FieldMap()))
         except ValueError as error:
             raise SearchlibError(str(error)) from None
-        return _indexing.write(self._store, items)
+        return _indexing.write(self._store, items, workers=self._workers)
 
     def add_documents(self, documents: Iterable[DocumentLike]) -> AddReport:
         """Index documents given as :class:`Document` objects or dicts with
@@ -201,7 +207,7 @@ class Index:
         optional; other keys are kept as metadata)."""
         if isinstance(documents, (Mapping, Document)):
             documents = [documents]
-        return _indexing.write(self._store, ingest.as_documents(documents))
+        return _indexing.write(self._store, ingest.as_documents(documents), workers=self._workers)
 
     def delete(self, doc_id: str) -> bool:
         """Remove a document and its passages; False if it was not indexed."""
@@ -221,6 +227,7 @@ class Index:
         passage_words: Optional[Tuple[int, int]] = None,
         lock_timeout: float = store.DEFAULT_LOCK_TIMEOUT,
         progress: Optional[Callable[[Progress], None]] = None,
+        workers: Optional[int] = None,
     ) -> AddReport:
         """Build a fresh index of ``paths`` beside ``path``, then swap it in.
 
@@ -242,7 +249,7 @@ class Index:
         except OSError as error:
             raise store.write_error(target, error) from None
         try:
-            with cls(fresh, stop_words=stop_words, passage_words=passage_words) as ix:
+            with cls(fresh, stop_words=stop_words, passage_words=passage_words, workers=workers) as ix:
                 report = ix.add_path(*paths, include=include, exclude=exclude, fields=fields, progress=progress)
             _indexing.rebuild_swap(fresh, target, lock_timeout)
         except BaseException:

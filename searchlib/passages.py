@@ -55,7 +55,7 @@ class Passage:
 
 
 def _count_words(text: str, start: int, end: int) -> int:
-    return sum(1 for _ in _WORD_RE.finditer(text, start, end))
+    return len(_WORD_RE.findall(text, start, end))
 
 
 def paragraph_spans(text: str, start: int = 0) -> Iterator[Span]:

@@ -27,24 +27,24 @@ from whoosh.index import TOC, FileIndex, LockError, clean_files
 from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
-from whoosh.writing import IndexWriter, SegmentWriter
+from whoosh.writing import IndexWriter
 
 from . import phonetic
+from ._segment import FastSegmentWriter
 from .analysis import FrenchAnalyzer
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, SearchlibError
 
 __all__ = ["Store", "build_schema", "FORMAT_VERSION", "MARKER_FILE", "DEFAULT_LOCK_TIMEOUT", "VARIANT_SEPARATOR"]
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MARKER_FILE = "searchlib.json"
 # Files that may sit in an index folder before any index is built there.
 HOUSEKEEPING = frozenset({"README.md", ".gitignore", ".gitkeep"})
 DEFAULT_LOCK_TIMEOUT = 10.0
 DEFAULT_PASSAGE_WORDS = (40, 120)
-_POOL_MB = 48
 INDEX_NAME = "MAIN"  # Whoosh's default name, the prefix of every file it writes
-_WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
-_QUEUE_LOCK = "searchlib.queue"
+WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
+QUEUE_LOCK = "searchlib.queue"
 # Tables of contents to try when commits keep replacing the one being read.
 _OPEN_ATTEMPTS = 10
 # Joins a word's accent-resolution key to its indexed term in the
@@ -76,7 +76,6 @@ def build_schema(analyzer: FrenchAnalyzer) -> Schema:
     spelling and term, for names spelt several ways (see :mod:`.phonetic`).
     """
     return Schema(
-        pid=ID(unique=True),
         doc_id=ID(stored=True, sortable=True),
         passage=STORED,
         text=TEXT(analyzer=analyzer, phrase=True, stored=True),
@@ -98,10 +97,6 @@ def build_schema(analyzer: FrenchAnalyzer) -> Schema:
 def _text(raw: Any) -> str:
     """A term as text: Whoosh 2.7's lexicons and prefix expansions yield bytes."""
     return raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-
-
-def passage_key(doc_id: str, number: int) -> str:
-    return f"{doc_id}\x1f{number}"
 
 
 @dataclass(frozen=True)
@@ -148,7 +143,7 @@ def _queue(path: Path, deadline: float) -> Iterator[None]:
     also take before its next batch, so waiters get their turn in between.
     Both are operating-system locks: a killed process leaves none behind.
     """
-    lock = _lock(path, _QUEUE_LOCK)
+    lock = _lock(path, QUEUE_LOCK)
     if not _acquire(lock, deadline):
         raise LockError("queue")
     try:
@@ -166,7 +161,7 @@ def _unfinished_creation(path: Path) -> Set[str]:
     return {
         name
         for name in names
-        if name in (MARKER_FILE, _QUEUE_LOCK, _WRITE_LOCK, f"{INDEX_NAME}.tmp")
+        if name in (MARKER_FILE, QUEUE_LOCK, WRITE_LOCK, f"{INDEX_NAME}.tmp")
         or name.startswith(f"{INDEX_NAME}_")
     }
 
@@ -386,13 +381,13 @@ class Store:
 
     # -- writing ---------------------------------------------------------
 
-    def open_writer(self) -> IndexWriter:
-        """A Whoosh writer holding the index's lock; the caller commits, or
-        hands it to :meth:`abandon`."""
+    def open_writer(self) -> FastSegmentWriter:
+        """A writer (Whoosh's, taking prepared passages too) holding the
+        index's lock; the caller commits, or hands it to :meth:`abandon`."""
         self._check_open()
         deadline = time.monotonic() + self.lock_timeout
         try:
-            lock = _lock(self.path, _WRITE_LOCK)  # Whoosh's own writer lock
+            lock = _lock(self.path, WRITE_LOCK)  # Whoosh's own writer lock
             with _queue(self.path, deadline):
                 if not _acquire(lock, deadline):
                     raise LockError("write")
@@ -406,9 +401,7 @@ class Store:
         # The lock is taken here rather than by Whoosh so that a writer that
         # fails to start (a full disk) can still be cleared up after.
         try:
-            # A smaller posting pool than Whoosh's 128 MB: it spills sorted runs
-            # to disk sooner, which keeps indexing memory well under 1 GB.
-            writer = SegmentWriter(self._writing_index(), _lk=False, limitmb=_POOL_MB)
+            writer = FastSegmentWriter(self._writing_index(), _lk=False)
         except BaseException as error:
             self._discard_leftovers()
             lock.release()
@@ -421,7 +414,7 @@ class Store:
     def writer_waiting(self) -> bool:
         """Whether another writer is waiting for this index's write lock
         (a long run commits early to let it in)."""
-        lock = _lock(self.path, _QUEUE_LOCK)
+        lock = _lock(self.path, QUEUE_LOCK)
         if lock.acquire(blocking=False):
             lock.release()
             return False
@@ -449,7 +442,7 @@ class Store:
             yield
             return
         # Whoosh's own writer lock, so writers of either kind exclude each other.
-        lock = _lock(path, _WRITE_LOCK)
+        lock = _lock(path, WRITE_LOCK)
         deadline = time.monotonic() + timeout
         try:
             with _queue(path, deadline):

@@ -55,11 +55,11 @@ def test_incompatible_or_damaged_marker(tmp_path):
 def test_failed_write_leaves_the_index_as_it_was(tmp_path):
     store = Store(tmp_path)
     with store.writer() as writer:
-        writer.add_document(pid="a\x1f0", doc_id="a", text="Premier texte")
+        writer.add_document(doc_id="a", text="Premier texte")
     with pytest.raises(RuntimeError):
         with store.writer() as writer:
             writer.delete_by_term("doc_id", "a")
-            writer.add_document(pid="b\x1f0", doc_id="b", text="Second texte")
+            writer.add_document(doc_id="b", text="Second texte")
             raise RuntimeError("crash in the middle")
     reader = store.searcher().reader()
     assert [f["doc_id"] for f in reader.all_stored_fields()] == ["a"]
@@ -95,7 +95,7 @@ def test_each_thread_gets_its_own_searcher_and_sees_new_commits(tmp_path):
     mine = store.searcher()
     assert store.searcher() is mine
     with store.writer() as writer:
-        writer.add_document(pid="a\x1f0", doc_id="a", text="texte")
+        writer.add_document(doc_id="a", text="texte")
     fresh = store.searcher()
     assert fresh is not mine and fresh.doc_count() == 1
     store.close()
@@ -107,8 +107,8 @@ def test_stats_counts_documents_not_passages(tmp_path):
     store = Store(tmp_path)
     with store.writer() as writer:
         for n in range(3):
-            writer.add_document(pid=f"a\x1f{n}", doc_id="a", text=f"passage numéro {n}")
-        writer.add_document(pid="b\x1f0", doc_id="b", text="autre")
+            writer.add_document(doc_id="a", text=f"passage numéro {n}")
+        writer.add_document(doc_id="b", text="autre")
     stats = store.stats()
     assert (stats.documents, stats.passages) == (2, 4)
     assert stats.terms >= 4 and stats.size_bytes > 0 and stats.last_update

@@ -1,0 +1,238 @@
+"""Documents made ready for the index: passages, analysis, postings.
+
+Everything here depends only on a document and the index's settings, never
+on the index itself, so it can run in worker processes while the main one
+writes (see :mod:`._indexing`). Each passage is analysed once, and every
+indexed field (the text, the stop words, the accent variants, the names'
+sounds, the near-duplicate sketch) is derived from that one pass.
+"""
+
+from __future__ import annotations
+
+import pickle
+import struct
+from array import array
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+from . import duplicates, ingest, passages, phonetic
+from .store import VARIANT_SEPARATOR
+from ._segment import PreparedChunk, TermPostings
+from .analysis import FrenchAnalyzer, fold, normalize_word
+from .ingest import Document
+
+__all__ = ["Preparer", "prepare_in_worker", "start_worker"]
+
+_Word = Tuple[int, int, int, Any]
+#: a term, its weight in a passage and its encoded value there
+_TermPosting = Tuple[str, float, bytes]
+_pack_count = struct.Struct("!I").pack  # Whoosh's pack_uint
+_UNSEEN = object()
+_NAMES_CACHED = 100_000
+
+
+def _encode_positions(places: List[int]) -> bytes:
+    """Positions as Whoosh's ``Positions`` format encodes them."""
+    deltas = [places[0]] + [b - a for a, b in zip(places, places[1:])]
+    return _pack_count(len(places)) + pickle.dumps(deltas, 2)
+
+
+# Most words occur once in a passage: their encoded position is looked up.
+_ONE_POSITION = [_encode_positions([position]) for position in range(1024)]
+
+
+def _positions(found: Dict[str, List[int]]) -> Tuple[List[_TermPosting], int]:
+    """Postings of a Whoosh ``Positions`` field (term, weight, encoded
+    positions) from each term's positions, and the field's length."""
+    postings: List[_TermPosting] = []
+    length = 0
+    single = _ONE_POSITION
+    for term, places in found.items():
+        count = len(places)
+        length += count
+        if count == 1 and places[0] < 1024:
+            postings.append((term, 1.0, single[places[0]]))
+        else:
+            postings.append((term, float(count), _encode_positions(places)))
+    return postings, length
+
+
+def _frequencies(counts: Dict[str, int]) -> Tuple[List[_TermPosting], int]:
+    """Postings of a Whoosh ``Frequency`` field and its length."""
+    return [(term, float(count), _pack_count(count)) for term, count in counts.items()], sum(counts.values())
+
+
+def variant_terms(words: Iterable[_Word]) -> List[str]:
+    """``key + separator + term`` for each word whose accent-resolution key
+    differs from its term ("sécurité": key "securit", term "secur")."""
+    pairs = {(key, term) for _, _, _, (term, _, key, _) in words if term is not None and key != term}
+    return sorted(key + VARIANT_SEPARATOR + term for key, term in pairs)
+
+
+def _name_entry(written: str, term: str) -> Optional[str]:
+    spelling = fold(normalize_word(written.lower()))
+    key = phonetic.skeleton(spelling)
+    return None if key is None else VARIANT_SEPARATOR.join((key, spelling, term))
+
+
+class Preparer:
+    """Turns documents into prepared chunks for one index's settings.
+
+    Picklable (its analyzer is rebuilt on the other side), so worker
+    processes can each hold one.
+    """
+
+    def __init__(self, analyzer: FrenchAnalyzer, passage_words: Tuple[int, int]) -> None:
+        self.analyzer = analyzer
+        self.passage_words = passage_words
+        self._names: Dict[str, Optional[str]] = {}  # a capitalised word's entry in ``sounds``
+
+    def prepare(self, work: Sequence[Tuple[Document, str]]) -> Tuple[List[int], PreparedChunk]:
+        """The passages of each document of ``work`` (documents with their
+        content hash) as one chunk, and how many passages each document
+        made (0: it has no text)."""
+        chunk = _ChunkBuilder()
+        counts = [self._add_passages(chunk, document, digest) for document, digest in work]
+        return counts, chunk.finish()
+
+    def _add_passages(self, chunk: "_ChunkBuilder", document: Document, digest: str) -> int:
+        low, high = self.passage_words
+        paragraphs = ingest.content_paragraphs(document.text, document.text_start)
+        pieces = passages.split_passages(document.text, document.text_start, low, high, paragraphs=paragraphs)
+        if not pieces:
+            return 0
+        words_of = self.analyzer.words
+        title = document.title or ""
+        title_words = list(words_of(title)) if title else []
+        title_positions: Dict[str, List[int]] = {}
+        for position, _, _, (term, _, _, _) in title_words:
+            if term is not None:
+                title_positions.setdefault(term, []).append(position)
+        title_postings, title_length = _positions(title_positions)
+        title_variants = variant_terms(title_words)
+        document_terms = {
+            "doc_id": [document.id],
+            "date": [document.date or ""],
+            "source": [document.source or ""],
+            "origin": [document.origin or ""],
+        }
+        names: Dict[str, Any] = self._names
+        for piece in pieces:
+            number = len(chunk.stored)
+            text = piece.text_of(document.text)
+            positions: Dict[str, List[int]] = {}
+            stops: Dict[str, int] = {}
+            variants: Set[str] = set(title_variants)
+            sounds: Set[str] = set()
+            keys: List[str] = []
+            # One pass over the passage's words feeds every field.
+            for position, start, end, (term, stop, key, _) in words_of(text):
+                keys.append(key)
+                if term is None:
+                    stops[stop or ""] = stops.get(stop or "", 0) + 1
+                    continue
+                places = positions.get(term)
+                if places is None:
+                    positions[term] = [position]
+                else:
+                    places.append(position)
+                if key != term:
+                    variants.add(key + VARIANT_SEPARATOR + term)
+                if text[start].isupper():
+                    written = text[start:end]
+                    entry = names.get(written, _UNSEEN)
+                    if entry is _UNSEEN:
+                        if len(names) >= _NAMES_CACHED:
+                            names.clear()
+                        entry = names[written] = _name_entry(written, term)
+                    if entry is not None:
+                        sounds.add(entry)
+            text_postings, text_length = _positions(positions)
+            stop_postings, stop_length = _frequencies(stops)
+            chunk.add("text", number, text_postings)
+            chunk.add("title", number, title_postings)
+            chunk.add("stops", number, stop_postings)
+            for fieldname, terms in document_terms.items():
+                chunk.add_terms(fieldname, number, terms)
+            chunk.add_terms("variants", number, variants)
+            chunk.add_terms("sounds", number, sounds)
+            chunk.stored.append(
+                dict(
+                    doc_id=document.id,
+                    passage=piece.number,
+                    text=text,
+                    title=title,
+                    date=document.date or "",
+                    source=document.source or "",
+                    sketch=duplicates.sketch(keys),
+                    start=piece.start,
+                    end=piece.end,
+                    metadata=document.metadata,
+                    doc_hash=digest,
+                )
+            )
+            chunk.lengths.append({"text": text_length, "title": title_length, "stops": stop_length})
+        return len(pieces)
+
+
+class _ChunkBuilder:
+    """Postings of consecutive passages gathered by field and term (plain
+    lists while growing, arrays once finished)."""
+
+    def __init__(self) -> None:
+        self.stored: List[Dict[str, Any]] = []
+        self.lengths: List[Dict[str, int]] = []
+        self._weighted: Dict[str, Dict[str, Tuple[List[int], List[float], List[bytes]]]] = {}
+        self._existing: Dict[str, Dict[str, List[int]]] = {}
+
+    def add(self, fieldname: str, number: int, postings: List[_TermPosting]) -> None:
+        terms = self._weighted.get(fieldname)
+        if terms is None:
+            terms = self._weighted[fieldname] = {}
+        for term, weight, value in postings:
+            entry = terms.get(term)
+            if entry is None:
+                terms[term] = ([number], [weight], [value])
+            else:
+                entry[0].append(number)
+                entry[1].append(weight)
+                entry[2].append(value)
+
+    def add_terms(self, fieldname: str, number: int, terms: Iterable[str]) -> None:
+        """Terms of an ``Existence`` field (weight 1, no value)."""
+        found = self._existing.get(fieldname)
+        if found is None:
+            found = self._existing[fieldname] = {}
+        for term in terms:
+            numbers = found.get(term)
+            if numbers is None:
+                found[term] = [number]
+            elif numbers[-1] != number:
+                numbers.append(number)
+
+    def finish(self) -> PreparedChunk:
+        postings: Dict[str, Dict[bytes, TermPostings]] = {}
+        for fieldname, weighted in self._weighted.items():
+            postings[fieldname] = {
+                term.encode("utf-8"): (array("I", numbers), array("f", weights), values)
+                for term, (numbers, weights, values) in weighted.items()
+            }
+        for fieldname, existing in self._existing.items():
+            postings[fieldname] = {
+                term.encode("utf-8"): (array("I", numbers), None, None) for term, numbers in existing.items()
+            }
+        return PreparedChunk(self.stored, self.lengths, postings)
+
+
+# The preparer of a worker process, set once as the worker starts.
+_worker_preparer: Optional[Preparer] = None
+
+
+def start_worker(preparer: Preparer) -> None:
+    global _worker_preparer
+    _worker_preparer = preparer
+
+
+def prepare_in_worker(work: Sequence[Tuple[Document, str]]) -> Tuple[List[int], PreparedChunk]:
+    """What a worker process runs (its preparer set by :func:`start_worker`)."""
+    assert _worker_preparer is not None, "not a worker process"
+    return _worker_preparer.prepare(work)

@@ -1,0 +1,196 @@
+"""Preparing documents in worker processes while the main one writes.
+
+Cutting documents into passages and analysing them is pure Python and
+needs nothing from the index, so on a large run it goes to a pool of
+worker processes (one per core by default) while the main process reads
+sources, writes postings and commits. Results come back in the order
+documents went in. The first documents of a run are prepared here, one at
+a time, as they arrive (a slow stream is indexed as it flows); the pool
+starts once a run proves large, and from then on documents travel in
+chunks, cut where a batch of the run ends so batches commit as before.
+
+Workers are forked (Linux), so they share the parent's loaded modules and
+start in milliseconds. They close the index's lock files they inherit,
+ignore Ctrl-C (the parent stops them) and die with the parent if it is
+killed, so a killed run leaves no process holding a lock. Elsewhere,
+documents are prepared in the calling process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Deque, FrozenSet, Iterator, List, Optional, Tuple
+
+from . import _prepare
+from ._prepare import Preparer
+from ._segment import PreparedChunk
+from .errors import SearchlibError
+from .ingest import Document
+
+__all__ = ["Prepared", "Preparation", "default_workers"]
+
+#: documents (each with whether it replaces an indexed version), how many
+#: passages each made, and those passages
+Prepared = Tuple[List[Tuple[Document, bool]], List[int], PreparedChunk]
+
+# A run starts its pool at its 64th document to prepare.
+_START_DOCUMENTS = 64
+# Documents travel to workers in chunks of about this many characters, or
+# as many as came in this many seconds (a slow stream).
+_CHUNK_CHARS = 600_000
+_CHUNK_SECONDS = 0.5
+_MAX_WORKERS = 4
+_WORKER_DIED = "a worker process preparing documents died (out of memory?); nothing of the unfinished batch was written"
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on (at most 4), or none
+    where workers cannot be forked."""
+    if not can_fork():
+        return 0
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return min(cores, _MAX_WORKERS) if cores > 1 else 0
+
+
+def can_fork() -> bool:
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _start_worker(preparer: Preparer, parent: int, lock_names: FrozenSet[str]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import ctypes
+
+        # PR_SET_PDEATHSIG: killed along with the parent, even by SIGKILL.
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+    # A forked worker holds copies of the parent's descriptors; a copy of a
+    # lock file's would keep the lock taken if the parent died first.
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            if os.path.basename(os.readlink(f"/proc/self/fd/{name}")) in lock_names:
+                os.close(int(name))
+        except OSError:
+            pass
+    _prepare.start_worker(preparer)
+
+
+class Preparation:
+    """Documents in, prepared documents out, in the same order.
+
+    :meth:`submit` a document, then take what is :meth:`ready`;
+    :meth:`drain` at the end. ``workers`` is the number of processes
+    (None: :func:`default_workers`; 0 or 1: prepare here).
+    """
+
+    def __init__(
+        self,
+        preparer: Preparer,
+        workers: Optional[int] = None,
+        batch: Tuple[int, int] = (0, 0),
+        lock_names: FrozenSet[str] = frozenset(),
+    ) -> None:
+        self._preparer = preparer
+        self._workers = default_workers() if workers is None else (workers if can_fork() else 0)
+        self._batch_documents, self._batch_chars = batch  # chunks end where batches do (0: no limit)
+        self._lock_names = lock_names
+        self._waiting: List[Tuple[Document, str, bool]] = []
+        self._waiting_chars = 0
+        self._oldest = 0.0
+        self._submitted = 0
+        self._in_batch = (0, 0)  # documents and characters submitted since the last batch ended
+        self._sent: Deque[Tuple[List[Tuple[Document, bool]], "Future[Any]"]] = deque()
+        self._pool: Optional[ProcessPoolExecutor] = None
+
+    def __enter__(self) -> "Preparation":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, document: Document, digest: str, replaces: bool) -> None:
+        if not self._waiting:
+            self._oldest = time.monotonic()
+        self._waiting.append((document, digest, replaces))
+        self._waiting_chars += len(document.text)
+        self._submitted += 1
+        documents, chars = self._in_batch[0] + 1, self._in_batch[1] + len(document.text)
+        batch_ends = (self._batch_documents and documents >= self._batch_documents) or (
+            self._batch_chars and chars >= self._batch_chars
+        )
+        self._in_batch = (0, 0) if batch_ends else (documents, chars)
+        if self._pool is None and self._workers > 1 and self._submitted >= _START_DOCUMENTS:
+            self._pool = ProcessPoolExecutor(
+                self._workers,
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_start_worker,
+                initargs=(self._preparer, os.getpid(), self._lock_names),
+            )
+        if self._pool is not None and (
+            batch_ends or self._waiting_chars >= _CHUNK_CHARS or time.monotonic() - self._oldest > _CHUNK_SECONDS
+        ):
+            self._send()
+
+    def ready(self) -> Iterator[Prepared]:
+        """What is prepared so far (waiting only to keep the backlog bounded)."""
+        if self._pool is None:
+            if self._waiting:
+                yield self._here()
+            return
+        while self._sent and (self._sent[0][1].done() or len(self._sent) > 2 * self._workers + 1):
+            yield self._collect()
+
+    def drain(self) -> Iterator[Prepared]:
+        """Everything submitted, prepared."""
+        if self._pool is None:
+            if self._waiting:
+                yield self._here()
+            return
+        if self._waiting:
+            self._send()
+        while self._sent:
+            yield self._collect()
+
+    def _take(self) -> Tuple[List[Tuple[Document, bool]], List[Tuple[Document, str]]]:
+        waiting, self._waiting, self._waiting_chars = self._waiting, [], 0
+        return [(document, replaces) for document, _, replaces in waiting], [(d, digest) for d, digest, _ in waiting]
+
+    def _here(self) -> Prepared:
+        documents, work = self._take()
+        counts, chunk = self._preparer.prepare(work)
+        return documents, counts, chunk
+
+    def _send(self) -> None:
+        assert self._pool is not None
+        documents, work = self._take()
+        try:
+            future = self._pool.submit(_prepare.prepare_in_worker, work)
+        except BrokenProcessPool:
+            raise SearchlibError(_WORKER_DIED) from None
+        self._sent.append((documents, future))
+
+    def _collect(self) -> Prepared:
+        documents, future = self._sent.popleft()
+        try:
+            counts, chunk = future.result()
+        except BrokenProcessPool:
+            raise SearchlibError(_WORKER_DIED) from None
+        return documents, counts, chunk
