@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional, Set
 
 from whoosh.reading import SegmentReader
 
-from . import _indexing, store
+from . import _rebuild, store
 from .errors import IndexNotFoundError, SearchlibError
 from .results import CheckReport
 
@@ -126,7 +126,7 @@ def _leftovers(path: Path, names: Set[str], toc: Any) -> List[str]:
     found = []
     if stray:
         found.append(f"{len(stray)} file(s) left by an unfinished run, removed by the next write: {', '.join(stray[:5])}")
-    for folder in _indexing.rebuild_folders(path):
+    for folder in _rebuild.rebuild_folders(path):
         if folder.alive:
             found.append(f"a rebuild is under way in {folder.path}")
         else:

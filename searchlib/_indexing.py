@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Sequence, Set, Tuple, Union
 
 from . import ingest, store
 from ._prepare import Preparer
 from ._workers import Prepared, Preparation
-from .errors import SearchlibError
 from .ingest import Document, IngestFailure, IngestWarning
+from .results import AddReport, Progress
 
-__all__ = ["AddReport", "Progress", "write", "rebuild_swap"]
+__all__ = ["write", "iter_sources", "content_hash"]
 
 Item = Union[Document, IngestFailure, IngestWarning]
 
@@ -35,40 +31,6 @@ _BATCH_CHARS = 24_000_000
 _BATCH_DOCUMENTS = 5_000
 #: seconds between two looks for another writer waiting for the lock
 _LOOK_FOR_WAITERS = 0.5
-
-
-@dataclass
-class AddReport:
-    """What an ``add_*`` call did: counts of documents, failures and warnings."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    failed: int = 0
-    failures: List[IngestFailure] = field(default_factory=list)
-    warnings: List[IngestWarning] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
-
-    def __str__(self) -> str:
-        text = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
-        if self.removed:
-            text += f", {self.removed} removed"
-        return text + f", {self.failed} failed"
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a long ``add_path`` run stands (passed to its ``progress`` callback)."""
-
-    files_done: int
-    files_total: int
-    bytes_done: int
-    bytes_total: int
-    documents: int
 
 
 def content_hash(document: Document, passage_words: Tuple[int, int]) -> str:
@@ -239,112 +201,6 @@ def _prune(
             continue
         batches.writer().delete_by_term("doc_id", doc_id)
         report.removed += 1
-
-
-# -- rebuilding -----------------------------------------------------------
-
-REBUILD_TAG = ".rebuild-"
-OLD_TAG = ".old-"
-
-
-@dataclass(frozen=True)
-class RebuildFolder:
-    """A folder a rebuild of ``target`` made beside it: ``.NAME.rebuild-PID``
-    (the new index being built) or ``.NAME.old-PID`` (the old one, moved
-    aside during the swap)."""
-
-    path: Path
-    tag: str
-    pid: str
-
-    @property
-    def alive(self) -> bool:
-        """Whether the rebuild that made it is still running."""
-        return pid_alive(self.pid)
-
-
-def rebuild_folders(target: Path) -> List[RebuildFolder]:
-    """The folders rebuilds of ``target`` made beside it, by name."""
-    parent = target.parent
-    if not parent.is_dir():
-        return []
-    found = []
-    for entry in sorted(parent.iterdir()):
-        for tag in (REBUILD_TAG, OLD_TAG):
-            if entry.name.startswith(f".{target.name}{tag}"):
-                found.append(RebuildFolder(entry, tag, entry.name.rsplit("-", 1)[-1]))
-    return found
-
-
-def finish_interrupted_swap(target: Path) -> None:
-    """Finish a rebuild whose swap a kill cut between its two renames: the
-    old index moved aside, the new one not yet in its place. The new one is
-    complete (the swap starts only then), so it goes in place now."""
-    if target.exists():
-        return
-    for old in rebuild_folders(target):
-        fresh = target.parent / f".{target.name}{REBUILD_TAG}{old.pid}"
-        if old.tag == OLD_TAG and not old.alive and store.Store.exists(fresh):
-            try:
-                os.rename(fresh, target)
-            except OSError as error:
-                raise store.write_error(target, error) from None
-            shutil.rmtree(old.path, ignore_errors=True)
-            return
-
-
-def fresh_directory(target: Path) -> Path:
-    """A new, empty directory beside ``target`` to build its replacement in,
-    after clearing what killed rebuilds left behind."""
-    finish_interrupted_swap(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    for folder in rebuild_folders(target):
-        if not folder.alive:
-            shutil.rmtree(folder.path, ignore_errors=True)
-    fresh = target.parent / f".{target.name}{REBUILD_TAG}{os.getpid()}"
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir()
-    return fresh
-
-
-def pid_alive(text: str) -> bool:
-    if not text.isdigit():
-        return False
-    try:
-        os.kill(int(text), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def rebuild_swap(fresh: Path, target: Path, lock_timeout: float) -> None:
-    """Put the complete index in ``fresh`` in the place of ``target``.
-
-    The old index's write lock is held while swapping, so no writer is cut
-    short; readers that have the old files open keep reading them.
-    """
-    if target.is_dir():
-        for name in store.HOUSEKEEPING:
-            if (target / name).is_file() and not (fresh / name).exists():
-                shutil.copy2(target / name, fresh / name)
-    try:
-        with store.Store.write_lock(target, lock_timeout):
-            if not target.exists():
-                os.rename(fresh, target)
-                return
-            old = target.parent / f".{target.name}{OLD_TAG}{os.getpid()}"
-            shutil.rmtree(old, ignore_errors=True)
-            os.rename(target, old)
-            try:
-                os.rename(fresh, target)
-            except OSError:
-                os.rename(old, target)
-                raise
-    except OSError as error:
-        raise SearchlibError(f"cannot put the rebuilt index in place of {target} ({error.strerror or error})") from None
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def iter_sources(

@@ -17,16 +17,18 @@ import struct
 import zlib
 from pathlib import Path
 from typing import (
-    Any, BinaryIO, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence, Set, Tuple, TypeVar, Union,
+    TYPE_CHECKING, Any, BinaryIO, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence, Set, Tuple, TypeVar, Union,
 )
 
 from whoosh import query as wq
 
-from . import _check, _indexing, _ranking, _scoring, ingest, query as _query, snippets, store
-from ._indexing import AddReport, Progress
-from .results import CheckReport, Hit, IndexStats, SearchResults
+from . import _ranking, _rebuild, _scoring, ingest, query as _query, snippets, store
+from .results import AddReport, CheckReport, Hit, IndexStats, Progress, SearchResults
 from .errors import IndexCorruptError, QueryError, SearchlibError
 from .ingest import Document, FieldMap, IngestFailure, IngestWarning
+
+if TYPE_CHECKING:  # writing and checking are imported by the calls that need them
+    from . import _indexing
 
 __all__ = [
     "Index",
@@ -90,7 +92,7 @@ class Index:
         """
         self.path = Path(path)
         self._workers = workers
-        _indexing.finish_interrupted_swap(self.path)
+        _rebuild.finish_interrupted_swap(self.path)
         self._store = store.Store(
             self.path, create=create, lock_timeout=lock_timeout, stop_words=stop_words, passage_words=passage_words
         )
@@ -113,7 +115,7 @@ class Index:
     def exists(path: PathLike) -> bool:
         """Whether ``path`` holds an index (finishing first a rebuild whose
         swap a kill interrupted, as opening does)."""
-        _indexing.finish_interrupted_swap(Path(path))
+        _rebuild.finish_interrupted_swap(Path(path))
         return store.Store.exists(Path(path))
 
     @staticmethod
@@ -124,7 +126,9 @@ class Index:
         same). Writes nothing, except to finish a rebuild whose swap a kill
         interrupted, as opening does. Raises :class:`IndexNotFoundError`
         when ``path`` holds no index."""
-        _indexing.finish_interrupted_swap(Path(path))
+        _rebuild.finish_interrupted_swap(Path(path))
+        from . import _check  # imported by the calls that need it: a fresh process searches sooner
+
         return _check.verify(Path(path))
 
     # -- context manager -----------------------------------------------
@@ -167,6 +171,8 @@ class Index:
         indexed all the same. ``progress``, if given, is called now and then
         with a :class:`Progress`.
         """
+        from . import _indexing
+
         files, missing = ingest.list_sources(paths, include, exclude)
         failed_origins: Set[str] = set()
 
@@ -199,6 +205,8 @@ class Index:
             items = list(ingest.read_stream(stream, format, doc_id, fields or FieldMap()))
         except ValueError as error:
             raise SearchlibError(str(error)) from None
+        from . import _indexing
+
         return _indexing.write(self._store, items, workers=self._workers)
 
     def add_documents(self, documents: Iterable[DocumentLike]) -> AddReport:
@@ -207,6 +215,8 @@ class Index:
         optional; other keys are kept as metadata)."""
         if isinstance(documents, (Mapping, Document)):
             documents = [documents]
+        from . import _indexing
+
         return _indexing.write(self._store, ingest.as_documents(documents), workers=self._workers)
 
     def delete(self, doc_id: str) -> bool:
@@ -245,13 +255,13 @@ class Index:
             if passage_words is None and old.get("passage_words") is not None:
                 passage_words = (int(old["passage_words"][0]), int(old["passage_words"][1]))
         try:
-            fresh = _indexing.fresh_directory(target)
+            fresh = _rebuild.fresh_directory(target)
         except OSError as error:
             raise store.write_error(target, error) from None
         try:
             with cls(fresh, stop_words=stop_words, passage_words=passage_words, workers=workers) as ix:
                 report = ix.add_path(*paths, include=include, exclude=exclude, fields=fields, progress=progress)
-            _indexing.rebuild_swap(fresh, target, lock_timeout)
+            _rebuild.rebuild_swap(fresh, target, lock_timeout)
         except BaseException:
             shutil.rmtree(fresh, ignore_errors=True)
             raise
@@ -355,6 +365,8 @@ class Index:
             except SearchlibError:
                 raise
             except Exception as error:
+                from . import _check
+
                 problem = _check.first_problem(self.path)
                 if problem is None and isinstance(error, _DAMAGE):
                     problem = f"a file is {store.describe_damage(error)}"

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, overload
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union, overload
 
 from . import snippets
 
-__all__ = ["Hit", "SearchResults", "IndexStats", "CheckReport"]
+if TYPE_CHECKING:  # the readers are imported only by the runs that read sources
+    from .ingest import IngestFailure, IngestWarning
+
+__all__ = ["Hit", "SearchResults", "IndexStats", "CheckReport", "AddReport", "Progress"]
 
 
 @dataclass(frozen=True)
@@ -154,3 +157,37 @@ class CheckReport:
 
     def to_dict(self) -> Dict[str, Any]:
         return {**self.__dict__, "ok": self.ok, "problems": list(self.problems), "notes": list(self.notes)}
+
+
+@dataclass
+class AddReport:
+    """What an ``add_*`` call did: counts of documents, failures and warnings."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: int = 0
+    failures: List[IngestFailure] = field(default_factory=list)
+    warnings: List[IngestWarning] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def __str__(self) -> str:
+        text = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+        if self.removed:
+            text += f", {self.removed} removed"
+        return text + f", {self.failed} failed"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a long ``add_path`` run stands (passed to its ``progress`` callback)."""
+
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    documents: int

@@ -17,7 +17,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from whoosh import formats, index as _whoosh_index, query as wq
 from whoosh.analysis import Analyzer, Token
@@ -30,9 +30,11 @@ from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
 from . import phonetic
-from ._segment import FastSegmentWriter
 from .analysis import FrenchAnalyzer
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, SearchlibError
+
+if TYPE_CHECKING:
+    from ._segment import FastSegmentWriter
 
 __all__ = ["Store", "build_schema", "FORMAT_VERSION", "MARKER_FILE", "DEFAULT_LOCK_TIMEOUT", "VARIANT_SEPARATOR"]
 
@@ -401,6 +403,8 @@ class Store:
         # The lock is taken here rather than by Whoosh so that a writer that
         # fails to start (a full disk) can still be cleared up after.
         try:
+            from ._segment import FastSegmentWriter  # only writers need it
+
             writer = FastSegmentWriter(self._writing_index(), _lk=False)
         except BaseException as error:
             self._discard_leftovers()

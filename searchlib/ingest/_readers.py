@@ -11,14 +11,13 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, Tuple, Union
 
 from ._clean import first_line_title
 from ._dates import normalize_date
 from ._decode import NotText, clean_text, decode_bytes
 from ._html import html_to_text
-from ._types import Document, IngestFailure, IngestWarning
+from ._types import DEFAULT_FIELDS, Document, FieldMap, IngestFailure, IngestWarning
 
 __all__ = ["FieldMap", "READERS", "read_bytes", "read_json_lines", "Item"]
 
@@ -31,49 +30,6 @@ _FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.DOTALL)
 _FRONT_MATTER_LINE_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class FieldMap:
-    """Which JSON fields or CSV columns hold each part of a document.
-
-    ``None`` means "the usual names": ``id``; ``text``, ``texte``, ``body``,
-    ``content``, ``contenu``; ``title``, ``titre``, ``headline``; ``date``,
-    ``published``, ``date_publication``; ``url``, ``link``, ``lien``,
-    ``source`` (matched without regard to case). Any other field is kept
-    as metadata.
-    """
-
-    id: Optional[str] = None
-    text: Optional[str] = None
-    title: Optional[str] = None
-    date: Optional[str] = None
-    url: Optional[str] = None
-
-    _DEFAULTS = {
-        "id": ("id", "doc_id", "docid", "identifiant"),
-        "text": ("text", "texte", "body", "content", "contenu", "article", "corps"),
-        "title": ("title", "titre", "headline"),
-        "date": ("date", "published", "published_at", "date_publication", "pubdate"),
-        "url": ("url", "link", "lien", "source"),
-    }
-
-    def resolve(self, names: Sequence[str]) -> Dict[str, Optional[str]]:
-        """Map each part to the field that holds it among ``names``."""
-        lowered = {name.lower(): name for name in reversed(list(names))}
-        chosen: Dict[str, Optional[str]] = {}
-        for part, candidates in self._DEFAULTS.items():
-            explicit = getattr(self, part)
-            if explicit is not None:
-                chosen[part] = explicit if explicit in names else lowered.get(explicit.lower())
-                continue
-            chosen[part] = next((lowered[c] for c in candidates if c in lowered), None)
-        return chosen
-
-    def explicit(self, part: str) -> Optional[str]:
-        value: Optional[str] = getattr(self, part)
-        return value
-
-
-DEFAULT_FIELDS = FieldMap()
 
 
 def _document(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, TypeVar
+from typing import Any, Dict, Optional, Sequence, TypeVar
 
 from ._decode import _LONE_SURROGATE_RE, escape_surrogates
 
-__all__ = ["Document", "IngestFailure", "IngestWarning"]
+__all__ = ["Document", "IngestFailure", "IngestWarning", "FieldMap", "FORMATS"]
+
+#: the formats sources can be read as (each a reader in ``_readers``)
+FORMATS = ("txt", "md", "html", "jsonl", "json", "csv")
 
 _T = TypeVar("_T")
 
@@ -86,3 +89,48 @@ class IngestWarning:
 
     def __str__(self) -> str:
         return f"{self.source}: {self.message}"
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """Which JSON fields or CSV columns hold each part of a document.
+
+    ``None`` means "the usual names": ``id``; ``text``, ``texte``, ``body``,
+    ``content``, ``contenu``; ``title``, ``titre``, ``headline``; ``date``,
+    ``published``, ``date_publication``; ``url``, ``link``, ``lien``,
+    ``source`` (matched without regard to case). Any other field is kept
+    as metadata.
+    """
+
+    id: Optional[str] = None
+    text: Optional[str] = None
+    title: Optional[str] = None
+    date: Optional[str] = None
+    url: Optional[str] = None
+
+    _DEFAULTS = {
+        "id": ("id", "doc_id", "docid", "identifiant"),
+        "text": ("text", "texte", "body", "content", "contenu", "article", "corps"),
+        "title": ("title", "titre", "headline"),
+        "date": ("date", "published", "published_at", "date_publication", "pubdate"),
+        "url": ("url", "link", "lien", "source"),
+    }
+
+    def resolve(self, names: Sequence[str]) -> Dict[str, Optional[str]]:
+        """Map each part to the field that holds it among ``names``."""
+        lowered = {name.lower(): name for name in reversed(list(names))}
+        chosen: Dict[str, Optional[str]] = {}
+        for part, candidates in self._DEFAULTS.items():
+            explicit = getattr(self, part)
+            if explicit is not None:
+                chosen[part] = explicit if explicit in names else lowered.get(explicit.lower())
+                continue
+            chosen[part] = next((lowered[c] for c in candidates if c in lowered), None)
+        return chosen
+
+    def explicit(self, part: str) -> Optional[str]:
+        value: Optional[str] = getattr(self, part)
+        return value
+
+
+DEFAULT_FIELDS = FieldMap()
