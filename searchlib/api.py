@@ -90,6 +90,8 @@ class Index:
         and analyse documents in ``workers`` processes besides this one
         (default: one per core, at most 4; 0 keeps all the work here).
         """
+        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 0):
+            raise SearchlibError(f"workers must be a whole number of processes (0 or more) or None, not {workers!r}")
         self.path = Path(path)
         self._workers = workers
         _rebuild.finish_interrupted_swap(self.path)

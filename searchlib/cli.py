@@ -272,6 +272,10 @@ def _parse_passage_words(value: Optional[str]) -> Optional[Tuple[int, int]]:
     "--lock-timeout", type=click.FloatRange(min=0), default=DEFAULT_LOCK_TIMEOUT, show_default=True, metavar="SECONDS",
     help="How long to wait for another process writing to the index before giving up.",
 )
+@click.option(
+    "--workers", type=click.IntRange(min=0), default=None, metavar="N",
+    help="Processes that cut and analyse documents while this one writes (default: one per core, at most 4; 0: none).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but warnings and errors.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path))
 def index_command(
@@ -288,6 +292,7 @@ def index_command(
     url_field: Optional[str],
     passage_words: Optional[str],
     lock_timeout: float,
+    workers: Optional[int],
     quiet: bool,
     paths: Tuple[Path, ...],
 ) -> None:
@@ -324,10 +329,10 @@ def index_command(
             if rebuild:
                 report = Index.rebuild(
                     path, *paths, include=include, exclude=exclude, fields=fields, passage_words=sizes,
-                    lock_timeout=lock_timeout, progress=progress,
+                    lock_timeout=lock_timeout, progress=progress, workers=workers,
                 )
             else:
-                with Index(path, passage_words=sizes, lock_timeout=lock_timeout) as ix:
+                with Index(path, passage_words=sizes, lock_timeout=lock_timeout, workers=workers) as ix:
                     if from_stdin:
                         report = ix.add_stream(sys.stdin.buffer, format=input_format, fields=fields)
                     else:

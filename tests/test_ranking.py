@@ -147,3 +147,38 @@ def test_the_proximity_lever_ranks_words_standing_together_first(index):
     assert docs(results) == ["near", "far"]
     bonus = {hit.doc_id: dict((f, s) for f, _, s in hit.explanation)["proximity"] for hit in results}
     assert bonus["near"] > 0 == bonus["far"]
+
+
+PHRASES = [
+    '"gilets jaunes"', '"état d\'urgence"', '"Front national"', '"coupe du monde"', "cessez-le-feu",
+    '"Nations unies"', '"le président de la République"', '"etats unis"', '"prix du pétrole" Syrie',
+]
+
+
+def test_phrases_matched_here_score_as_whoosh_matches_them(tmp_path, monkeypatch):
+    """Phrases of plain words are matched by searchlib's own code; Whoosh's
+    span matcher, on the same index, gives the same passages and scores,
+    deleted passages and words with several spellings included."""
+    from news_sample import articles
+
+    from searchlib import _scoring
+
+    rows = articles(400)
+    rows.append({"id": "etats", "text": "Les États-Unis et les Etats unis : les états unis de la phrase."})
+    with Index(tmp_path / "ix", workers=0) as ix:
+        ix.add_documents(rows[:200])
+        ix.add_documents(rows[200:])  # two segments
+        ix.add_documents([dict(rows[5], text=rows[5]["text"] + " Gilets jaunes.")])  # a deletion
+        ix.delete(rows[7]["id"])
+        ours = {q: [(h.doc_id, h.passage, h.score) for h in ix.search(q, limit=50)] for q in PHRASES}
+        ours_totals = {q: ix.search(q).total for q in PHRASES}
+        used = []
+        original = _scoring.Evaluation._phrase
+        monkeypatch.setattr(_scoring.Evaluation, "_phrase", lambda self, *a: used.append(1) or original(self, *a))
+        ix.search('"gilets jaunes"')
+        assert used, "the phrase was not matched by searchlib's own code"
+        monkeypatch.setattr(_scoring, "_phrase_clauses", lambda node: None)  # Whoosh's span matcher
+        whoosh = {q: [(h.doc_id, h.passage, h.score) for h in ix.search(q, limit=50)] for q in PHRASES}
+        whoosh_totals = {q: ix.search(q).total for q in PHRASES}
+    assert ours == whoosh and ours_totals == whoosh_totals
+    assert sum(len(hits) for hits in ours.values()) > 20

@@ -103,3 +103,27 @@ def test_a_killed_run_leaves_no_worker_and_no_lock(tmp_path):
         except IndexLockedError:
             pytest.fail("a lock outlived the killed run")
         assert [hit.doc_id for hit in ix.search("processus tué")] == ["après"]
+
+
+def test_the_command_line_takes_a_number_of_workers(tmp_path):
+    from click.testing import CliRunner
+
+    from searchlib.cli import cli
+
+    source = write_jsonl(tmp_path / "news.jsonl", articles(150))
+    runner = CliRunner()
+    for workers in ("0", "2"):
+        done = runner.invoke(cli, ["index", "--quiet", "--workers", workers, "--index", str(tmp_path / workers), str(source)])
+        assert done.exit_code == 0, done.output
+    with searchlib.Index(tmp_path / "0") as none, searchlib.Index(tmp_path / "2") as two:
+        assert none.stats().documents == two.stats().documents == 150
+        assert _passages(none) == _passages(two)
+    refused = runner.invoke(cli, ["index", "--workers", "-1", "--index", str(tmp_path / "x"), str(source)])
+    assert refused.exit_code == 2 and "-1" in refused.output and not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("workers", [-1, 1.5, "2", True])
+def test_a_bad_number_of_workers_is_refused(tmp_path, workers):
+    with pytest.raises(searchlib.SearchlibError, match="workers"):
+        searchlib.Index(tmp_path / "ix", workers=workers)
+    assert not (tmp_path / "ix").exists()
