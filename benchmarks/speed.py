@@ -14,7 +14,10 @@ is sampled. Queries of six kinds run R rounds, in one warm process per
 engine: search alone (top 10) and search plus the top 10 snippets.
 searchlib always makes snippets, so its two figures are the same thing.
 A second table rebuilds searchlib and Whoosh on 10% and 30% of the
-articles to show how indexing time and latency grow.
+articles to show how indexing time and latency grow. Last, a fresh
+``python -m searchlib QUERY`` over the seeds' index is timed against a bare
+``python -c pass`` (medians of interleaved runs): what a one-off search
+costs beyond Python's own start-up.
 """
 
 from __future__ import annotations
@@ -384,6 +387,30 @@ def measure(engines: List[str], inputs: Path, work: Path, rounds: int, megabytes
     return results
 
 
+def cold_start(work: Path, runs: int) -> Tuple[float, float]:
+    """Median seconds of a fresh ``python -m searchlib QUERY`` on the seeds,
+    and of a bare ``python -c pass``, interleaved."""
+    import searchlib
+
+    index = work / "index-seeds"
+    shutil.rmtree(index, ignore_errors=True)
+    with searchlib.Index(index, workers=0) as ix:
+        ix.add_path(Path(__file__).resolve().parent.parent / "seeds")
+    commands = {
+        "search": [sys.executable, "-m", "searchlib", "--index", str(index), "cessez-le-feu à Alep"],
+        "python": [sys.executable, "-c", "pass"],
+    }
+    subprocess.run(commands["search"], stdout=subprocess.DEVNULL, check=True)  # bytecode compiled, files cached
+    times: Dict[str, List[float]] = {"search": [], "python": []}
+    for _ in range(runs):
+        for name, command in commands.items():
+            start = time.perf_counter()
+            subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
+            times[name].append(time.perf_counter() - start)
+    shutil.rmtree(index, ignore_errors=True)
+    return statistics.median(times["search"]), statistics.median(times["python"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, default=None, help="index the first N articles (default: all)")
@@ -452,6 +479,11 @@ def main() -> None:
                     f"{share:>6.0%} {engine:<10} {r['seconds']:>8.1f} {r['seconds'] / base['seconds']:>6.2f} "
                     f"{r['s_p50']:>13.2f} {r['s_p50'] / base['s_p50']:>6.2f} {r['s_p95']:>7.2f} {r['s_p95'] / base['s_p95']:>6.2f}"
                 )
+    search, python = cold_start(work, 15)
+    print(
+        f"\ncold start: 'python -m searchlib QUERY' on the seeds {search:.3f} s, 'python -c pass' {python:.3f} s: "
+        f"{search - python:.3f} s beyond Python's start-up (medians of 15 interleaved runs)"
+    )
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -16,7 +16,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from . import duplicates, ingest, passages, phonetic
 from .store import VARIANT_SEPARATOR
-from ._segment import PreparedChunk, TermPostings
+from ._segment import PreparedChunk, TermPostings, stored_record
 from .analysis import FrenchAnalyzer, fold, normalize_word
 from .ingest import Document
 
@@ -117,7 +117,7 @@ class Preparer:
         }
         names: Dict[str, Any] = self._names
         for piece in pieces:
-            number = len(chunk.stored)
+            number = len(chunk.records)
             text = piece.text_of(document.text)
             positions: Dict[str, List[int]] = {}
             stops: Dict[str, int] = {}
@@ -155,19 +155,22 @@ class Preparer:
                 chunk.add_terms(fieldname, number, terms)
             chunk.add_terms("variants", number, variants)
             chunk.add_terms("sounds", number, sounds)
-            chunk.stored.append(
-                dict(
-                    doc_id=document.id,
-                    passage=piece.number,
-                    text=text,
-                    title=title,
-                    date=document.date or "",
-                    source=document.source or "",
-                    sketch=duplicates.sketch(keys),
-                    start=piece.start,
-                    end=piece.end,
-                    metadata=document.metadata,
-                    doc_hash=digest,
+            chunk.columns.append({"doc_id": document.id})
+            chunk.records.append(
+                stored_record(
+                    dict(
+                        doc_id=document.id,
+                        passage=piece.number,
+                        text=text,
+                        title=title,
+                        date=document.date or "",
+                        source=document.source or "",
+                        sketch=duplicates.sketch(keys),
+                        start=piece.start,
+                        end=piece.end,
+                        metadata=document.metadata,
+                        doc_hash=digest,
+                    )
                 )
             )
             chunk.lengths.append({"text": text_length, "title": title_length, "stops": stop_length})
@@ -179,7 +182,8 @@ class _ChunkBuilder:
     lists while growing, arrays once finished)."""
 
     def __init__(self) -> None:
-        self.stored: List[Dict[str, Any]] = []
+        self.records: List[bytes] = []
+        self.columns: List[Dict[str, Any]] = []
         self.lengths: List[Dict[str, int]] = []
         self._weighted: Dict[str, Dict[str, Tuple[List[int], List[float], List[bytes]]]] = {}
         self._existing: Dict[str, Dict[str, List[int]]] = {}
@@ -220,7 +224,7 @@ class _ChunkBuilder:
             postings[fieldname] = {
                 term.encode("utf-8"): (array("I", numbers), None, None) for term, numbers in existing.items()
             }
-        return PreparedChunk(self.stored, self.lengths, postings)
+        return PreparedChunk(self.records, self.columns, self.lengths, postings)
 
 
 # The preparer of a worker process, set once as the worker starts.

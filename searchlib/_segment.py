@@ -20,16 +20,22 @@ import zlib
 from array import array
 from typing import Any, Dict, List, Optional, Tuple
 
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec
+from whoosh.codec.whoosh3 import STORED_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
+from whoosh.columns import VarBytesColumn
 from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.system import pack_int, pack_ushort
 from whoosh.writing import SegmentWriter
 
-__all__ = ["PreparedChunk", "TermPostings", "FastSegmentWriter", "supported", "compress"]
+__all__ = ["PreparedChunk", "TermPostings", "FastSegmentWriter", "supported", "compress", "stored_record"]
 
 #: postings of one term within a chunk: document numbers (from 0 at the
 #: chunk's first passage), weights and encoded values, in document order;
 #: None for weights all 1 and values all empty (an ``Existence`` field)
 TermPostings = Tuple["array[int]", Optional["array[float]"], Optional[List[bytes]]]
+
+_STORED_LEVEL = STORED_COLUMN._child._level  # Whoosh's for stored fields
+# A field's postings are written out whenever this many bytes are waiting.
+_FLUSH_BYTES = 1 << 22
 
 # Blocks smaller than this are not worth compressing (zlib's own header and
 # checksum would outweigh what it saves).
@@ -49,31 +55,43 @@ def compress(data: bytes, level: int) -> bytes:
 class PreparedChunk:
     """Consecutive Whoosh documents (passages), analysed and inverted.
 
-    ``stored`` holds each passage's stored and sortable field values,
-    ``lengths`` each passage's scorable field lengths, and ``postings``
-    maps field → term bytes → :data:`TermPostings` over the chunk.
+    ``records`` holds each passage's stored fields as Whoosh keeps them
+    (see :func:`stored_record`), ``columns`` its sortable field values,
+    ``lengths`` its scorable field lengths, and ``postings`` maps field →
+    term bytes → :data:`TermPostings` over the chunk.
     """
 
-    __slots__ = ("stored", "lengths", "postings")
+    __slots__ = ("records", "columns", "lengths", "postings")
 
     def __init__(
         self,
-        stored: List[Dict[str, Any]],
+        records: List[bytes],
+        columns: List[Dict[str, Any]],
         lengths: List[Dict[str, int]],
         postings: Dict[str, Dict[bytes, TermPostings]],
     ) -> None:
-        self.stored = stored
+        self.records = records
+        self.columns = columns
         self.lengths = lengths
         self.postings = postings
 
     def __len__(self) -> int:
-        return len(self.stored)
+        return len(self.records)
 
     def __getstate__(self) -> Tuple[Any, ...]:
-        return (self.stored, self.lengths, self.postings)
+        return (self.records, self.columns, self.lengths, self.postings)
 
     def __setstate__(self, state: Tuple[Any, ...]) -> None:
-        self.stored, self.lengths, self.postings = state
+        self.records, self.columns, self.lengths, self.postings = state
+
+
+def stored_record(values: Dict[str, Any]) -> bytes:
+    """A passage's stored fields as Whoosh's stored-fields column holds them:
+    a pickled dictionary (in field order), compressed. Made where the
+    passage is prepared, so the writing process neither pickles nor
+    compresses it, and it travels compressed."""
+    ordered = {name: values[name] for name in sorted(values)}
+    return compress(pickle.dumps(ordered, 2), _STORED_LEVEL)
 
 
 class _Term:
@@ -177,21 +195,25 @@ class FastSegmentWriter(SegmentWriter):
         whoosh_pool: Any = self.pool
         whoosh_pool.cleanup()  # the spilling pool Whoosh made: unused
         self.pool: Any = _PostingBuffer()
-        stored_column = self.perdocwriter._get_column("_stored")._child
-        stored_column._compress = compress  # same bytes out, a sixth of the time
+        # The compressed-bytes writer under Whoosh's pickling wrapper.
+        self._records = self.perdocwriter._get_column("_stored")._child
+        self._records._compress = compress  # for documents merged in: the same bytes, a sixth of the time
 
     def add_document(self, **fields: Any) -> None:
         """Whoosh's ``add_document``: the fields are analysed here."""
         schema = self.schema
         stored: Dict[str, Any] = {}
+        columns: Dict[str, Any] = {}
         lengths: Dict[str, int] = {}
         postings: Dict[str, Dict[bytes, TermPostings]] = {}
         for name, value in fields.items():
             field = schema[name]
             if value is None:
                 continue
-            if field.stored or field.column_type:
+            if field.stored:
                 stored[name] = value
+            if field.column_type:
+                columns[name] = value
             if field.indexed:
                 items = list(field.index(value))
                 postings[name] = {
@@ -199,7 +221,7 @@ class FastSegmentWriter(SegmentWriter):
                 }
                 if field.scorable:
                     lengths[name] = sum(freq for _, freq, _, _ in items)
-        self.add_chunk(PreparedChunk([stored], [lengths], postings))
+        self.add_chunk(PreparedChunk([stored_record(stored)], [columns], [lengths], postings))
 
     def add_chunk(self, chunk: PreparedChunk) -> None:
         """Add the passages of a prepared chunk, in order."""
@@ -207,20 +229,20 @@ class FastSegmentWriter(SegmentWriter):
         schema = self.schema
         perdoc = self.perdocwriter
         buffer: _PostingBuffer = self.pool
+        add_record = VarBytesColumn.Writer.add  # the record is compressed already
         base: int = self.docnum
         docnum: int = base
-        for stored, lengths in zip(chunk.stored, chunk.lengths):
+        for record, columns, lengths in zip(chunk.records, chunk.columns, chunk.lengths):
             perdoc.start_doc(docnum)
-            for name in sorted(stored.keys() | lengths.keys()):
-                value = stored.get(name)
-                field = schema[name]
-                length = lengths.get(name, 0)
-                perdoc.add_field(name, field, value if field.stored else None, length)
+            for name in sorted(lengths):
+                length = lengths[name]
+                perdoc.add_field(name, schema[name], None, length)
                 if length:
                     buffer.set_length(name, docnum, length)
-                column = field.column_type
-                if column and value is not None:
-                    perdoc.add_column_value(name, column, field.to_column_value(value))
+            for name, value in columns.items():
+                field = schema[name]
+                perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+            add_record(self._records, docnum, record)
             perdoc.finish_doc()
             docnum += 1
         buffer.add_chunk(base, chunk)
@@ -237,10 +259,16 @@ class FastSegmentWriter(SegmentWriter):
         self.fieldwriter.close()
 
     def _write_postings(self, per_doc: Any) -> None:
+        """Every posting list, in field and term order, as Whoosh's field
+        writer lays them out: the blocks in the postings file (gathered in
+        memory and written a field at a time, not a few bytes a call) and
+        each term's statistics and extent in the term table."""
         buffer: _PostingBuffer = self.pool
         fieldwriter = self.fieldwriter
         blocklimit = self.codec._blocklimit
         compression = self.codec._compression
+        postfile = fieldwriter._postfile
+        table = fieldwriter._tindex
         for fieldname in sorted(buffer.fields):
             field = self.schema[fieldname]
             column = buffer.length_bytes.get(fieldname, bytearray()) if field.scorable else None
@@ -252,29 +280,41 @@ class FastSegmentWriter(SegmentWriter):
                 )
             terms = buffer.fields.pop(fieldname)
             fieldwriter.start_field(fieldname, field)
+            prefix = pack_ushort(fieldwriter._fieldid)
             fixed_size = field.format.fixed_value_size()
+            out = bytearray()
+            base = postfile.tell()
             for btext in sorted(terms):
-                fieldwriter.start_term(btext)
-                _write_blocks(fieldwriter._postwriter, terms[btext].gather(), blocklimit, compression, column, fixed_size)
-                fieldwriter.finish_term()
+                terminfo = W3TermInfo()
+                start = base + len(out)
+                _encode_blocks(out, terminfo, terms[btext].gather(), blocklimit, compression, column, fixed_size)
+                terminfo.set_extent(start, base + len(out) - start)
+                table.add(prefix + btext, terminfo.to_bytes())
+                if len(out) >= _FLUSH_BYTES:
+                    postfile.write(bytes(out))
+                    base += len(out)
+                    out = bytearray()
+            postfile.write(bytes(out))
             fieldwriter.finish_field()
         buffer.cleanup()
 
 
-def _write_blocks(
-    postwriter: Any,
+def _encode_blocks(
+    out: bytearray,
+    terminfo: Any,
     postings: TermPostings,
     blocklimit: int,
     compression: int,
     lengths: Optional[bytearray],
     fixed_size: Optional[int],
 ) -> None:
-    """Write one posting list as Whoosh's postings writer would, a block of
-    ``blocklimit`` postings at a time rather than a posting at a time."""
+    """Append one posting list to ``out`` as Whoosh's postings writer
+    writes it (a header, then blocks of ``blocklimit`` postings, the last
+    one's length negative), a block at a time rather than a posting at a
+    time, and keep the term's statistics in ``terminfo`` as it does."""
     ids, weights, values = postings
     count = len(ids)
-    postfile = postwriter._postfile
-    terminfo = postwriter._terminfo
+    out += WHOOSH3_HEADER_MAGIC
     for first in range(0, count, blocklimit):
         last = min(first + blocklimit, count)
         block_ids = ids[first:last] if count > blocklimit else ids
@@ -301,8 +341,6 @@ def _write_blocks(
         if terminfo._minid is None:
             terminfo._minid = block_ids[0]
         terminfo._maxid = block_ids[-1]
-        if not postwriter._blockcount:
-            postfile.write(WHOOSH3_HEADER_MAGIC)
         # The block as Whoosh's W3PostingsWriter._write_block makes it.
         deltas = [block_ids[0]] + [b - a for a, b in zip(block_ids, block_ids[1:])]
         if block_weights is None or all(w == 1.0 for w in block_weights):
@@ -329,7 +367,6 @@ def _write_blocks(
             2,
         )
         size = len(info) + len(data)
-        postfile.write_int(-size if last == count else size)
-        postfile.write(info)
-        postfile.write(data)
-        postwriter._blockcount += 1
+        out += pack_int(-size if last == count else size)  # as StructFile.write_int
+        out += info
+        out += data

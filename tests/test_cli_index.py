@@ -118,7 +118,8 @@ def start_indexing(workdir: Path, corpus: Path) -> tuple:
 
 def test_ctrl_c_stops_cleanly_and_keeps_the_index(workdir):
     corpus = workdir / "corpus.jsonl"
-    make_corpus(corpus, _indexing._BATCH_DOCUMENTS + 2000)
+    # Two batches after the first commit: the interrupt lands while one is written.
+    make_corpus(corpus, 3 * _indexing._BATCH_DOCUMENTS)
     process, _, _ = start_indexing(workdir, corpus)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
@@ -131,7 +132,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_index(workdir):
 def test_a_killed_run_leaves_a_searchable_index_and_the_rerun_completes(workdir):
     """SIGKILL in the middle of a long run: exactly the committed batches stay
     readable, and running the same command again finishes the job."""
-    total = _indexing._BATCH_DOCUMENTS + 2000
+    total = 3 * _indexing._BATCH_DOCUMENTS  # the kill lands while the second batch is written
     corpus = workdir / "corpus.jsonl"
     make_corpus(corpus, total)
     process, command, env = start_indexing(workdir, corpus)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import zlib
 from pathlib import Path
 from typing import Any, Dict, List
@@ -75,8 +76,8 @@ def _build(path: Path, documents: List[ingest.Document], fast: bool, segments: i
         else:
             _, chunk = preparer.prepare([(document, "digest") for document in part])
             writer = SegmentWriter(ix)
-            for number, stored in enumerate(chunk.stored):
-                fields = dict(stored)
+            for number, record in enumerate(chunk.records):
+                fields = pickle.loads(zlib.decompress(record))  # the passage's stored fields
                 # Whoosh's writer analyses the fields itself; the auxiliary
                 # fields are given as the term lists the preparer derived.
                 for fieldname, terms in chunk.postings.items():
