@@ -46,6 +46,9 @@ _START_DOCUMENTS = 64
 # as many as came in this many seconds (a slow stream).
 _CHUNK_CHARS = 600_000
 _CHUNK_SECONDS = 0.5
+# Chunks each worker may run ahead of the writer (a few megabytes each): enough
+# to keep workers busy while the writer commits a batch.
+_AHEAD_PER_WORKER = 4
 _MAX_WORKERS = 4
 _WORKER_DIED = "a worker process preparing documents died (out of memory?); nothing of the unfinished batch was written"
 
@@ -155,7 +158,7 @@ class Preparation:
             if self._waiting:
                 yield self._here()
             return
-        while self._sent and (self._sent[0][1].done() or len(self._sent) > 2 * self._workers + 1):
+        while self._sent and (self._sent[0][1].done() or len(self._sent) > _AHEAD_PER_WORKER * self._workers):
             yield self._collect()
 
     def drain(self) -> Iterator[Prepared]:
