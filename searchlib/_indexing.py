@@ -60,7 +60,11 @@ class _Batches:
         self._writer: Any = None
         self._chars = 0
         self._documents = 0
+        self._changed = False  # whether the open writer has anything to commit
         self._next_look = time.monotonic() + _LOOK_FOR_WAITERS
+
+    def changed(self) -> None:
+        self._changed = True
 
     def writer(self) -> Any:
         if self._writer is None:
@@ -68,6 +72,7 @@ class _Batches:
         return self._writer
 
     def wrote(self, chars: int, documents: int) -> None:
+        self._changed = True
         self._chars += chars
         self._documents += documents
         if self._chars >= _BATCH_CHARS or self._documents >= _BATCH_DOCUMENTS:
@@ -83,6 +88,10 @@ class _Batches:
         if self._writer is not None:
             writer, self._writer = self._writer, None
             self._chars = self._documents = 0
+            if not self._changed:  # only documents without text: nothing to commit
+                self._store.abandon(writer)
+                return
+            self._changed = False
             try:
                 writer.commit()
             except BaseException:
@@ -121,7 +130,7 @@ def write(
                     report.failures.append(item)
                 else:
                     with _writing(the_store):
-                        _queue_one(the_store, preparation, item, report, seen)
+                        _queue_one(the_store, batches, preparation, item, report, seen)
                         for done in preparation.ready():
                             _write_prepared(batches, done, report)
             with _writing(the_store):
@@ -148,7 +157,12 @@ def _writing(the_store: store.Store) -> Iterator[None]:
 
 
 def _queue_one(
-    the_store: store.Store, preparation: Preparation, document: Document, report: AddReport, seen: Dict[str, str]
+    the_store: store.Store,
+    batches: _Batches,
+    preparation: Preparation,
+    document: Document,
+    report: AddReport,
+    seen: Dict[str, str],
 ) -> None:
     """Send a new or changed document to be prepared; count the others."""
     where = document.source or f"document {document.id!r}"
@@ -162,6 +176,7 @@ def _queue_one(
     if previous == digest:
         report.unchanged += 1
         return
+    batches.writer()  # the run writes from here on: it holds the lock
     preparation.submit(document, digest, replaces=previous is not None)
 
 
@@ -178,6 +193,7 @@ def _write_prepared(batches: _Batches, done: Prepared, report: AddReport) -> Non
         writer = writer or batches.writer()
         if replaces:
             writer.delete_by_term("doc_id", document.id)
+            batches.changed()
             report.updated += 1
         else:
             report.added += 1
@@ -200,6 +216,7 @@ def _prune(
         if doc_id in seen or origin in kept_origins:
             continue
         batches.writer().delete_by_term("doc_id", doc_id)
+        batches.changed()
         report.removed += 1
 
 

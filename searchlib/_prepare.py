@@ -2,7 +2,7 @@
 
 Everything here depends only on a document and the index's settings, never
 on the index itself, so it can run in worker processes while the main one
-writes (see :mod:`._indexing`). Each passage is analysed once, and every
+writes (see :mod:`._workers`). Each passage is analysed once, and every
 indexed field (the text, the stop words, the accent variants, the names'
 sounds, the near-duplicate sketch) is derived from that one pass.
 """
@@ -20,7 +20,7 @@ from ._segment import PreparedChunk, TermPostings, stored_record
 from .analysis import FrenchAnalyzer, fold, normalize_word
 from .ingest import Document
 
-__all__ = ["Preparer", "prepare_in_worker", "start_worker"]
+__all__ = ["Preparer", "ChunkBuilder", "prepare_in_worker", "start_worker"]
 
 _Word = Tuple[int, int, int, Any]
 #: a term, its weight in a passage and its encoded value there
@@ -90,11 +90,12 @@ class Preparer:
         """The passages of each document of ``work`` (documents with their
         content hash) as one chunk, and how many passages each document
         made (0: it has no text)."""
-        chunk = _ChunkBuilder()
-        counts = [self._add_passages(chunk, document, digest) for document, digest in work]
+        chunk = ChunkBuilder()
+        counts = [self.add_document(chunk, document, digest) for document, digest in work]
         return counts, chunk.finish()
 
-    def _add_passages(self, chunk: "_ChunkBuilder", document: Document, digest: str) -> int:
+    def add_document(self, chunk: "ChunkBuilder", document: Document, digest: str) -> int:
+        """Add a document's passages to ``chunk``; how many it made (0: no text)."""
         low, high = self.passage_words
         paragraphs = ingest.content_paragraphs(document.text, document.text_start)
         pieces = passages.split_passages(document.text, document.text_start, low, high, paragraphs=paragraphs)
@@ -177,7 +178,7 @@ class Preparer:
         return len(pieces)
 
 
-class _ChunkBuilder:
+class ChunkBuilder:
     """Postings of consecutive passages gathered by field and term (plain
     lists while growing, arrays once finished)."""
 

@@ -29,7 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Deque, FrozenSet, Iterator, List, Optional, Tuple
 
 from . import _prepare
-from ._prepare import Preparer
+from ._prepare import ChunkBuilder, Preparer
 from ._segment import PreparedChunk
 from .errors import SearchlibError
 from .ingest import Document
@@ -96,7 +96,7 @@ class Preparation:
 
     :meth:`submit` a document, then take what is :meth:`ready`;
     :meth:`drain` at the end. ``workers`` is the number of processes
-    (None: :func:`default_workers`; 0 or 1: prepare here).
+    (None: :func:`default_workers`; 0: prepare here).
     """
 
     def __init__(
@@ -117,6 +117,11 @@ class Preparation:
         self._in_batch = (0, 0)  # documents and characters submitted since the last batch ended
         self._sent: Deque[Tuple[List[Tuple[Document, bool]], "Future[Any]"]] = deque()
         self._pool: Optional[ProcessPoolExecutor] = None
+        # documents prepared here: the chunk being gathered, then finished ones
+        self._here: Optional[ChunkBuilder] = None
+        self._here_documents: List[Tuple[Document, bool]] = []
+        self._here_counts: List[int] = []
+        self._finished: Deque[Prepared] = deque()
 
     def __enter__(self) -> "Preparation":
         return self
@@ -130,56 +135,63 @@ class Preparation:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def submit(self, document: Document, digest: str, replaces: bool) -> None:
-        if not self._waiting:
-            self._oldest = time.monotonic()
-        self._waiting.append((document, digest, replaces))
-        self._waiting_chars += len(document.text)
-        self._submitted += 1
         documents, chars = self._in_batch[0] + 1, self._in_batch[1] + len(document.text)
-        batch_ends = (self._batch_documents and documents >= self._batch_documents) or (
-            self._batch_chars and chars >= self._batch_chars
+        batch_ends = bool(
+            (self._batch_documents and documents >= self._batch_documents)
+            or (self._batch_chars and chars >= self._batch_chars)
         )
         self._in_batch = (0, 0) if batch_ends else (documents, chars)
-        if self._pool is None and self._workers > 1 and self._submitted >= _START_DOCUMENTS:
+        self._submitted += 1
+        if self._pool is None and self._workers >= 1 and self._submitted >= _START_DOCUMENTS:
+            self._finish_here()
             self._pool = ProcessPoolExecutor(
                 self._workers,
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_start_worker,
                 initargs=(self._preparer, os.getpid(), self._lock_names),
             )
-        if self._pool is not None and (
-            batch_ends or self._waiting_chars >= _CHUNK_CHARS or time.monotonic() - self._oldest > _CHUNK_SECONDS
-        ):
+        if not self._waiting and self._here is None:
+            self._oldest = time.monotonic()
+        self._waiting_chars += len(document.text)
+        cut = batch_ends or self._waiting_chars >= _CHUNK_CHARS or time.monotonic() - self._oldest > _CHUNK_SECONDS
+        if self._pool is None:
+            if self._here is None:
+                self._here = ChunkBuilder()
+            self._here_counts.append(self._preparer.add_document(self._here, document, digest))
+            self._here_documents.append((document, replaces))
+            if cut:
+                self._finish_here()
+            return
+        self._waiting.append((document, digest, replaces))
+        if cut:
             self._send()
 
     def ready(self) -> Iterator[Prepared]:
         """What is prepared so far (waiting only to keep the backlog bounded)."""
-        if self._pool is None:
-            if self._waiting:
-                yield self._here()
-            return
+        while self._finished:
+            yield self._finished.popleft()
         while self._sent and (self._sent[0][1].done() or len(self._sent) > _AHEAD_PER_WORKER * self._workers):
             yield self._collect()
 
     def drain(self) -> Iterator[Prepared]:
         """Everything submitted, prepared."""
-        if self._pool is None:
-            if self._waiting:
-                yield self._here()
-            return
+        self._finish_here()
+        while self._finished:
+            yield self._finished.popleft()
         if self._waiting:
             self._send()
         while self._sent:
             yield self._collect()
 
+    def _finish_here(self) -> None:
+        if self._here is not None:
+            self._finished.append((self._here_documents, self._here_counts, self._here.finish()))
+            self._here, self._here_documents, self._here_counts = None, [], []
+            self._waiting_chars = 0
+
     def _take(self) -> Tuple[List[Tuple[Document, bool]], List[Tuple[Document, str]]]:
         waiting, self._waiting, self._waiting_chars = self._waiting, [], 0
         return [(document, replaces) for document, _, replaces in waiting], [(d, digest) for d, digest, _ in waiting]
-
-    def _here(self) -> Prepared:
-        documents, work = self._take()
-        counts, chunk = self._preparer.prepare(work)
-        return documents, counts, chunk
 
     def _send(self) -> None:
         assert self._pool is not None

@@ -213,3 +213,13 @@ def test_rebuild_clears_what_a_killed_rebuild_left(tmp_path, seeds_dir):
     Index.rebuild(target, seeds_dir)
     assert not leftover.exists() and Index.exists(target)
     assert os.listdir(tmp_path) == ["index"]
+
+
+def test_a_run_of_documents_without_text_commits_nothing(tmp_path):
+    with Index(tmp_path / "ix") as ix:
+        ix.add_documents([{"id": "a", "text": "Un texte sur Alep."}])
+        tables = sorted(path.name for path in (tmp_path / "ix").glob("_MAIN_*.toc"))
+        report = ix.add_documents([{"id": "vide", "text": "   "}, {"id": "blanc", "text": "\n"}])
+        assert report.failed == 2 and not report.changed
+        assert sorted(path.name for path in (tmp_path / "ix").glob("_MAIN_*.toc")) == tables
+        assert ix.stats().documents == 1

@@ -112,12 +112,14 @@ def test_the_command_line_takes_a_number_of_workers(tmp_path):
 
     source = write_jsonl(tmp_path / "news.jsonl", articles(150))
     runner = CliRunner()
-    for workers in ("0", "2"):
+    for workers in ("0", "1", "2"):
         done = runner.invoke(cli, ["index", "--quiet", "--workers", workers, "--index", str(tmp_path / workers), str(source)])
         assert done.exit_code == 0, done.output
-    with searchlib.Index(tmp_path / "0") as none, searchlib.Index(tmp_path / "2") as two:
-        assert none.stats().documents == two.stats().documents == 150
-        assert _passages(none) == _passages(two)
+    with searchlib.Index(tmp_path / "0") as none, searchlib.Index(tmp_path / "1") as one, searchlib.Index(
+        tmp_path / "2"
+    ) as two:
+        assert none.stats().documents == one.stats().documents == two.stats().documents == 150
+        assert _passages(none) == _passages(one) == _passages(two)
     refused = runner.invoke(cli, ["index", "--workers", "-1", "--index", str(tmp_path / "x"), str(source)])
     assert refused.exit_code == 2 and "-1" in refused.output and not (tmp_path / "x").exists()
 
