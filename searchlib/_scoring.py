@@ -20,11 +20,12 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import pickle
 import threading
 from array import array
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
-from whoosh import query as wq
+from whoosh import formats, query as wq
 from whoosh.query.spans import SpanNear2, SpanOr
 from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 
@@ -225,6 +226,8 @@ def _tree_sum(values: Sequence[Optional[float]]) -> Optional[float]:
     half, then the second), absent ones (None) skipped."""
     if len(values) == 1:
         return values[0]
+    if len(values) == 2 and values[0] is not None and values[1] is not None:
+        return values[0] + values[1]
     half = len(values) // 2
     first, second = _tree_sum(values[:half]), _tree_sum(values[half:])
     if first is None:
@@ -494,9 +497,17 @@ class Evaluation:
         weighting = self.searcher.weighting
         fieldname = clauses[0][0].fieldname
         field = self.searcher.schema[fieldname]
-        decode = field.format.decode_positions
+        if type(field.format) is formats.Positions:
+            # Whoosh's decode_positions, its running sum in C: positions are
+            # stored as a count and the pickled list of their differences.
+            def decode(value: bytes) -> List[int]:
+                return list(itertools.accumulate(pickle.loads(value[4:])))
+
+        else:
+            decode = field.format.decode_positions
         slop, mindist = node.slop, node.mindist
         article = self.layout.article
+        segment_of = {offset: segment for _, offset, segment, _ in self.layout.leaves}
         found: Scores = {}
         for subsearcher, offset in self.searcher.leaf_searchers():
             reader = subsearcher.reader()
@@ -545,6 +556,12 @@ class Evaluation:
                         table.setdefault(ids[i], []).append((index, weights[i], decode(values[i])))
                 tables.append(table)
             scorers = [[weighting.scorer(subsearcher, fieldname, text) for _, text in words] for words in spellings]
+            # A BM25 scorer reads the passage's length from the segment's
+            # column, a call at a time; the layout holds the same lengths.
+            lengths = segment_of[offset].lengths.get(fieldname) if offset in segment_of else None
+            direct = lengths is not None and all(
+                hasattr(scorer, "_score") and hasattr(scorer, "dfl") for row in scorers for scorer in row
+            )
             for number in sorted(chosen):
                 rows = [table[number] for table in tables]
                 if not _chained([sorted(p for _, _, places in row for p in places) for row in rows], slop, mindist):
@@ -553,7 +570,10 @@ class Evaluation:
                 for words, row, word_scorers in zip(spellings, rows, scorers):
                     spelling_scores: List[Optional[float]] = [None] * len(words)
                     for index, weight, _ in row:
-                        score = word_scorers[index].score(_Posting(number, weight))
+                        if direct:
+                            score = word_scorers[index]._score(weight, lengths[number])  # type: ignore[index]
+                        else:
+                            score = word_scorers[index].score(_Posting(number, weight))
                         term_boost = words[index][0].boost
                         spelling_scores[index] = score * term_boost if term_boost != 1.0 else score  # as Whoosh wraps it
                     word_scores.append(_tree_sum(spelling_scores))
