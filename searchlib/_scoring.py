@@ -17,17 +17,16 @@ of phrases, ranges) to Whoosh's own matchers.
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import math
-import pickle
 import threading
 from array import array
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
-from whoosh import formats, query as wq
-from whoosh.query.spans import SpanNear2, SpanOr
+from whoosh import query as wq
 from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
+
+from ._phrases import phrase_clauses, phrase_scores
+from ._postings import blocks
 
 __all__ = ["SegmentCache", "Layout", "Evaluation", "Weighting", "probabilistic_idf", "bm25_idf"]
 
@@ -171,110 +170,6 @@ def _spellings(node: wq.Or) -> Optional[Tuple[str, List[Tuple[str, float]]]]:
     return fields.pop(), sorted((child.text, float(child.boost)) for child in children)
 
 
-def _block(matcher: Any) -> Tuple[Sequence[int], Sequence[float]]:
-    """The ids and weights of the block a Whoosh 2.7 postings matcher is
-    at, decoded as its ``_read_ids``/``_read_weights`` do, in C loops
-    (theirs are generators, a Python step per posting)."""
-    if matcher._data is None:
-        matcher._read_data()
-    deltas, weights, _ = matcher._data
-    count = matcher._blocklength
-    if weights is None:
-        weights = [1.0] * count
-    elif isinstance(weights, float):
-        weights = [weights] * count
-    return tuple(itertools.accumulate(deltas)), weights
-
-
-def _blocks(matcher: Any) -> Iterator[Tuple[Sequence[int], Sequence[float]]]:
-    """A term's postings, (ids, weights) a block at a time, deleted
-    documents included (the layout marks them)."""
-    matcher = getattr(matcher, "child", matcher)  # past Whoosh's deletion filter
-    if hasattr(matcher, "_read_data") and hasattr(matcher, "_next_block"):
-        # Whoosh 2.7's on-disk postings: whole blocks, not one posting a call.
-        while matcher.is_active():
-            yield _block(matcher)
-            matcher._next_block()
-        return
-    ids: List[int] = []
-    weights: List[float] = []
-    while matcher.is_active():
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
-    yield ids, weights
-
-
-class _Posting:
-    """What a Whoosh scorer reads of a matcher: the current id and weight."""
-
-    __slots__ = ("_id", "_weight")
-
-    def __init__(self, docnum: int, weight: float) -> None:
-        self._id, self._weight = docnum, weight
-
-    def id(self) -> int:
-        return self._id
-
-    def weight(self) -> float:
-        return self._weight
-
-
-def _tree_sum(values: Sequence[Optional[float]]) -> Optional[float]:
-    """Values added as Whoosh's binary trees of union and intersection
-    matchers add their children's scores (``make_binary_tree``: the first
-    half, then the second), absent ones (None) skipped."""
-    if len(values) == 1:
-        return values[0]
-    if len(values) == 2 and values[0] is not None and values[1] is not None:
-        return values[0] + values[1]
-    half = len(values) // 2
-    first, second = _tree_sum(values[:half]), _tree_sum(values[half:])
-    if first is None:
-        return second
-    if second is None:
-        return first
-    return first + second
-
-
-def _chained(places: Sequence[Sequence[int]], slop: int, mindist: int) -> bool:
-    """Whether each clause of an ordered phrase has a position between
-    ``mindist`` and ``slop`` after one of the previous clause's, chained
-    from the first clause (Whoosh's SpanNear2 over single words)."""
-    reachable = set(places[0])
-    for following in places[1:]:
-        reachable = {p for p in following if any(p - d in reachable for d in range(mindist, slop + 1))}
-        if not reachable:
-            return False
-    return True
-
-
-def _any_within(ordered: Sequence[int], low: int, high: int) -> bool:
-    """Whether a sorted sequence holds a number from ``low`` to ``high``."""
-    at = bisect.bisect_left(ordered, low)
-    return at < len(ordered) and ordered[at] <= high
-
-
-def _phrase_clauses(node: Any) -> Optional[List[List[wq.Term]]]:
-    """The words of an ordered phrase of plain words in one field (each a
-    Term, or a SpanOr of its spellings), or None for any other node."""
-    if not isinstance(node, SpanNear2) or not node.ordered or node.mindist < 1 or node.slop < node.mindist:
-        return None
-    clauses: List[List[wq.Term]] = []
-    for child in node.qs:
-        if type(child) is wq.Term:
-            clauses.append([child])
-        elif isinstance(child, SpanOr) and all(type(t) is wq.Term for t in child.subqs):
-            clauses.append(list(child.subqs))
-        else:
-            return None
-    if len(clauses) < 2 or len({t.fieldname for terms in clauses for t in terms}) != 1:
-        return None
-    if not all(isinstance(t.text, str) for terms in clauses for t in terms):
-        return None
-    return clauses
-
-
 def _frequencies(reader: Any, fieldname: str, spellings: Sequence[Tuple[str, float]]) -> Dict[int, float]:
     """{passage number in the segment: frequency} of one word in one field
     of a segment, its spellings' frequencies added, each times its weight."""
@@ -282,7 +177,7 @@ def _frequencies(reader: Any, fieldname: str, spellings: Sequence[Tuple[str, flo
     for text, share in spellings:
         if (fieldname, text) not in reader:
             continue
-        for ids, weights in _blocks(reader.postings(fieldname, text)):
+        for ids, weights in blocks(reader.postings(fieldname, text)):
             for number, weight in zip(ids, weights):
                 counts[number] = counts.get(number, 0.0) + weight * share
     return counts
@@ -429,7 +324,7 @@ class Evaluation:
                 # comprehensions (C loops) rather than statements per posting.
                 if (fieldname, texts[0]) not in reader:
                     continue
-                for ids, weights in _blocks(reader.postings(fieldname, texts[0])):
+                for ids, weights in blocks(reader.postings(fieldname, texts[0])):
                     found.update(
                         zip(
                             [offset + number for number in ids],
@@ -464,8 +359,8 @@ class Evaluation:
         matcher, read to the end (phrases of plain words are matched here,
         to the same scores, faster). Their text terms still count for the
         article (a phrase's words are words of the article)."""
-        clauses = _phrase_clauses(node)
-        phrase = self._phrase(node, clauses, boost) if clauses is not None else None
+        clauses = phrase_clauses(node)
+        phrase = phrase_scores(self.searcher, self.layout, node, clauses, boost) if clauses is not None else None
         if phrase is not None:
             found = phrase
         else:
@@ -486,109 +381,13 @@ class Evaluation:
                     self._count_article_terms(text, boost * getattr(node, "boost", 1.0))
         return found
 
-    def _phrase(self, node: Any, clauses: List[List[wq.Term]], boost: float) -> Optional[Scores]:
-        """The passages holding a phrase, scored as Whoosh's span matcher
-        scores them: the sum over its words of each word's BM25 (a word
-        spelt several ways: its spellings' BM25 summed), in Whoosh's order
-        of additions. The rarest word's passages are read first; of the
-        other words' postings only the blocks that may hold one of those
-        passages are read, and positions only of passages holding every
-        word. None where the postings are not Whoosh 2.7's own."""
-        weighting = self.searcher.weighting
-        fieldname = clauses[0][0].fieldname
-        field = self.searcher.schema[fieldname]
-        if type(field.format) is formats.Positions:
-            # Whoosh's decode_positions, its running sum in C: positions are
-            # stored as a count and the pickled list of their differences.
-            def decode(value: bytes) -> List[int]:
-                return list(itertools.accumulate(pickle.loads(value[4:])))
-
-        else:
-            decode = field.format.decode_positions
-        slop, mindist = node.slop, node.mindist
-        article = self.layout.article
-        segment_of = {offset: segment for _, offset, segment, _ in self.layout.leaves}
-        found: Scores = {}
-        for subsearcher, offset in self.searcher.leaf_searchers():
-            reader = subsearcher.reader()
-            spellings = [
-                [(term, field.to_bytes(term.text)) for term in terms if (fieldname, field.to_bytes(term.text)) in reader]
-                for terms in clauses
-            ]
-            if not all(spellings):
-                continue
-            order = sorted(
-                range(len(clauses)), key=lambda c: sum(reader.doc_frequency(fieldname, text) for _, text in spellings[c])
-            )
-            candidates: Optional[List[int]] = None  # sorted passage numbers holding every word so far
-            blocks_of: Dict[int, List[Tuple[int, Sequence[int], Sequence[float], Sequence[bytes]]]] = {}
-            for clause in order:
-                holding: Set[int] = set()
-                blocks = []
-                for index, (_, text) in enumerate(spellings[clause]):
-                    matcher = reader.postings(fieldname, text)
-                    matcher = getattr(matcher, "child", matcher)  # past the deletion filter
-                    if not hasattr(matcher, "_read_values"):
-                        return None  # not Whoosh 2.7's postings: its matcher does it
-                    low = 0
-                    while matcher.is_active():
-                        high = matcher.block_max_id()
-                        if candidates is None or _any_within(candidates, low, high):
-                            ids, weights = _block(matcher)
-                            matcher._read_values()
-                            blocks.append((index, ids, weights, matcher._values))
-                            holding.update(ids)
-                        low = high + 1
-                        matcher._next_block()
-                candidates = sorted(holding if candidates is None else holding.intersection(candidates))
-                blocks_of[clause] = blocks
-                if not candidates:
-                    break
-            chosen = {number for number in candidates or () if article[offset + number] >= 0}  # not deleted
-            if not chosen:
-                continue
-            # each word: {passage: [(spelling, weight, positions)]}
-            tables: List[Dict[int, List[Tuple[int, float, List[int]]]]] = []
-            for clause in range(len(clauses)):
-                table: Dict[int, List[Tuple[int, float, List[int]]]] = {}
-                for index, ids, weights, values in blocks_of[clause]:
-                    for i in [i for i, number in enumerate(ids) if number in chosen]:
-                        table.setdefault(ids[i], []).append((index, weights[i], decode(values[i])))
-                tables.append(table)
-            scorers = [[weighting.scorer(subsearcher, fieldname, text) for _, text in words] for words in spellings]
-            # A BM25 scorer reads the passage's length from the segment's
-            # column, a call at a time; the layout holds the same lengths.
-            lengths = segment_of[offset].lengths.get(fieldname) if offset in segment_of else None
-            direct = lengths is not None and all(
-                hasattr(scorer, "_score") and hasattr(scorer, "dfl") for row in scorers for scorer in row
-            )
-            for number in sorted(chosen):
-                rows = [table[number] for table in tables]
-                if not _chained([sorted(p for _, _, places in row for p in places) for row in rows], slop, mindist):
-                    continue
-                word_scores: List[Optional[float]] = []
-                for words, row, word_scorers in zip(spellings, rows, scorers):
-                    spelling_scores: List[Optional[float]] = [None] * len(words)
-                    for index, weight, _ in row:
-                        if direct:
-                            score = word_scorers[index]._score(weight, lengths[number])  # type: ignore[index]
-                        else:
-                            score = word_scorers[index].score(_Posting(number, weight))
-                        term_boost = words[index][0].boost
-                        spelling_scores[index] = score * term_boost if term_boost != 1.0 else score  # as Whoosh wraps it
-                    word_scores.append(_tree_sum(spelling_scores))
-                total = _tree_sum(word_scores)
-                assert total is not None  # every word is there
-                found[offset + number] = boost * float(total)
-        return found
-
     def _count_article_terms(self, text: str, boost: float) -> None:
         per_article: Dict[int, float] = {}
         article = self.layout.article
         for reader, offset, _, _ in self.layout.leaves:
             if (TEXT_FIELD, text) not in reader:
                 continue
-            for ids, weights in _blocks(reader.postings(TEXT_FIELD, text)):
+            for ids, weights in blocks(reader.postings(TEXT_FIELD, text)):
                 for number, weight in zip(ids, weights):
                     owner = article[offset + number]
                     if owner >= 0:

@@ -118,9 +118,11 @@ def start_indexing(workdir: Path, corpus: Path) -> tuple:
 
 def test_ctrl_c_stops_cleanly_and_keeps_the_index(workdir):
     corpus = workdir / "corpus.jsonl"
-    # Two batches after the first commit: the interrupt lands while one is written.
-    make_corpus(corpus, 3 * _indexing._BATCH_DOCUMENTS)
+    # Many batches after the first commit: the interrupt lands while one is
+    # written, even when this process is slow to notice the first commit.
+    make_corpus(corpus, 8 * _indexing._BATCH_DOCUMENTS)
     process, _, _ = start_indexing(workdir, corpus)
+    assert process.poll() is None, "the run ended before it could be interrupted"
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130

@@ -173,11 +173,11 @@ def test_phrases_matched_here_score_as_whoosh_matches_them(tmp_path, monkeypatch
         ours = {q: [(h.doc_id, h.passage, h.score) for h in ix.search(q, limit=50)] for q in PHRASES}
         ours_totals = {q: ix.search(q).total for q in PHRASES}
         used = []
-        original = _scoring.Evaluation._phrase
-        monkeypatch.setattr(_scoring.Evaluation, "_phrase", lambda self, *a: used.append(1) or original(self, *a))
+        original = _scoring.phrase_scores
+        monkeypatch.setattr(_scoring, "phrase_scores", lambda *a: used.append(1) or original(*a))
         ix.search('"gilets jaunes"')
         assert used, "the phrase was not matched by searchlib's own code"
-        monkeypatch.setattr(_scoring, "_phrase_clauses", lambda node: None)  # Whoosh's span matcher
+        monkeypatch.setattr(_scoring, "phrase_clauses", lambda node: None)  # Whoosh's span matcher
         whoosh = {q: [(h.doc_id, h.passage, h.score) for h in ix.search(q, limit=50)] for q in PHRASES}
         whoosh_totals = {q: ix.search(q).total for q in PHRASES}
     assert ours == whoosh and ours_totals == whoosh_totals
