@@ -107,7 +107,12 @@ def make_corpus(path: Path, total: int) -> None:
 def start_indexing(workdir: Path, corpus: Path) -> tuple:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     command = [sys.executable, "-m", "searchlib", "index", "--index", "ix", "-q", str(corpus)]
-    process = subprocess.Popen(command, cwd=workdir, env=env, stderr=subprocess.PIPE, text=True)
+    # SIGINT's default action restored, as in a terminal: a test run started
+    # in the background by a shell inherits SIGINT ignored, and so would the run.
+    process = subprocess.Popen(
+        command, cwd=workdir, env=env, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 120
     # Whoosh names each commit's table of contents by generation: wait for
     # the first batch's commit, then interrupt while the second is written.
@@ -118,9 +123,8 @@ def start_indexing(workdir: Path, corpus: Path) -> tuple:
 
 def test_ctrl_c_stops_cleanly_and_keeps_the_index(workdir):
     corpus = workdir / "corpus.jsonl"
-    # Many batches after the first commit: the interrupt lands while one is
-    # written, even when this process is slow to notice the first commit.
-    make_corpus(corpus, 8 * _indexing._BATCH_DOCUMENTS)
+    # Two batches after the first commit: the interrupt lands while one is written.
+    make_corpus(corpus, 3 * _indexing._BATCH_DOCUMENTS)
     process, _, _ = start_indexing(workdir, corpus)
     assert process.poll() is None, "the run ended before it could be interrupted"
     process.send_signal(signal.SIGINT)
