@@ -77,12 +77,13 @@ def noted_commit(self):
     if pending is not None:
         note("committed", pending)
 indexing._Batches.commit = noted_commit
-swap = indexing.rebuild_swap
+import searchlib._rebuild as rebuild
+swap = rebuild.rebuild_swap
 def noted_swap(*args, **kwargs):
     note("swap")
     swap(*args, **kwargs)
     note("swapped")
-indexing.rebuild_swap = noted_swap
+rebuild.rebuild_swap = noted_swap
 from searchlib.cli import main
 note("start")
 sys.argv = ["search", *sys.argv[1:]]
