@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from ._types import FORMATS, Document, FieldMap, IngestFailure, IngestWarning
 
 if TYPE_CHECKING:
-    from ._sources import *  # noqa: F403
     from ._sources import (  # noqa: F401
         _INDEX_MARKER, _MAX_FILE_BYTES, SUPPORTED_SUFFIXES, SourceFile, as_documents, content_paragraphs,
         document_from_mapping, list_sources, normalize_date, read_path, read_source, read_stream,

@@ -1,5 +1,5 @@
-"""Sources listed, read and turned into documents (the body of :mod:`searchlib.ingest`)."""
-
+"""Sources listed, read and turned into documents: the body of
+:mod:`searchlib.ingest`, whose ``__all__`` names what is public."""
 
 from __future__ import annotations
 
@@ -14,29 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
-from ._clean import content_paragraphs
-from ._dates import normalize_date
+# Re-exported through the package (see its __getattr__).
+from ._clean import content_paragraphs as content_paragraphs
+from ._dates import normalize_date as normalize_date
 from ._decode import NotText, _refuse_binary, clean_text
 from ._readers import READERS, SUFFIX_FORMATS, Item, _document, read_bytes, read_json_lines
 from ._types import DEFAULT_FIELDS, FORMATS, Document, FieldMap, IngestFailure, IngestWarning
-
-__all__ = [
-    "Document",
-    "IngestFailure",
-    "IngestWarning",
-    "FieldMap",
-    "SourceFile",
-    "FORMATS",
-    "SUPPORTED_SUFFIXES",
-    "list_sources",
-    "read_source",
-    "read_path",
-    "read_stream",
-    "document_from_mapping",
-    "as_documents",
-    "normalize_date",
-    "content_paragraphs",
-]
 
 assert FORMATS == tuple(READERS), "a reader for each format, in order"
 SUPPORTED_SUFFIXES = frozenset(SUFFIX_FORMATS)
