@@ -170,6 +170,17 @@ def _spellings(node: wq.Or) -> Optional[Tuple[str, List[Tuple[str, float]]]]:
     return fields.pop(), sorted((child.text, float(child.boost)) for child in children)
 
 
+def _add_per_article(
+    per_article: Dict[int, float], article: Sequence[int], offset: int, ids: Sequence[int], weights: Sequence[float]
+) -> None:
+    """Add a block's weights of a term to the articles its passages belong
+    to (``offset``: the segment's first document number), deleted ones left out."""
+    for number, weight in zip(ids, weights):
+        owner = article[offset + number]
+        if owner >= 0:
+            per_article[owner] = per_article.get(owner, 0.0) + weight
+
+
 def _frequencies(reader: Any, fieldname: str, spellings: Sequence[Tuple[str, float]]) -> Dict[int, float]:
     """{passage number in the segment: frequency} of one word in one field
     of a segment, its spellings' frequencies added, each times its weight."""
@@ -332,9 +343,7 @@ class Evaluation:
                         )
                     )
                     if counting:
-                        for number, weight in zip(ids, weights):
-                            owner = article[offset + number]
-                            per_article[owner] = per_article.get(owner, 0.0) + weight
+                        _add_per_article(per_article, article, offset, ids, weights)
                 continue
             for number, weight in _frequencies(reader, fieldname, spellings).items():
                 docnum = offset + number
@@ -388,10 +397,7 @@ class Evaluation:
             if (TEXT_FIELD, text) not in reader:
                 continue
             for ids, weights in blocks(reader.postings(TEXT_FIELD, text)):
-                for number, weight in zip(ids, weights):
-                    owner = article[offset + number]
-                    if owner >= 0:
-                        per_article[owner] = per_article.get(owner, 0.0) + weight
+                _add_per_article(per_article, article, offset, ids, weights)
         if per_article:
             self.article_terms[text] = (boost, per_article)
 
