@@ -189,18 +189,15 @@ class Preparation:
             self._here, self._here_documents, self._here_counts = None, [], []
             self._waiting_chars = 0
 
-    def _take(self) -> Tuple[List[Tuple[Document, bool]], List[Tuple[Document, str]]]:
-        waiting, self._waiting, self._waiting_chars = self._waiting, [], 0
-        return [(document, replaces) for document, _, replaces in waiting], [(d, digest) for d, digest, _ in waiting]
-
     def _send(self) -> None:
         assert self._pool is not None
-        documents, work = self._take()
+        waiting, self._waiting, self._waiting_chars = self._waiting, [], 0
+        work = [(document, digest) for document, digest, _ in waiting]
         try:
             future = self._pool.submit(_prepare.prepare_in_worker, work)
         except BrokenProcessPool:
             raise SearchlibError(_WORKER_DIED) from None
-        self._sent.append((documents, future))
+        self._sent.append(([(document, replaces) for document, _, replaces in waiting], future))
 
     def _collect(self) -> Prepared:
         documents, future = self._sent.popleft()
