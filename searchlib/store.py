@@ -602,16 +602,22 @@ class Store:
             if key is None:
                 return []
             prefix = (key + VARIANT_SEPARATOR).encode("utf-8")
+            # One walk of each segment's terms gives every spelling's count
+            # of passages, rather than a lookup in every segment for each.
+            capitalised: Dict[bytes, int] = {}
+            for leaf, _ in self._reader.leaf_readers():
+                for raw, info in itertools.islice(leaf.iter_prefix("sounds", prefix), 256):
+                    capitalised[raw] = capitalised.get(raw, 0) + info.doc_frequency()
             found: Set[str] = set()
-            reader = self._reader
-            for raw in itertools.islice(reader.expand_prefix("sounds", prefix), 256):
+            for raw in sorted(capitalised)[:256]:
                 spelling, _, term = raw[len(prefix) :].decode("utf-8").partition(VARIANT_SEPARATOR)
                 # A name is written with a capital wherever it occurs; a word
                 # capitalised only where it starts a sentence ("Mort", "Fin")
                 # is a common word, and its term stands for far more passages.
                 if (
-                    phonetic.same_name(folded, spelling)
-                    and reader.doc_frequency("sounds", raw) * _NAME_SHARE >= reader.doc_frequency("text", term)
+                    term not in found
+                    and phonetic.same_name(folded, spelling)
+                    and capitalised[raw] * _NAME_SHARE >= self._reader.doc_frequency("text", term)
                 ):
                     found.add(term)
             return sorted(found)
