@@ -19,14 +19,15 @@ against it.
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+import numpy as np
+import numpy.typing as npt
 from whoosh import query as wq
 
 from . import duplicates
-from ._scoring import Evaluation, Layout, SegmentCache, Weighting
+from ._scoring import EMPTY, Evaluation, Layout, SegmentCache, Table, Weighting
 
 __all__ = ["Ranking", "DEFAULT", "FOUNDATION", "ablations", "Ranker", "Chosen"]
 
@@ -100,8 +101,8 @@ class Ranker:
         self.restriction = restriction
         self.ranking = ranking
         self._evaluation: Optional[Evaluation] = None
-        self._articles: Dict[int, float] = {}
-        self._scores: Dict[int, float] = {}
+        self._articles: Optional["npt.NDArray[np.float64]"] = None  # each article's BM25
+        self._scores = EMPTY
         self._near: Dict[int, float] = {}
 
     def choose(self, limit: int, per_doc: Optional[int], collapse: bool) -> Tuple[int, List[Chosen]]:
@@ -115,23 +116,25 @@ class Ranker:
             self.searcher, layout, ranking.k1, ranking.b, ranking.probabilistic_idf, ranking.coordination,
             ranking.one_word_spellings,
         )
-        scores = evaluation.scores(self.query, self.restriction)
-        if ranking.context and scores:
+        table = evaluation.scores(self.query, self.restriction)
+        ids, scores = table
+        if ranking.context and len(ids):
             self._articles = articles = evaluation.article_scores()
-            article, weight = layout.article, ranking.context
-            scores = {d: s + weight * articles.get(article[d], 0.0) for d, s in scores.items()}
-        if ranking.proximity and scores:
-            candidates = heapq.nlargest(ranking.proximity_depth, scores, key=scores.__getitem__)
+            owners = layout.article[ids]
+            scores = scores + np.where(owners >= 0, ranking.context * articles[owners], 0.0)
+        if ranking.proximity and len(ids):
+            candidates = [docnum for docnum, _ in _best(ids, scores, ranking.proximity_depth)]
             self._near = near = evaluation.proximity(candidates)
-            for docnum, bonus in near.items():
-                scores[docnum] += ranking.proximity * bonus
-        self._evaluation, self._scores = evaluation, scores
+            if near:
+                scores = scores.copy()
+                near_ids = np.array(sorted(near), dtype=np.int64)
+                scores[np.searchsorted(ids, near_ids)] += ranking.proximity * np.array([near[d] for d in near_ids.tolist()])
+        self._evaluation, self._scores = evaluation, Table(ids, scores)
         window = limit * 2 + 10
         while True:
-            best = heapq.nlargest(window, scores.items(), key=lambda item: (item[1], -item[0]))
-            kept = self._walk(best, limit, per_doc, collapse)
-            if len(kept) == limit or window >= len(scores):
-                return len(scores), _finish(kept)
+            kept = self._walk(_best(ids, scores, window), limit, per_doc, collapse)
+            if len(kept) == limit or window >= len(ids):
+                return len(ids), _finish(kept)
             window *= 4
 
     def _choose_with_whoosh(self, limit: int, per_doc: Optional[int], collapse: bool) -> Tuple[int, List[Chosen]]:
@@ -180,17 +183,31 @@ class Ranker:
         evaluation = self._evaluation
         if evaluation is None:
             return []
-        found = [(field, term, table[docnum]) for field, term, table in evaluation.leaves if docnum in table]
+        held = [(field, term, table.get(docnum)) for field, term, table in evaluation.leaves]
+        found = [(field, term, score) for field, term, score in held if score is not None]
         found.sort(key=lambda item: -item[2])
-        if docnum in evaluation.coordinated:
-            found.append(("coordination", "×", evaluation.coordinated[docnum]))
+        factor = evaluation.coordination_factor(docnum)
+        if factor is not None:
+            found.append(("coordination", "×", factor))
         if self.ranking.context:
-            article = evaluation.layout.article[docnum]
-            found.append(("article", f"{self.ranking.context:g} × article BM25", self.ranking.context * self._articles.get(article, 0.0)))
+            article = int(evaluation.layout.article[docnum])
+            share = float(self._articles[article]) if article >= 0 and self._articles is not None else 0.0
+            found.append(("article", f"{self.ranking.context:g} × article BM25", self.ranking.context * share))
         if self.ranking.proximity:
             found.append(("proximity", "words close together", self.ranking.proximity * self._near.get(docnum, 0.0)))
-        found.append(("total", "score", self._scores.get(docnum, 0.0)))
+        found.append(("total", "score", self._scores.get(docnum) or 0.0))
         return found
+
+
+def _best(ids: "npt.NDArray[np.int64]", scores: "npt.NDArray[np.float64]", count: int) -> List[Tuple[int, float]]:
+    """The ``count`` best (passage, score), ties in passage order."""
+    if len(ids) > count:
+        floor = np.partition(scores, len(scores) - count)[len(scores) - count]
+        chosen = np.flatnonzero(scores >= floor)
+    else:
+        chosen = np.arange(len(ids))
+    chosen = chosen[np.lexsort((ids[chosen], -scores[chosen]))][:count]
+    return list(zip(ids[chosen].tolist(), scores[chosen].tolist()))
 
 
 def _original(fields: Dict[str, Any], kept: List[_Kept], by_value: Dict[int, List[int]]) -> Optional[_Kept]:

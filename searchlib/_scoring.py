@@ -19,16 +19,20 @@ from __future__ import annotations
 
 import math
 import threading
-from array import array
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
+
+import numpy as np
+import numpy.typing as npt
 
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
+from whoosh.util.numeric import byte_to_length
 
 from ._phrases import phrase_clauses, phrase_scores
 from ._postings import blocks
 
-__all__ = ["SegmentCache", "Layout", "Evaluation", "Weighting", "probabilistic_idf", "bm25_idf"]
+__all__ = ["SegmentCache", "Layout", "Evaluation", "Table", "Weighting", "probabilistic_idf", "bm25_idf"]
 
 TEXT_FIELD = "text"
 #: words further apart than this many positions are not near each other
@@ -75,6 +79,52 @@ class Weighting(BM25F):
         return _Scorer(searcher, fieldname, text, self.B, self.K1, qf=qf)
 
 
+# -- tables of scores ----------------------------------------------------------
+
+
+class Table(NamedTuple):
+    """Scores of the passages a query or part of it matches: document
+    numbers in increasing order, and their scores."""
+
+    ids: "npt.NDArray[np.int64]"
+    scores: "npt.NDArray[np.float64]"
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def get(self, docnum: int) -> Optional[float]:
+        """The score of one passage, None where it does not match."""
+        at = int(np.searchsorted(self.ids, docnum))
+        return float(self.scores[at]) if at < len(self.ids) and self.ids[at] == docnum else None
+
+    @classmethod
+    def of(cls, scores: Dict[int, float]) -> "Table":
+        ids = np.array(sorted(scores), dtype=np.int64)
+        return cls(ids, np.array([scores[docnum] for docnum in ids.tolist()], dtype=np.float64))
+
+
+EMPTY = Table(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
+
+
+def _union(tables: Sequence[Table]) -> Tuple[Table, "npt.NDArray[np.int64]"]:
+    """The passages of any of ``tables`` with their scores summed, in the
+    order the tables come (so sums are those of adding them one by one),
+    and how many of the tables hold each."""
+    ids, where = np.unique(np.concatenate([t.ids for t in tables]), return_inverse=True)
+    where = where.reshape(-1)
+    scores = np.bincount(where, weights=np.concatenate([t.scores for t in tables]), minlength=len(ids))
+    return Table(ids, scores.astype(np.float64, copy=False)), np.bincount(where, minlength=len(ids))
+
+
+def _sums_by_run(owners: "npt.NDArray[np.int64]", values: "npt.NDArray[np.float64]") -> Tuple[Any, Any]:
+    """``values`` added up over runs of equal ``owners`` (sorted): the
+    owners once each, and their sums, added in order."""
+    if not len(owners):
+        return owners, values
+    starts = np.flatnonzero(np.diff(owners, prepend=owners[0] - 1))
+    return owners[starts], np.add.reduceat(values, starts)
+
+
 # -- which passage belongs to which article ----------------------------------
 
 
@@ -85,26 +135,46 @@ class _Segment:
 
     def __init__(self, reader: Any) -> None:
         count = reader.doc_count_all()
-        deleted = {n for n in range(count) if reader.is_deleted(n)} if reader.has_deletions() else set()
-        # An index with no passages yet has no columns at all (Whoosh's empty reader).
-        ids = reader.column_reader("doc_id") if count else []
-        self.article: "array[int]" = array("i", [-1]) * count
-        self.lengths: Dict[str, "array[float]"] = {name: array("f", [0.0]) * count for name in _LENGTH_FIELDS}
-        self.article_lengths: List[float] = []  # one an article, in order
+        deleted = [n for n in range(count) if reader.is_deleted(n)] if reader.has_deletions() else []
         self.has_deletions = bool(deleted)
-        field_length = reader.doc_field_length
-        previous = None
-        for number in range(count):
-            if number in deleted:
-                continue
-            doc_id = ids[number]
-            if doc_id != previous:
-                self.article_lengths.append(0.0)
-                previous = doc_id
-            self.article[number] = len(self.article_lengths) - 1
-            for name, lengths in self.lengths.items():
-                lengths[number] = field_length(number, name) or 0
-            self.article_lengths[-1] += self.lengths[TEXT_FIELD][number]
+        #: each field's passage lengths, in double precision as Python's floats
+        self.lengths = {name: _field_lengths(reader, name, count) for name in _LENGTH_FIELDS}
+        # An index with no passages yet has no columns at all (Whoosh's empty reader).
+        doc_ids = list(reader.column_reader("doc_id", translate=False)) if count else []
+        gone = set(deleted)
+        live = [n for n in range(count) if n not in gone] if gone else list(range(count))
+        live_ids = [doc_ids[n] for n in live]
+        starts = [True] + [before != after for before, after in zip(live_ids, live_ids[1:])] if live else []
+        self.article = np.full(count, -1, dtype=np.int64)
+        self.article[live] = np.cumsum(starts) - 1
+        for lengths in self.lengths.values():
+            lengths[deleted] = 0.0
+        #: the articles' lengths (their passages' summed), one an article, in order
+        articles = int(self.article.max()) + 1 if live else 0
+        self.article_lengths = np.bincount(
+            self.article[live], weights=self.lengths[TEXT_FIELD][live], minlength=articles
+        ).astype(np.float64, copy=False)
+
+
+def _field_lengths(reader: Any, fieldname: str, count: int) -> "npt.NDArray[np.float64]":
+    """Each passage's length of a field. Whoosh 2.7 keeps them as a column
+    of one byte each, read here in one pass rather than a call a passage."""
+    perdoc: Any = getattr(reader, "_perdoc", None)
+    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN) if hasattr(perdoc, "_cached_reader") else None
+    if column is None or not count:
+        return np.array([reader.doc_field_length(n, fieldname) or 0 for n in range(count)], dtype=np.float64)
+    if getattr(column, "_fixedlen", None) == 1 and hasattr(column, "_dbfile"):
+        # the bytes as stored; passages past the end have the default, 0
+        codes = np.zeros(count, dtype=np.uint8)
+        stored = min(column._count, count)
+        codes[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+    else:
+        codes = np.fromiter(column, dtype=np.uint8, count=count)
+    return _BYTE_LENGTHS[codes]
+
+
+#: the length each of a length column's bytes stands for (0: none)
+_BYTE_LENGTHS = np.array([byte_to_length(code) if code else 0 for code in range(256)], dtype=np.float64)
 
 
 class SegmentCache:
@@ -137,16 +207,19 @@ class Layout:
 
     def __init__(self, reader: Any, cache: SegmentCache) -> None:
         self.leaves: List[Tuple[Any, int, _Segment, int]] = []  # reader, first docnum, segment, first article
-        self.article: "array[int]" = array("i")
-        self.article_lengths: List[float] = []
+        owners, lengths = [], []
+        articles = 0
         for leaf, offset in reader.leaf_readers():
             segment = cache.segment(leaf)
-            base = len(self.article_lengths)
-            self.leaves.append((leaf, offset, segment, base))
-            self.article.extend(a + base if a >= 0 else -1 for a in segment.article)
-            self.article_lengths.extend(segment.article_lengths)
-        self.articles = len(self.article_lengths)
-        self.average_length = sum(self.article_lengths) / self.articles if self.articles else 1.0
+            self.leaves.append((leaf, offset, segment, articles))
+            owners.append(np.where(segment.article >= 0, segment.article + articles, -1))
+            lengths.append(segment.article_lengths)
+            articles += len(segment.article_lengths)
+        #: each passage's article (-1: deleted)
+        self.article = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
+        self.article_lengths = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.float64)
+        self.articles = articles
+        self.average_length = float(self.article_lengths.sum()) / articles if articles else 1.0
 
     @classmethod
     def of(cls, searcher: Any, cache: SegmentCache) -> "Layout":
@@ -170,28 +243,27 @@ def _spellings(node: wq.Or) -> Optional[Tuple[str, List[Tuple[str, float]]]]:
     return fields.pop(), sorted((child.text, float(child.boost)) for child in children)
 
 
-def _add_per_article(
-    per_article: Dict[int, float], article: Sequence[int], offset: int, ids: Sequence[int], weights: Sequence[float]
-) -> None:
-    """Add a block's weights of a term to the articles its passages belong
-    to (``offset``: the segment's first document number), deleted ones left out."""
-    for number, weight in zip(ids, weights):
-        owner = article[offset + number]
-        if owner >= 0:
-            per_article[owner] = per_article.get(owner, 0.0) + weight
-
-
-def _frequencies(reader: Any, fieldname: str, spellings: Sequence[Tuple[str, float]]) -> Dict[int, float]:
-    """{passage number in the segment: frequency} of one word in one field
-    of a segment, its spellings' frequencies added, each times its weight."""
-    counts: Dict[int, float] = {}
+def _postings(reader: Any, fieldname: str, spellings: Sequence[Tuple[str, float]]) -> Tuple[Any, Any]:
+    """(passage numbers in the segment, frequencies) of one word in one
+    field of a segment, deleted passages included; a word spelt several
+    ways: its spellings' frequencies, each times its weight, added up."""
+    parts: List[Tuple[Any, Any]] = []
     for text, share in spellings:
         if (fieldname, text) not in reader:
             continue
-        for ids, weights in blocks(reader.postings(fieldname, text)):
-            for number, weight in zip(ids, weights):
-                counts[number] = counts.get(number, 0.0) + weight * share
-    return counts
+        ids: List[int] = []
+        weights: List[float] = []
+        for block_ids, block_weights in blocks(reader.postings(fieldname, text)):
+            ids.extend(block_ids)
+            weights.extend(block_weights)
+        frequencies = np.array(weights, dtype=np.float64)
+        parts.append((np.array(ids, dtype=np.int64), frequencies if share == 1.0 else frequencies * share))
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return EMPTY
+    summed, _ = _union([Table(ids, weights) for ids, weights in parts])
+    return summed.ids, summed.scores
 
 
 # -- a query's scores ---------------------------------------------------------
@@ -221,24 +293,36 @@ class Evaluation:
         self.idf = bm25_idf(probabilistic)
         self.coordination = coordination
         self.one_word_spellings = one_word_spellings
-        self.leaves: List[Tuple[str, str, Scores]] = []
-        self.article_terms: Dict[str, Tuple[float, Dict[int, float]]] = {}
-        self.coordinated: Dict[int, float] = {}  # passage: coordination factor applied
+        self.leaves: List[Tuple[str, str, Table]] = []
+        # each text term: its weight, and (articles, frequencies) of the articles holding it
+        self.article_terms: Dict[str, Tuple[float, Tuple[Any, Any]]] = {}
+        # each coordinated node's passages, how many of its words each holds, and the factor for each count
+        self.coordinated: List[Tuple[Any, Any, List[float]]] = []
         # each positive word of the text field: its spellings and weight (IDF × boost)
         self.units: List[Tuple[Tuple[str, ...], float]] = []
         self.restriction: Optional[Set[int]] = None
         self._documents_all = searcher.reader().doc_count_all()
 
-    def scores(self, query: wq.Query, restriction: Optional[Set[int]] = None) -> Scores:
+    def scores(self, query: wq.Query, restriction: Optional[Set[int]] = None) -> Table:
         self.restriction = restriction
         found = self._node(query, 1.0, True)
-        if restriction is not None:
-            found = {d: s for d, s in found.items() if d in restriction}
+        if restriction is not None and len(found):
+            keep = np.isin(found.ids, np.fromiter(restriction, dtype=np.int64, count=len(restriction)))
+            found = Table(found.ids[keep], found.scores[keep])
         return found
+
+    def coordination_factor(self, docnum: int) -> Optional[float]:
+        """The coordination factor applied to a passage's score, if any
+        (the outermost coordinated node's: it is scored last)."""
+        for ids, counts, factors in reversed(self.coordinated):
+            at = int(np.searchsorted(ids, docnum))
+            if at < len(ids) and ids[at] == docnum:
+                return float(factors[int(counts[at])])
+        return None
 
     # nodes
 
-    def _node(self, node: wq.Query, boost: float, positive: bool) -> Scores:
+    def _node(self, node: wq.Query, boost: float, positive: bool) -> Table:
         if isinstance(node, wq.Term) and node.fieldname in _LENGTH_FIELDS and isinstance(node.text, str):
             return self._term(node.fieldname, ((node.text, 1.0),), boost * getattr(node, "boost", 1.0), positive)
         if isinstance(node, wq.Or):
@@ -251,64 +335,55 @@ class Evaluation:
         if isinstance(node, wq.AndMaybe):
             required = self._node(node.a, boost * getattr(node, "boost", 1.0), positive)
             optional = self._node(node.b, boost * getattr(node, "boost", 1.0), positive)
-            for docnum in required.keys() & optional.keys():
-                required[docnum] += optional[docnum]
-            return required
+            _, in_required, in_optional = np.intersect1d(
+                required.ids, optional.ids, assume_unique=True, return_indices=True
+            )
+            scores = required.scores.copy()
+            scores[in_required] += optional.scores[in_optional]
+            return Table(required.ids, scores)
         if isinstance(node, wq.Every):
             docs = self.restriction if self.restriction is not None else self.searcher.reader().all_doc_ids()
-            return dict.fromkeys(docs, boost * getattr(node, "boost", 1.0))
+            ids = np.array(sorted(docs), dtype=np.int64)
+            return Table(ids, np.full(len(ids), boost * getattr(node, "boost", 1.0)))
         if isinstance(node, wq.NullQuery.__class__):
-            return {}
+            return EMPTY
         return self._whoosh(node, boost, positive)
 
-    def _either(self, node: wq.Or, boost: float, positive: bool) -> Scores:
+    def _either(self, node: wq.Or, boost: float, positive: bool) -> Table:
         tables = sorted((self._node(child, boost, positive) for child in node.subqueries), key=len, reverse=True)
         if not tables:
-            return {}
-        merged = dict(tables[0])
-        for table in tables[1:]:
-            for docnum, score in table.items():
-                merged[docnum] = merged.get(docnum, 0.0) + score
+            return EMPTY
+        merged, counts = _union(tables)
         if node.scale is not None and self.coordination and len(tables) > 1:
             # Coordination: a passage holding more of the query's words ranks higher.
             units = len(tables)
-            counts = dict.fromkeys(merged, 0)
-            for table in tables:
-                for docnum in table:
-                    counts[docnum] += 1
-            for docnum, count in counts.items():
-                factor = (count / units) ** self.coordination
-                merged[docnum] *= factor
-                if positive:
-                    self.coordinated[docnum] = factor
+            factors = [(count / units) ** self.coordination for count in range(units + 1)]
+            merged = Table(merged.ids, merged.scores * np.array(factors)[counts])
+            if positive:
+                self.coordinated.append((merged.ids, counts, factors))
         return merged
 
-    def _all(self, node: wq.And, boost: float, positive: bool) -> Scores:
-        excluded: Set[int] = set()
-        tables: List[Scores] = []
+    def _all(self, node: wq.And, boost: float, positive: bool) -> Table:
+        excluded: List[Table] = []
+        tables: List[Table] = []
         for child in node.subqueries:
             if isinstance(child, wq.Not):
-                excluded.update(self._node(child.query, 1.0, False))
+                excluded.append(self._node(child.query, 1.0, False))
             else:
                 tables.append(self._node(child, boost, positive))
         if not tables:
-            return {}
+            return EMPTY
         tables.sort(key=len)
-        result: Scores = {}
-        for docnum, score in tables[0].items():
-            if docnum in excluded:
-                continue
-            total = score
-            for table in tables[1:]:
-                other = table.get(docnum)
-                if other is None:
-                    break
-                total += other
-            else:
-                result[docnum] = total
-        return result
+        ids, scores = tables[0]
+        for table in tables[1:]:
+            ids, mine, theirs = np.intersect1d(ids, table.ids, assume_unique=True, return_indices=True)
+            scores = scores[mine] + table.scores[theirs]
+        for table in excluded:
+            keep = ~np.isin(ids, table.ids, assume_unique=True)
+            ids, scores = ids[keep], scores[keep]
+        return Table(ids, scores)
 
-    def _term(self, fieldname: str, spellings: Sequence[Tuple[str, float]], boost: float, positive: bool) -> Scores:
+    def _term(self, fieldname: str, spellings: Sequence[Tuple[str, float]], boost: float, positive: bool) -> Table:
         """BM25 of one query word in one field. A word the query spells
         several ways (accents, transliterations) is one word: its spellings'
         frequencies, each times its weight, add up in a passage, and it takes
@@ -317,53 +392,40 @@ class Evaluation:
         frequencies = [(self.searcher.doc_frequency(fieldname, text), weight) for text, weight in spellings]
         frequency = max((f for f, weight in frequencies if weight >= 1.0), default=0) or max(f for f, _ in frequencies)
         if not frequency:
-            return {}
+            return EMPTY
         texts = [text for text, _ in spellings]
         k1, b = self.k1, self.b
         average = self.searcher.avg_field_length(fieldname) or 1.0
         scale = boost * self.idf(self._documents_all, frequency) * (k1 + 1)
         constant, slope = k1 * (1 - b), k1 * b / average
         counting = positive and fieldname == TEXT_FIELD
-        article = self.layout.article
-        per_article: Dict[int, float] = {}
-        found: Scores = {}
-        single = len(spellings) == 1 and spellings[0][1] == 1.0
+        owners_of = self.layout.article
+        found_ids, found_scores, owners, weights = [], [], [], []
         for reader, offset, segment, _ in self.layout.leaves:
-            lengths = segment.lengths[fieldname]
-            if single and not segment.has_deletions:
-                # The common case, a block at a time: the same arithmetic in
-                # comprehensions (C loops) rather than statements per posting.
-                if (fieldname, texts[0]) not in reader:
-                    continue
-                for ids, weights in blocks(reader.postings(fieldname, texts[0])):
-                    found.update(
-                        zip(
-                            [offset + number for number in ids],
-                            [scale * w / (w + constant + slope * lengths[n]) for n, w in zip(ids, weights)],
-                        )
-                    )
-                    if counting:
-                        _add_per_article(per_article, article, offset, ids, weights)
+            numbers, frequency_in = _postings(reader, fieldname, spellings)
+            if not len(numbers):
                 continue
-            for number, weight in _frequencies(reader, fieldname, spellings).items():
-                docnum = offset + number
-                owner = article[docnum]
-                if owner < 0:
-                    continue  # deleted
-                found[docnum] = scale * weight / (weight + constant + slope * lengths[number])
-                if counting:
-                    per_article[owner] = per_article.get(owner, 0.0) + weight
+            docnums = numbers + offset
+            owner = owners_of[docnums]
+            if segment.has_deletions:
+                live = owner >= 0
+                numbers, frequency_in, docnums, owner = numbers[live], frequency_in[live], docnums[live], owner[live]
+            lengths = segment.lengths[fieldname][numbers]
+            found_ids.append(docnums)
+            found_scores.append(scale * frequency_in / (frequency_in + constant + slope * lengths))
+            owners.append(owner)
+            weights.append(frequency_in)
+        found = Table(np.concatenate(found_ids), np.concatenate(found_scores)) if found_ids else EMPTY
         if positive:
             self.leaves.append((fieldname, "|".join(texts), found))
-        if counting and found:
+        if counting and len(found):
             self.units.append((tuple(texts), scale / (k1 + 1)))
-        if counting and per_article:
             key = "|".join(texts)
-            weight, _ = self.article_terms.get(key, (0.0, per_article))
-            self.article_terms[key] = (weight + boost, per_article)
+            weight, _ = self.article_terms.get(key, (0.0, None))
+            self.article_terms[key] = (weight + boost, _sums_by_run(np.concatenate(owners), np.concatenate(weights)))
         return found
 
-    def _whoosh(self, node: wq.Query, boost: float, positive: bool) -> Scores:
+    def _whoosh(self, node: wq.Query, boost: float, positive: bool) -> Table:
         """Nodes this module does not score itself (phrases, ranges): Whoosh's
         matcher, read to the end (phrases of plain words are matched here,
         to the same scores, faster). Their text terms still count for the
@@ -380,43 +442,45 @@ class Evaluation:
                 while matcher.is_active():
                     found[offset + matcher.id()] = boost * float(matcher.score())
                     matcher.next()
+        table = Table.of(found)
         if positive:
             terms = [(fieldname, text) for fieldname, text in node.iter_all_terms() if isinstance(text, str)]
             if terms:
                 words = " ".join(dict.fromkeys(text for _, text in terms))
-                self.leaves.append((terms[0][0], f'"{words}"' if len(terms) > 1 else words, found))
+                self.leaves.append((terms[0][0], f'"{words}"' if len(terms) > 1 else words, table))
             for fieldname, text in node.iter_all_terms():
                 if fieldname == TEXT_FIELD and isinstance(text, str) and text not in self.article_terms:
                     self._count_article_terms(text, boost * getattr(node, "boost", 1.0))
-        return found
+        return table
 
     def _count_article_terms(self, text: str, boost: float) -> None:
-        per_article: Dict[int, float] = {}
-        article = self.layout.article
+        owners, weights = [], []
         for reader, offset, _, _ in self.layout.leaves:
-            if (TEXT_FIELD, text) not in reader:
-                continue
-            for ids, weights in blocks(reader.postings(TEXT_FIELD, text)):
-                _add_per_article(per_article, article, offset, ids, weights)
-        if per_article:
-            self.article_terms[text] = (boost, per_article)
+            numbers, frequencies = _postings(reader, TEXT_FIELD, ((text, 1.0),))
+            if len(numbers):
+                owner = self.layout.article[numbers + offset]
+                live = owner >= 0
+                owners.append(owner[live])
+                weights.append(frequencies[live])
+        if owners and sum(len(o) for o in owners):
+            self.article_terms[text] = (boost, _sums_by_run(np.concatenate(owners), np.concatenate(weights)))
 
     # articles
 
-    def article_scores(self) -> Scores:
+    def article_scores(self) -> "npt.NDArray[np.float64]":
         """Each article's BM25 over its whole text for the query's positive
-        text terms (term frequencies summed over its passages)."""
+        text terms (term frequencies summed over its passages), indexed by
+        article."""
         layout = self.layout
-        scores: Scores = {}
+        scores = np.zeros(layout.articles, dtype=np.float64)
         if not layout.articles:
             return scores
         k1, b = self.k1, self.b
         lengths, average = layout.article_lengths, layout.average_length
-        for weight, per_article in self.article_terms.values():
-            scale = weight * probabilistic_idf(layout.articles, len(per_article)) * (k1 + 1)
-            for owner, frequency in per_article.items():
-                norm = k1 * (1 - b + b * lengths[owner] / average)
-                scores[owner] = scores.get(owner, 0.0) + scale * frequency / (frequency + norm)
+        for weight, (owners, frequencies) in self.article_terms.values():
+            scale = weight * probabilistic_idf(layout.articles, len(owners)) * (k1 + 1)
+            norm = k1 * (1 - b + b * lengths[owners] / average)
+            scores[owners] += scale * frequencies / (frequencies + norm)
         return scores
 
     # proximity

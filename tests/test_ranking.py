@@ -128,6 +128,32 @@ def test_totals_and_matches_agree_with_whoosh_scoring(index):
         assert sorted((h.doc_id, h.passage) for h in ours) == sorted((h.doc_id, h.passage) for h in theirs), query
 
 
+def test_without_levers_passages_score_as_whoosh_scores_them(tmp_path):
+    """With every lever off, searchlib's own scoring gives each passage
+    Whoosh's BM25F score: the passage lengths and articles it reads match
+    Whoosh's, across segments, updates and deletions."""
+    plain = dataclasses.replace(_ranking.FOUNDATION, term_at_a_time=True, one_word_spellings=False)
+    words = ["Lavrov", "Kerry", "Genève", "Alep", "trêve"]
+    rows = [
+        {"id": f"d{n}", "text": paragraphs(*(" ".join(words[(n + k) % 5] for k in range(n % 4 + 1)) + "." for _ in range(n % 3 + 1)))}
+        for n in range(30)
+    ]
+    with Index(tmp_path / "ix", workers=0) as ix:
+        ix.add_documents(rows[:15])
+        ix.add_documents(rows[15:])  # a second segment
+        ix.add_documents([dict(rows[3], text=paragraphs("Lavrov Lavrov Kerry à Genève, encore."))])  # an update
+        ix.delete("d20")
+        for query in ["Lavrov", "Kerry", "Genève", "trêve"]:
+            ix._ranking = plain
+            ours = {(h.doc_id, h.passage): h.score for h in ix.search(query, limit=100, collapse_duplicates=False)}
+            ix._ranking = _ranking.FOUNDATION
+            theirs = {(h.doc_id, h.passage): h.score for h in ix.search(query, limit=100, collapse_duplicates=False)}
+            assert ours.keys() == theirs.keys() and len(ours) > 10, query
+            assert ("d20", 0) not in ours
+            for key, score in ours.items():
+                assert score == pytest.approx(theirs[key], rel=1e-9), (query, key)
+
+
 def test_updated_and_deleted_documents_leave_no_trace_in_the_ranking(index):
     index.add_documents([{"id": "a", "text": "Minbej est tombée."}, {"id": "b", "text": "Minbej a été reprise."}])
     assert index.search("Minbej").total == 2
