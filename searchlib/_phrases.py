@@ -16,7 +16,9 @@ import itertools
 import pickle
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
+import numpy as np
 from whoosh import formats, query as wq
+from whoosh.scoring import BM25FScorer
 from whoosh.query.spans import SpanNear2, SpanOr
 
 from ._postings import read_block
@@ -24,6 +26,8 @@ from ._postings import read_block
 __all__ = ["phrase_clauses", "phrase_scores"]
 
 Scores = Dict[int, float]
+#: one word of a phrase: {passage: [(spelling, weight, positions)]}
+_Rows = Dict[int, List[Tuple[int, float, List[int]]]]
 
 
 class _Posting:
@@ -64,7 +68,10 @@ def _chained(places: Sequence[Sequence[int]], slop: int, mindist: int) -> bool:
     from the first clause (Whoosh's SpanNear2 over single words)."""
     reachable = set(places[0])
     for following in places[1:]:
-        reachable = {p for p in following if any(p - d in reachable for d in range(mindist, slop + 1))}
+        if slop == mindist:  # the common case: words next to each other
+            reachable = {p for p in following if p - slop in reachable}
+        else:
+            reachable = {p for p in following if any(p - d in reachable for d in range(mindist, slop + 1))}
         if not reachable:
             return False
     return True
@@ -74,6 +81,59 @@ def _any_within(ordered: Sequence[int], low: int, high: int) -> bool:
     """Whether a sorted sequence holds a number from ``low`` to ``high``."""
     at = bisect.bisect_left(ordered, low)
     return at < len(ordered) and ordered[at] <= high
+
+
+def _plain_bm25(scorer: Any) -> bool:
+    """Whether a scorer scores with Whoosh's ``bm25`` from its own idf,
+    avgfl, B and K1, as BM25FScorer and subclasses that only set the IDF do."""
+    return isinstance(scorer, BM25FScorer) and type(scorer)._score is BM25FScorer._score
+
+
+def _bm25_totals(
+    numbers: List[int], tables: List[_Rows], scorers: List[List[Any]], spellings: List[List[Any]], lengths: Any
+) -> List[float]:
+    """Each passage's phrase score, computed a whole word (spelling) at a
+    time with the arithmetic of Whoosh's ``bm25``, absent spellings as NaN
+    so that the sums skip them as Whoosh's union matchers do."""
+    word_scores = []
+    for table, word_scorers, words in zip(tables, scorers, spellings):
+        weights = np.full((len(words), len(numbers)), np.nan)
+        for at, number in enumerate(numbers):
+            for index, weight, _ in table[number]:
+                weights[index, at] = weight
+        spelling_scores = []
+        for index, scorer in enumerate(word_scorers):
+            tf, k1, b = weights[index], scorer.K1, scorer.B
+            score = scorer.idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / scorer.avgfl)))
+            term_boost = words[index][0].boost
+            spelling_scores.append(score * term_boost if term_boost != 1.0 else score)
+        word_scores.append(_tree_sum_arrays(spelling_scores))
+    total = _tree_sum_arrays(word_scores)
+    return [float(value) for value in total.tolist()]
+
+
+def _tree_sum_arrays(values: Sequence[Any]) -> Any:
+    """:func:`_tree_sum` over arrays, NaN standing for None."""
+    if len(values) == 1:
+        return values[0]
+    half = len(values) // 2
+    first, second = _tree_sum_arrays(values[:half]), _tree_sum_arrays(values[half:])
+    return np.where(np.isnan(first), second, np.where(np.isnan(second), first, first + second))
+
+
+def _score_one(number: int, tables: List[_Rows], scorers: List[List[Any]], spellings: List[List[Any]]) -> float:
+    """One passage's phrase score, through the scorers' own ``score``."""
+    word_scores: List[Optional[float]] = []
+    for table, word_scorers, words in zip(tables, scorers, spellings):
+        spelling_scores: List[Optional[float]] = [None] * len(words)
+        for index, weight, _ in table[number]:
+            score = word_scorers[index].score(_Posting(number, weight))
+            term_boost = words[index][0].boost
+            spelling_scores[index] = score * term_boost if term_boost != 1.0 else score  # as Whoosh wraps it
+        word_scores.append(_tree_sum(spelling_scores))
+    total = _tree_sum(word_scores)
+    assert total is not None  # every word is there
+    return total
 
 
 def phrase_clauses(node: Any) -> Optional[List[List[wq.Term]]]:
@@ -158,37 +218,34 @@ def phrase_scores(searcher: Any, layout: Any, node: Any, clauses: List[List[wq.T
         chosen = {number for number in candidates or () if article[offset + number] >= 0}  # not deleted
         if not chosen:
             continue
-        # each word: {passage: [(spelling, weight, positions)]}
-        tables: List[Dict[int, List[Tuple[int, float, List[int]]]]] = []
+        # each word: {passage: [(spelling, weight, positions)]}; a title's
+        # positions repeat in each of its article's passages, decoded once
+        decoded: Dict[bytes, List[int]] = {}
+        tables: List[_Rows] = []
         for clause in range(len(clauses)):
-            table: Dict[int, List[Tuple[int, float, List[int]]]] = {}
+            table: _Rows = {}
             for index, ids, weights, values in blocks_of[clause]:
                 for i in [i for i, number in enumerate(ids) if number in chosen]:
-                    table.setdefault(ids[i], []).append((index, weights[i], decode(values[i])))
+                    value = values[i]
+                    held = decoded.get(value)
+                    if held is None:
+                        held = decoded[value] = decode(value)
+                    table.setdefault(ids[i], []).append((index, weights[i], held))
             tables.append(table)
         scorers = [[weighting.scorer(subsearcher, fieldname, text) for _, text in words] for words in spellings]
-        # A BM25 scorer reads the passage's length from the segment's
-        # column, a call at a time; the layout holds the same lengths.
-        lengths = segment_of[offset].lengths.get(fieldname) if offset in segment_of else None
-        direct = lengths is not None and all(
-            hasattr(scorer, "_score") and hasattr(scorer, "dfl") for row in scorers for scorer in row
-        )
+        matched = []
         for number in sorted(chosen):
             rows = [table[number] for table in tables]
-            if not _chained([sorted(p for _, _, places in row for p in places) for row in rows], slop, mindist):
-                continue
-            word_scores: List[Optional[float]] = []
-            for words, row, word_scorers in zip(spellings, rows, scorers):
-                spelling_scores: List[Optional[float]] = [None] * len(words)
-                for index, weight, _ in row:
-                    if direct:
-                        score = word_scorers[index]._score(weight, lengths[number])  # type: ignore[index]
-                    else:
-                        score = word_scorers[index].score(_Posting(number, weight))
-                    term_boost = words[index][0].boost
-                    spelling_scores[index] = score * term_boost if term_boost != 1.0 else score  # as Whoosh wraps it
-                word_scores.append(_tree_sum(spelling_scores))
-            total = _tree_sum(word_scores)
-            assert total is not None  # every word is there
+            places = [row[0][2] if len(row) == 1 else [p for _, _, word in row for p in word] for row in rows]
+            if _chained(places, slop, mindist):
+                matched.append(number)
+        if not matched:
+            continue
+        lengths = segment_of[offset].lengths.get(fieldname) if offset in segment_of else None
+        if lengths is not None and all(_plain_bm25(scorer) for row in scorers for scorer in row):
+            totals = _bm25_totals(matched, tables, scorers, spellings, lengths[np.array(matched)])
+        else:
+            totals = [_score_one(number, tables, scorers, spellings) for number in matched]
+        for number, total in zip(matched, totals):
             found[offset + number] = boost * float(total)
     return found
