@@ -24,7 +24,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Collection, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 import Stemmer
 from unidecode import unidecode
@@ -519,13 +519,21 @@ class FrenchAnalyzer(Analyzer):
                     if info is not None:
                         yield position, base + start + info[3], base + end, info
 
-    def all_tokens(self, value: str) -> List["Token"]:
+    def all_tokens(self, value: str, only: Optional[Collection[str]] = None) -> List["Token"]:
         """The tokens of ``value`` stop words included (as written, folded):
-        what highlighting matches a query against."""
-        return [
-            Token(term if term is not None else stop or "", start, end, position)
-            for position, start, end, (term, stop, _, _) in self.words(value)
-        ]
+        what highlighting matches a query against. With ``only``, just the
+        tokens whose term is one of those (a query's, for its highlights)."""
+        if only is None:
+            return [
+                Token(term if term is not None else stop or "", start, end, position)
+                for position, start, end, (term, stop, _, _) in self.words(value)
+            ]
+        found = []
+        for position, start, end, (term, stop, _, _) in self.words(value):
+            text = term if term is not None else stop or ""
+            if text in only:
+                found.append(Token(text, start, end, position))
+        return found
 
     def __call__(
         self,

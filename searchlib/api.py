@@ -344,7 +344,9 @@ class Index:
             return SearchResults(query, [], 0, parsed.notes)  # the filters keep nothing
         ranker = _ranking.Ranker(searcher, parsed.query, restriction, ranking, self._segments)
         total, chosen = ranker.choose(limit, per_doc, collapse_duplicates)
-        hits = [self._hit(fields, score, parsed.patterns, copies, snippet_chars) for fields, score, copies in chosen]
+        # Only the query's own words can be highlighted: only they become tokens.
+        wanted = {term for pattern in parsed.patterns for terms, _ in pattern for term in terms}
+        hits = [self._hit(fields, score, parsed.patterns, wanted, copies, snippet_chars) for fields, score, copies in chosen]
         if explain:
             hits = [
                 dataclasses.replace(hit, explanation=tuple(ranker.explain(fields["_docnum"])))
@@ -419,11 +421,12 @@ class Index:
         fields: Mapping[str, Any],
         score: float,
         patterns: Sequence[_query.Pattern],
+        wanted: Set[str],
         copies: Tuple[str, ...],
         snippet_chars: int,
     ) -> Hit:
         text = fields["text"]
-        matches = snippets.find_matches(text, patterns, self._analyzer.all_tokens)
+        matches = snippets.find_matches(text, patterns, lambda value: self._analyzer.all_tokens(value, only=wanted))
         highlights = snippets.merge_spans(text, matches)
         window = snippets.snippet_window(text, matches, snippet_chars)
         return Hit(

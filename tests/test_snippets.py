@@ -21,6 +21,21 @@ def test_matches_land_on_the_words_as_written():
     assert [text[s:e] for s, e in merge_spans(text, found)] == ["États-Unis", "ÉTATS-UNIS"]
 
 
+def test_highlighting_from_the_query_words_alone_finds_the_same_matches():
+    """Search builds tokens only for the query's own words: phrases and
+    single words are highlighted exactly as from every token."""
+    text = (
+        "Le secrétaire d'État des États-Unis et le cessez-le-feu : les États unis, "
+        "puis l'état d'urgence, enfin la Syrie et les Nations unies à Genève."
+    )
+    for query in ["etats-unis", '"état d\'urgence" Syrie', "cessez-le-feu Genève", '"Nations unies"', "le la"]:
+        patterns = parse_query(query, ANALYZER).patterns
+        wanted = {term for pattern in patterns for terms, _ in pattern for term in terms}
+        only = find_matches(text, patterns, lambda value: ANALYZER.all_tokens(value, only=wanted))
+        assert only == find_matches(text, patterns, ANALYZER.all_tokens) != [], query
+        assert len(ANALYZER.all_tokens(text, only=wanted)) < len(ANALYZER.all_tokens(text))
+
+
 def test_phrase_parts_are_highlighted_only_where_the_phrase_is():
     text = "Le secrétaire d'État américain parle des États-Unis."
     assert [text[s:e] for s, e in merge_spans(text, matches(text, "etats-unis"))] == ["États-Unis"]
