@@ -3,16 +3,16 @@
 Whoosh scores a query document by document through a tree of matchers, in
 Python: a news headline typed as a query (eight words, each over two fields
 with its accent and spelling variants) walks hundreds of thousands of
-matcher calls. Reading each term's postings a block at a time and adding
-its BM25 into one table per query does the same work in a small fraction of
-the time, gives every matching passage its exact score (so ``total`` is
-free), and lets the same pass add up each article's term frequencies for
-the article's own BM25 (the context of its passages).
+matcher calls. Reading each term's postings a block at a time into arrays
+and computing its BM25, the sums over fields and words, and each article's
+BM25 over its passages as whole-array operations (numpy) does the same work
+in a small fraction of the time, and gives every matching passage its exact
+score (so ``total`` is free).
 
 :class:`Layout` knows which article each passage belongs to and the field
 lengths BM25 needs; :class:`Evaluation` turns a Whoosh query tree into a
-``{docnum: score}`` table, handing the node types it does not know (spans
-of phrases, ranges) to Whoosh's own matchers.
+:class:`Table` of passages and scores, handing the node types it does not
+know (spans of phrases, ranges) to Whoosh's own matchers.
 """
 
 from __future__ import annotations
