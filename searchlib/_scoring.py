@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import threading
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -296,8 +296,8 @@ class Evaluation:
         self.leaves: List[Tuple[str, str, Table]] = []
         # each text term: its weight, and (articles, frequencies) of the articles holding it
         self.article_terms: Dict[str, Tuple[float, Tuple[Any, Any]]] = {}
-        # each coordinated node's passages, how many of its words each holds, and the factor for each count
-        self.coordinated: List[Tuple[Any, Any, List[float]]] = []
+        # each coordinated node's passages and the coordination factor applied to each
+        self.coordinated: List[Table] = []
         # each positive word of the text field: its spellings and weight (IDF × boost)
         self.units: List[Tuple[Tuple[str, ...], float]] = []
         self.restriction: Optional[Set[int]] = None
@@ -314,10 +314,10 @@ class Evaluation:
     def coordination_factor(self, docnum: int) -> Optional[float]:
         """The coordination factor applied to a passage's score, if any
         (the outermost coordinated node's: it is scored last)."""
-        for ids, counts, factors in reversed(self.coordinated):
-            at = int(np.searchsorted(ids, docnum))
-            if at < len(ids) and ids[at] == docnum:
-                return float(factors[int(counts[at])])
+        for factors in reversed(self.coordinated):
+            factor = factors.get(docnum)
+            if factor is not None:
+                return factor
         return None
 
     # nodes
@@ -357,10 +357,11 @@ class Evaluation:
         if node.scale is not None and self.coordination and len(tables) > 1:
             # Coordination: a passage holding more of the query's words ranks higher.
             units = len(tables)
-            factors = [(count / units) ** self.coordination for count in range(units + 1)]
-            merged = Table(merged.ids, merged.scores * np.array(factors)[counts])
+            by_count = np.array([(count / units) ** self.coordination for count in range(units + 1)])
+            factors = Table(merged.ids, by_count[counts])
+            merged = Table(merged.ids, merged.scores * factors.scores)
             if positive:
-                self.coordinated.append((merged.ids, counts, factors))
+                self.coordinated.append(factors)
         return merged
 
     def _all(self, node: wq.And, boost: float, positive: bool) -> Table:
@@ -399,17 +400,8 @@ class Evaluation:
         scale = boost * self.idf(self._documents_all, frequency) * (k1 + 1)
         constant, slope = k1 * (1 - b), k1 * b / average
         counting = positive and fieldname == TEXT_FIELD
-        owners_of = self.layout.article
         found_ids, found_scores, owners, weights = [], [], [], []
-        for reader, offset, segment, _ in self.layout.leaves:
-            numbers, frequency_in = _postings(reader, fieldname, spellings)
-            if not len(numbers):
-                continue
-            docnums = numbers + offset
-            owner = owners_of[docnums]
-            if segment.has_deletions:
-                live = owner >= 0
-                numbers, frequency_in, docnums, owner = numbers[live], frequency_in[live], docnums[live], owner[live]
+        for segment, numbers, docnums, owner, frequency_in in self._live_postings(fieldname, spellings):
             lengths = segment.lengths[fieldname][numbers]
             found_ids.append(docnums)
             found_scores.append(scale * frequency_in / (frequency_in + constant + slope * lengths))
@@ -455,15 +447,28 @@ class Evaluation:
 
     def _count_article_terms(self, text: str, boost: float) -> None:
         owners, weights = [], []
-        for reader, offset, _, _ in self.layout.leaves:
-            numbers, frequencies = _postings(reader, TEXT_FIELD, ((text, 1.0),))
-            if len(numbers):
-                owner = self.layout.article[numbers + offset]
-                live = owner >= 0
-                owners.append(owner[live])
-                weights.append(frequencies[live])
-        if owners and sum(len(o) for o in owners):
+        for _, _, _, owner, frequencies in self._live_postings(TEXT_FIELD, ((text, 1.0),)):
+            owners.append(owner)
+            weights.append(frequencies)
+        if owners:
             self.article_terms[text] = (boost, _sums_by_run(np.concatenate(owners), np.concatenate(weights)))
+
+    def _live_postings(self, fieldname: str, spellings: Sequence[Tuple[str, float]]) -> Iterator[Tuple[Any, ...]]:
+        """A word's postings in each segment that holds it, deleted passages
+        left out: (segment, passage numbers in it, document numbers, their
+        articles, frequencies)."""
+        for reader, offset, segment, _ in self.layout.leaves:
+            numbers, frequencies = _postings(reader, fieldname, spellings)
+            if not len(numbers):
+                continue
+            docnums = numbers + offset
+            owners = self.layout.article[docnums]
+            if segment.has_deletions:
+                live = owners >= 0
+                numbers, docnums, owners, frequencies = numbers[live], docnums[live], owners[live], frequencies[live]
+                if not len(numbers):
+                    continue
+            yield segment, numbers, docnums, owners, frequencies
 
     # articles
 
