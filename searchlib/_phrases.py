@@ -45,23 +45,6 @@ class _Posting:
         return self._weight
 
 
-def _tree_sum(values: Sequence[Optional[float]]) -> Optional[float]:
-    """Values added as Whoosh's binary trees of union and intersection
-    matchers add their children's scores (``make_binary_tree``: the first
-    half, then the second), absent ones (None) skipped."""
-    if len(values) == 1:
-        return values[0]
-    if len(values) == 2 and values[0] is not None and values[1] is not None:
-        return values[0] + values[1]
-    half = len(values) // 2
-    first, second = _tree_sum(values[:half]), _tree_sum(values[half:])
-    if first is None:
-        return second
-    if second is None:
-        return first
-    return first + second
-
-
 def _chained(places: Sequence[Sequence[int]], slop: int, mindist: int) -> bool:
     """Whether each clause of an ordered phrase has a position between
     ``mindist`` and ``slop`` after one of the previous clause's, chained
@@ -89,12 +72,15 @@ def _plain_bm25(scorer: Any) -> bool:
     return isinstance(scorer, BM25FScorer) and type(scorer)._score is BM25FScorer._score
 
 
-def _bm25_totals(
+def _totals(
     numbers: List[int], tables: List[_Rows], scorers: List[List[Any]], spellings: List[List[Any]], lengths: Any
 ) -> List[float]:
-    """Each passage's phrase score, computed a whole word (spelling) at a
-    time with the arithmetic of Whoosh's ``bm25``, absent spellings as NaN
-    so that the sums skip them as Whoosh's union matchers do."""
+    """Each passage's phrase score: the sum over its words of each word's
+    BM25 (its spellings' summed), added as Whoosh's binary trees of
+    matchers add them, computed a spelling at a time over the passages
+    (absent spellings as NaN, skipped by the sums as by Whoosh's union
+    matchers). A plain BM25 scorer's arithmetic runs over arrays (the
+    segment's ``lengths`` given); any other scorer scores each passage."""
     word_scores = []
     for table, word_scorers, words in zip(tables, scorers, spellings):
         weights = np.full((len(words), len(numbers)), np.nan)
@@ -103,37 +89,29 @@ def _bm25_totals(
                 weights[index, at] = weight
         spelling_scores = []
         for index, scorer in enumerate(word_scorers):
-            tf, k1, b = weights[index], scorer.K1, scorer.B
-            score = scorer.idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / scorer.avgfl)))
+            tf = weights[index]
+            if lengths is not None and _plain_bm25(scorer):
+                k1, b = scorer.K1, scorer.B
+                score = scorer.idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / scorer.avgfl)))
+            else:
+                score = np.array(
+                    [np.nan if w != w else scorer.score(_Posting(n, w)) for n, w in zip(numbers, tf.tolist())]
+                )
             term_boost = words[index][0].boost
-            spelling_scores.append(score * term_boost if term_boost != 1.0 else score)
-        word_scores.append(_tree_sum_arrays(spelling_scores))
-    total = _tree_sum_arrays(word_scores)
-    return [float(value) for value in total.tolist()]
+            spelling_scores.append(score * term_boost if term_boost != 1.0 else score)  # as Whoosh wraps it
+        word_scores.append(_tree_sum(spelling_scores))
+    return [float(value) for value in _tree_sum(word_scores).tolist()]
 
 
-def _tree_sum_arrays(values: Sequence[Any]) -> Any:
-    """:func:`_tree_sum` over arrays, NaN standing for None."""
+def _tree_sum(values: Sequence[Any]) -> Any:
+    """Arrays added as Whoosh's binary trees of union and intersection
+    matchers add their children's scores (``make_binary_tree``: the first
+    half, then the second), NaN (absent) skipped."""
     if len(values) == 1:
         return values[0]
     half = len(values) // 2
-    first, second = _tree_sum_arrays(values[:half]), _tree_sum_arrays(values[half:])
+    first, second = _tree_sum(values[:half]), _tree_sum(values[half:])
     return np.where(np.isnan(first), second, np.where(np.isnan(second), first, first + second))
-
-
-def _score_one(number: int, tables: List[_Rows], scorers: List[List[Any]], spellings: List[List[Any]]) -> float:
-    """One passage's phrase score, through the scorers' own ``score``."""
-    word_scores: List[Optional[float]] = []
-    for table, word_scorers, words in zip(tables, scorers, spellings):
-        spelling_scores: List[Optional[float]] = [None] * len(words)
-        for index, weight, _ in table[number]:
-            score = word_scorers[index].score(_Posting(number, weight))
-            term_boost = words[index][0].boost
-            spelling_scores[index] = score * term_boost if term_boost != 1.0 else score  # as Whoosh wraps it
-        word_scores.append(_tree_sum(spelling_scores))
-    total = _tree_sum(word_scores)
-    assert total is not None  # every word is there
-    return total
 
 
 def phrase_clauses(node: Any) -> Optional[List[List[wq.Term]]]:
@@ -242,10 +220,8 @@ def phrase_scores(searcher: Any, layout: Any, node: Any, clauses: List[List[wq.T
         if not matched:
             continue
         lengths = segment_of[offset].lengths.get(fieldname) if offset in segment_of else None
-        if lengths is not None and all(_plain_bm25(scorer) for row in scorers for scorer in row):
-            totals = _bm25_totals(matched, tables, scorers, spellings, lengths[np.array(matched)])
-        else:
-            totals = [_score_one(number, tables, scorers, spellings) for number in matched]
+        passage_lengths = lengths[np.array(matched)] if lengths is not None else None
+        totals = _totals(matched, tables, scorers, spellings, passage_lengths)
         for number, total in zip(matched, totals):
             found[offset + number] = boost * float(total)
     return found
