@@ -523,15 +523,10 @@ class FrenchAnalyzer(Analyzer):
         """The tokens of ``value`` stop words included (as written, folded):
         what highlighting matches a query against. With ``only``, just the
         tokens whose term is one of those (a query's, for its highlights)."""
-        if only is None:
-            return [
-                Token(term if term is not None else stop or "", start, end, position)
-                for position, start, end, (term, stop, _, _) in self.words(value)
-            ]
         found = []
         for position, start, end, (term, stop, _, _) in self.words(value):
             text = term if term is not None else stop or ""
-            if text in only:
+            if only is None or text in only:
                 found.append(Token(text, start, end, position))
         return found
 

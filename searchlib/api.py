@@ -346,7 +346,9 @@ class Index:
         total, chosen = ranker.choose(limit, per_doc, collapse_duplicates)
         # Only the query's own words can be highlighted: only they become tokens.
         wanted = {term for pattern in parsed.patterns for terms, _ in pattern for term in terms}
-        hits = [self._hit(fields, score, parsed.patterns, wanted, copies, snippet_chars) for fields, score, copies in chosen]
+        hits = [
+            self._hit(fields, score, parsed.patterns, wanted, copies, snippet_chars) for fields, score, copies in chosen
+        ]
         if explain:
             hits = [
                 dataclasses.replace(hit, explanation=tuple(ranker.explain(fields["_docnum"])))
