@@ -141,16 +141,17 @@ class _Segment:
         self.lengths = {name: _field_lengths(reader, name, count) for name in _LENGTH_FIELDS}
         # An index with no passages yet has no columns at all (Whoosh's empty reader).
         doc_ids = list(reader.column_reader("doc_id", translate=False)) if count else []
-        gone = set(deleted)
-        live = [n for n in range(count) if n not in gone] if gone else list(range(count))
-        live_ids = [doc_ids[n] for n in live]
-        starts = [True] + [before != after for before, after in zip(live_ids, live_ids[1:])] if live else []
+        live = np.ones(count, dtype=bool)
+        live[deleted] = False
+        live_ids = [doc_id for doc_id, kept in zip(doc_ids, live.tolist()) if kept] if deleted else doc_ids
+        # a new article wherever the document id changes
+        starts = [True] + [before != after for before, after in zip(live_ids, live_ids[1:])] if live_ids else []
         self.article = np.full(count, -1, dtype=np.int64)
         self.article[live] = np.cumsum(starts) - 1
         for lengths in self.lengths.values():
             lengths[deleted] = 0.0
         #: the articles' lengths (their passages' summed), one an article, in order
-        articles = int(self.article.max()) + 1 if live else 0
+        articles = int(self.article.max()) + 1 if live_ids else 0
         self.article_lengths = np.bincount(
             self.article[live], weights=self.lengths[TEXT_FIELD][live], minlength=articles
         ).astype(np.float64, copy=False)
