@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Iterator, List, Optional, Sequence, Tuple
 
@@ -54,8 +55,26 @@ class Passage:
         return document_text[self.start : self.end]
 
 
-def _count_words(text: str, start: int, end: int) -> int:
-    return len(_WORD_RE.findall(text, start, end))
+class _WordCounter:
+    """How many words ``_WORD_RE`` finds in any span of one text, from one
+    pass over the text rather than a search per span.
+
+    Words are maximal runs of word characters, and whatever part of a run
+    a span covers is itself one word of the span; so a span holds as many
+    words as there are runs that overlap it.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._starts: List[int] = []
+        self._ends: List[int] = []
+        for match in _WORD_RE.finditer(text):
+            self._starts.append(match.start())
+            self._ends.append(match.end())
+
+    def __call__(self, start: int, end: int) -> int:
+        if end <= start:
+            return 0
+        return bisect_left(self._starts, end) - bisect_right(self._ends, start)
 
 
 def paragraph_spans(text: str, start: int = 0) -> Iterator[Span]:
@@ -103,15 +122,15 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> List[S
     return [(s, e) for s, e in spans if e > s]
 
 
-def _cut_long(text: str, span: Span, max_words: int) -> List[Span]:
+def _cut_long(text: str, span: Span, max_words: int, count_words: _WordCounter) -> List[Span]:
     """Cut one long paragraph at sentence ends into near-equal parts."""
     sentences: List[Span] = []
     for sentence in split_sentences(text, *span):
-        if _count_words(text, *sentence) > max_words:
+        if count_words(*sentence) > max_words:
             sentences.extend(_cut_words(text, sentence, max_words))
         else:
             sentences.append(sentence)
-    counts = [_count_words(text, s, e) for s, e in sentences]
+    counts = [count_words(s, e) for s, e in sentences]
     total = sum(counts)
     parts = max(1, math.ceil(total / max_words))
     target = total / parts
@@ -174,11 +193,12 @@ def split_passages(
     if min_words < 1 or max_words < min_words:
         raise ValueError(f"passage sizes must satisfy 1 <= min_words <= max_words, not {min_words}, {max_words}")
     spans = list(paragraph_spans(text, start)) if paragraphs is None else list(paragraphs)
+    count_words = _WordCounter(text)
     pieces: List[Tuple[Span, int]] = []
     for span in spans:
-        words = _count_words(text, *span)
+        words = count_words(*span)
         if words > max_words:
-            pieces.extend((piece, _count_words(text, *piece)) for piece in _cut_long(text, span, max_words))
+            pieces.extend((piece, count_words(*piece)) for piece in _cut_long(text, span, max_words, count_words))
         elif words:
             pieces.append((span, words))
 
@@ -202,7 +222,7 @@ def split_passages(
         if passages and current_words < min_words:
             last = passages[-1]
             if _adjacent(text, (last.start, last.end), current) and (
-                _count_words(text, last.start, current[1]) <= max_words
+                count_words(last.start, current[1]) <= max_words
             ):
                 passages[-1] = Passage(last.number, last.start, current[1])
                 return passages

@@ -4,7 +4,10 @@ import re
 
 import pytest
 
-from searchlib.passages import MAX_WORDS, MIN_WORDS, split_passages, split_sentences
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from searchlib.passages import MAX_WORDS, MIN_WORDS, _WordCounter, split_passages, split_sentences
 
 
 def words(text: str) -> int:
@@ -121,3 +124,16 @@ def test_configurable_passage_length():
     assert all(words(p.text_of(text)) <= 30 for p in small) and len(small) == 10
     with pytest.raises(ValueError):
         split_passages(text, min_words=50, max_words=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet="aé_1 \n.'’-B\u0301!", max_size=300),
+    bounds=st.lists(st.integers(min_value=0, max_value=300), min_size=2, max_size=2),
+)
+def test_passage_word_counts_match_counting_each_span_alone(text, bounds):
+    # Passages are sized by counting the words of each span; counting them
+    # from one pass over the whole text must give the same number as
+    # counting the span's own text, even for spans that cut a word.
+    start, end = sorted(min(bound, len(text)) for bound in bounds)
+    assert _WordCounter(text)(start, end) == words(text[start:end])
