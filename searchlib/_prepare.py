@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import pickle
 import struct
-from array import array
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Collection, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from . import duplicates, ingest, passages, phonetic
 from .store import VARIANT_SEPARATOR
-from ._segment import PreparedChunk, TermPostings, stored_record
+from ._segment import PreparedChunk, group_postings, stored_record
 from .analysis import FrenchAnalyzer, fold, normalize_word
 from .ingest import Document
 
 __all__ = ["Preparer", "ChunkBuilder", "prepare_in_worker", "start_worker"]
 
 _Word = Tuple[int, int, int, Any]
-#: a term, its weight in a passage and its encoded value there
-_TermPosting = Tuple[str, float, bytes]
 _pack_count = struct.Struct("!I").pack  # Whoosh's pack_uint
 _UNSEEN = object()
 _NAMES_CACHED = 100_000
@@ -40,25 +37,26 @@ def _encode_positions(places: List[int]) -> bytes:
 _ONE_POSITION = [_encode_positions([position]) for position in range(1024)]
 
 
-def _positions(found: Dict[str, List[int]]) -> Tuple[List[_TermPosting], int]:
-    """Postings of a Whoosh ``Positions`` field (term, weight, encoded
+#: a field's postings in one passage: terms, weights, encoded values, length
+_Postings = Tuple[List[str], List[int], List[bytes], int]
+
+
+def _positions(found: Dict[str, List[int]]) -> _Postings:
+    """Postings of a Whoosh ``Positions`` field (terms, weights, encoded
     positions) from each term's positions, and the field's length."""
-    postings: List[_TermPosting] = []
-    length = 0
     single = _ONE_POSITION
-    for term, places in found.items():
-        count = len(places)
-        length += count
-        if count == 1 and places[0] < 1024:
-            postings.append((term, 1.0, single[places[0]]))
-        else:
-            postings.append((term, float(count), _encode_positions(places)))
-    return postings, length
+    weights = [len(places) for places in found.values()]
+    values = [
+        single[places[0]] if len(places) == 1 and places[0] < 1024 else _encode_positions(places)
+        for places in found.values()
+    ]
+    return list(found), weights, values, sum(weights)
 
 
-def _frequencies(counts: Dict[str, int]) -> Tuple[List[_TermPosting], int]:
+def _frequencies(counts: Dict[str, int]) -> _Postings:
     """Postings of a Whoosh ``Frequency`` field and its length."""
-    return [(term, float(count), _pack_count(count)) for term, count in counts.items()], sum(counts.values())
+    weights = list(counts.values())
+    return list(counts), weights, [_pack_count(count) for count in weights], sum(weights)
 
 
 def variant_terms(words: Iterable[_Word]) -> List[str]:
@@ -108,7 +106,7 @@ class Preparer:
         for position, _, _, (term, _, _, _) in title_words:
             if term is not None:
                 title_positions.setdefault(term, []).append(position)
-        title_postings, title_length = _positions(title_positions)
+        title_postings = _positions(title_positions)
         title_variants = variant_terms(title_words)
         document_terms = {
             "doc_id": [document.id],
@@ -147,8 +145,8 @@ class Preparer:
                         entry = names[written] = _name_entry(written, term)
                     if entry is not None:
                         sounds.add(entry)
-            text_postings, text_length = _positions(positions)
-            stop_postings, stop_length = _frequencies(stops)
+            text_postings = _positions(positions)
+            stop_postings = _frequencies(stops)
             chunk.add("text", number, text_postings)
             chunk.add("title", number, title_postings)
             chunk.add("stops", number, stop_postings)
@@ -174,57 +172,43 @@ class Preparer:
                     )
                 )
             )
-            chunk.lengths.append({"text": text_length, "title": title_length, "stops": stop_length})
+            chunk.lengths.append({"text": text_postings[3], "title": title_postings[3], "stops": stop_postings[3]})
         return len(pieces)
 
 
 class ChunkBuilder:
-    """Postings of consecutive passages gathered by field and term (plain
-    lists while growing, arrays once finished)."""
+    """Postings of consecutive passages, listed by field in passage order
+    as they come, grouped by term once the chunk is finished."""
 
     def __init__(self) -> None:
         self.records: List[bytes] = []
         self.columns: List[Dict[str, Any]] = []
         self.lengths: List[Dict[str, int]] = []
-        self._weighted: Dict[str, Dict[str, Tuple[List[int], List[float], List[bytes]]]] = {}
-        self._existing: Dict[str, Dict[str, List[int]]] = {}
+        self._weighted: Dict[str, Tuple[List[str], List[int], List[int], List[bytes]]] = {}
+        self._existing: Dict[str, Tuple[List[str], List[int]]] = {}
 
-    def add(self, fieldname: str, number: int, postings: List[_TermPosting]) -> None:
-        terms = self._weighted.get(fieldname)
-        if terms is None:
-            terms = self._weighted[fieldname] = {}
-        for term, weight, value in postings:
-            entry = terms.get(term)
-            if entry is None:
-                terms[term] = ([number], [weight], [value])
-            else:
-                entry[0].append(number)
-                entry[1].append(weight)
-                entry[2].append(value)
+    def add(self, fieldname: str, number: int, postings: _Postings) -> None:
+        """A passage's postings in a weighted field (its length aside)."""
+        lists = self._weighted.get(fieldname)
+        if lists is None:
+            lists = self._weighted[fieldname] = ([], [], [], [])
+        terms, weights, values, _ = postings
+        lists[0].extend(terms)
+        lists[1].extend([number] * len(terms))
+        lists[2].extend(weights)
+        lists[3].extend(values)
 
-    def add_terms(self, fieldname: str, number: int, terms: Iterable[str]) -> None:
-        """Terms of an ``Existence`` field (weight 1, no value)."""
-        found = self._existing.get(fieldname)
-        if found is None:
-            found = self._existing[fieldname] = {}
-        for term in terms:
-            numbers = found.get(term)
-            if numbers is None:
-                found[term] = [number]
-            elif numbers[-1] != number:
-                numbers.append(number)
+    def add_terms(self, fieldname: str, number: int, terms: Collection[str]) -> None:
+        """A passage's distinct terms in an ``Existence`` field (weight 1, no value)."""
+        lists = self._existing.get(fieldname)
+        if lists is None:
+            lists = self._existing[fieldname] = ([], [])
+        lists[0].extend(terms)
+        lists[1].extend([number] * len(terms))
 
     def finish(self) -> PreparedChunk:
-        postings: Dict[str, Dict[bytes, TermPostings]] = {}
-        for fieldname, weighted in self._weighted.items():
-            postings[fieldname] = {
-                term.encode("utf-8"): (array("I", numbers), array("f", weights), values)
-                for term, (numbers, weights, values) in weighted.items()
-            }
-        for fieldname, existing in self._existing.items():
-            postings[fieldname] = {
-                term.encode("utf-8"): (array("I", numbers), None, None) for term, numbers in existing.items()
-            }
+        postings = {fieldname: group_postings(*lists) for fieldname, lists in self._weighted.items()}
+        postings.update({fieldname: group_postings(*lists) for fieldname, lists in self._existing.items()})
         return PreparedChunk(self.records, self.columns, self.lengths, postings)
 
 

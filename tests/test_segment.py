@@ -9,11 +9,12 @@ from typing import Any, Dict, List
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
 from searchlib import ingest
 from searchlib._prepare import Preparer
-from searchlib._segment import FastSegmentWriter, compress
+from searchlib._segment import FastSegmentWriter, FieldPostings, compress
 from searchlib.analysis import FrenchAnalyzer
 from searchlib.store import build_schema
 
@@ -60,7 +61,7 @@ def _contents(path: Path) -> Dict[str, Any]:
     return {"postings": postings, "stored": stored, "lengths": lengths, "totals": totals}
 
 
-def _build(path: Path, documents: List[ingest.Document], fast: bool, segments: int = 1) -> None:
+def _build(path: Path, documents: List[ingest.Document], fast: bool, segments: int = 1, blocklimit: int = 128) -> None:
     analyzer = FrenchAnalyzer()
     preparer = Preparer(analyzer, (40, 120))
     path.mkdir()
@@ -69,43 +70,46 @@ def _build(path: Path, documents: List[ingest.Document], fast: bool, segments: i
     for first in range(0, len(documents), share):
         part = documents[first : first + share]
         if fast:
-            writer = FastSegmentWriter(ix)
+            writer = FastSegmentWriter(ix, codec=W3Codec(blocklimit=blocklimit))
             # Two chunks a segment, so a term's postings come in pieces to join.
             for half in (part[: len(part) // 2], part[len(part) // 2 :]):
                 writer.add_chunk(preparer.prepare([(document, "digest") for document in half])[1])
         else:
             _, chunk = preparer.prepare([(document, "digest") for document in part])
-            writer = SegmentWriter(ix)
+            writer = SegmentWriter(ix, codec=W3Codec(blocklimit=blocklimit))
             for number, record in enumerate(chunk.records):
                 fields = pickle.loads(zlib.decompress(record))  # the passage's stored fields
                 # Whoosh's writer analyses the fields itself; the auxiliary
                 # fields are given as the term lists the preparer derived.
-                for fieldname, terms in chunk.postings.items():
+                for fieldname, postings in chunk.postings.items():
                     if fieldname in ("stops", "variants", "sounds"):
-                        fields[fieldname] = [
-                            term.decode() for term, (ids, _, values) in terms.items() for _ in _repeat(ids, values, number)
-                        ]
+                        fields[fieldname] = [term.decode() for term in _terms_of(postings, number)]
                 fields["origin"] = ""
                 writer.add_document(**fields)
         writer.commit(merge=False)
     ix.close()
 
 
-def _repeat(ids: Any, values: Any, number: int) -> range:
-    """How many times a term occurs in passage ``number`` (its frequency)."""
-    if number not in ids:
-        return range(0)
-    if values is None:
-        return range(1)
-    value = values[list(ids).index(number)]
-    return range(int.from_bytes(value[:4], "big"))
+def _terms_of(postings: FieldPostings, number: int) -> List[bytes]:
+    """The terms of passage ``number``, each as many times as it occurs there."""
+    found = []
+    first = 0
+    for term, count in zip(postings.terms, postings.counts.tolist()):
+        for index in range(first, first + count):
+            if postings.ids[index] == number:
+                frequency = 1 if postings.values is None else int.from_bytes(postings.values[index][:4], "big")
+                found.extend([term] * frequency)
+        first += count
+    return found
 
 
-@pytest.mark.parametrize("segments", [1, 3])
-def test_an_index_written_fast_reads_as_one_whoosh_wrote(tmp_path, segments):
+@pytest.mark.parametrize("segments, blocklimit", [(1, 128), (3, 128), (2, 5)])
+def test_an_index_written_fast_reads_as_one_whoosh_wrote(tmp_path, segments, blocklimit):
+    # A small block limit cuts most posting lists into several blocks, the
+    # last one partly filled, with a term's postings from both chunks.
     documents = _documents(40)
-    _build(tmp_path / "whoosh", documents, fast=False, segments=segments)
-    _build(tmp_path / "fast", documents, fast=True, segments=segments)
+    _build(tmp_path / "whoosh", documents, fast=False, segments=segments, blocklimit=blocklimit)
+    _build(tmp_path / "fast", documents, fast=True, segments=segments, blocklimit=blocklimit)
     whoosh, fast = _contents(tmp_path / "whoosh"), _contents(tmp_path / "fast")
     assert fast["stored"] == whoosh["stored"]
     assert fast["lengths"] == whoosh["lengths"] and fast["totals"] == whoosh["totals"]
