@@ -33,12 +33,11 @@ def sketch(words: Iterable[str], size: int = SKETCH_SIZE) -> Sketch:
     sequence = list(words)
     if not sequence:
         return ()
+    crc32 = zlib.crc32
     if len(sequence) < _SHINGLE:
-        shingles = {" ".join(sequence)}
-    else:
-        shingles = {" ".join(sequence[i : i + _SHINGLE]) for i in range(len(sequence) - _SHINGLE + 1)}
-    hashes = {zlib.crc32(shingle.encode("utf-8")) for shingle in shingles}
-    return tuple(heapq.nsmallest(size, hashes))
+        return (crc32(" ".join(sequence).encode("utf-8")),)
+    shingles = map(" ".join, zip(*(sequence[offset:] for offset in range(_SHINGLE))))
+    return tuple(sorted({crc32(shingle.encode("utf-8")) for shingle in shingles})[:size])
 
 
 def resemblance(first: Sequence[int], second: Sequence[int], size: int = SKETCH_SIZE) -> float:
