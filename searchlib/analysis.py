@@ -466,15 +466,18 @@ class FrenchAnalyzer(Analyzer):
     def _chunk_tokens(self, chunk: str) -> _Chunk:
         found = self._chunks.get(chunk)
         if found is None:
-            tokens = tuple(
-                (match.start(), match.end(), self.word_info(match.group())) for match in _TOKEN_RE.finditer(chunk)
-            )
-            indexed = tuple(
-                (number, start + info[3], end, info[0])
-                for number, (start, end, info) in enumerate(tokens)
-                if info is not None and info[0] is not None
-            )
-            found = (len(tokens), indexed, tokens, tuple((number, term) for number, _, _, term in indexed))
+            word_info = self.word_info
+            tokens: List[Tuple[int, int, Optional[_WordInfo]]] = []
+            indexed: List[Tuple[int, int, int, str]] = []
+            number = 0
+            for match in _TOKEN_RE.finditer(chunk):
+                info = word_info(match.group())
+                start, end = match.span()
+                tokens.append((start, end, info))
+                if info is not None and info[0] is not None:
+                    indexed.append((number, start + info[3], end, info[0]))
+                number += 1
+            found = (number, tuple(indexed), tuple(tokens), tuple((number, term) for number, _, _, term in indexed))
             if len(self._chunks) >= self.cache_size:
                 self._chunks.clear()
             self._chunks[chunk] = found
