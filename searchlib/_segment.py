@@ -23,13 +23,16 @@ import numpy as np
 
 from whoosh.codec.whoosh3 import STORED_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
 from whoosh.columns import VarBytesColumn
-from whoosh.util.numeric import byte_to_length, length_to_byte
-from whoosh.system import pack_int, pack_ushort
+from whoosh.util.numeric import length_to_byte
+from whoosh.filedb.filetables import _lengths as _table_lengths
+from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.writing import SegmentWriter
 
 __all__ = ["PreparedChunk", "FieldPostings", "group_postings", "FastSegmentWriter", "supported", "compress", "stored_record"]
 
 _STORED_LEVEL = STORED_COLUMN._child._level  # Whoosh's for stored fields
+_pack_terminfo = W3TermInfo._struct.pack
+_pack_lengths = _table_lengths.pack
 # A field's postings are written out whenever this many bytes are waiting.
 _FLUSH_BYTES = 1 << 22
 
@@ -363,9 +366,6 @@ class FastSegmentWriter(SegmentWriter):
         buffer.cleanup()
 
 
-# Each length byte's length, and that length's byte again (Whoosh's lossy
-# encoding, so the round trip is kept as Whoosh's writer does it).
-_BYTE_LENGTHS = np.array([byte_to_length(byte) for byte in range(256)], np.int64)
 _NO_LENGTH = 256  # a block's smallest length byte when none of its documents has one
 
 
@@ -387,7 +387,6 @@ def _write_field(
     if not terms:
         return
     postfile = fieldwriter._postfile
-    table = fieldwriter._tindex
     prefix = pack_ushort(fieldwriter._fieldid)
     term_ends = np.cumsum(counts)
     term_starts = term_ends - counts
@@ -425,12 +424,14 @@ def _write_field(
     # Per term, what Whoosh's TermInfo.add_block gathers block by block.
     term_weights = np.add.reduceat(weight_sums, first_block).tolist()
     term_max_weights = np.maximum.reduceat(max_weights, first_block).tolist()
-    term_max_lengths = _BYTE_LENGTHS[np.maximum.reduceat(max_bytes, first_block)].tolist()
+    term_max_bytes = np.maximum.reduceat(max_bytes, first_block).tolist()
     term_min_bytes = np.minimum.reduceat(np.where(min_bytes_found, min_bytes, _NO_LENGTH), first_block)
-    term_min_lengths = [
-        None if byte == _NO_LENGTH else length for byte, length in
-        zip(term_min_bytes.tolist(), _BYTE_LENGTHS[np.minimum(term_min_bytes, 255)].tolist())
-    ]
+    term_min_bytes = np.where(term_min_bytes == _NO_LENGTH, 0, term_min_bytes).tolist()
+    term_counts = counts.tolist()
+    term_starts = term_starts.tolist()
+    term_ends = term_ends.tolist()
+    keys: List[bytes] = []
+    infos: List[bytes] = []
     id_list = ids.tolist()
     delta_list = deltas.tolist()
     weight_list = None if weights is None else weights.tolist()
@@ -472,18 +473,45 @@ def _write_field(
             out += pack_int(-size if index == first + block_count - 1 else size)  # as StructFile.write_int
             out += info
             out += data
-        terminfo = W3TermInfo()
-        terminfo._weight = term_weights[number]
-        terminfo._df = int(counts[number])
-        terminfo._minlength = term_min_lengths[number]
-        terminfo._maxlength = term_max_lengths[number]
-        terminfo._maxweight = term_max_weights[number]
-        terminfo._minid = id_list[int(term_starts[number])]
-        terminfo._maxid = id_list[int(term_ends[number]) - 1]
-        terminfo.set_extent(start, base + len(out) - start)
-        table.add(prefix + term, terminfo.to_bytes())
+        # The term's statistics and extent, as W3TermInfo.to_bytes packs them
+        # (never inlined).
+        keys.append(prefix + term)
+        infos.append(
+            _pack_terminfo(
+                0, term_weights[number], term_counts[number], term_min_bytes[number], term_max_bytes[number],
+                term_max_weights[number], id_list[term_starts[number]], id_list[term_ends[number] - 1],
+            )
+            + pack_long(start)
+            + pack_int(base + len(out) - start)
+        )
         if len(out) >= _FLUSH_BYTES:
             postfile.write(bytes(out))
             base += len(out)
             out = bytearray()
     postfile.write(bytes(out))
+    _add_to_table(fieldwriter._tindex, keys, infos)
+
+
+def _add_to_table(table: Any, keys: List[bytes], values: List[bytes]) -> None:
+    """Whoosh's ``OrderedHashWriter.add`` for many keys at once (in order):
+    one write to the file rather than three per key."""
+    dbfile = table.dbfile
+    position = dbfile.tell()
+    out = bytearray()
+    hash_key = table.hashfn
+    buckets = table.buckets
+    add_position = table.index.append
+    last = table.lastkey
+    for key, value in zip(keys, values):
+        if key <= last:
+            raise ValueError(f"Keys must increase: {last!r}..{key!r}")
+        at = position + len(out)
+        add_position(at)
+        hashed = hash_key(key)
+        buckets[hashed & 255].append((hashed, at))
+        out += _pack_lengths(len(key), len(value))
+        out += key
+        out += value
+        last = key
+    table.lastkey = last
+    dbfile.write(bytes(out))
