@@ -14,7 +14,8 @@ from whoosh.writing import SegmentWriter
 
 from searchlib import ingest
 from searchlib._prepare import Preparer
-from searchlib._segment import FastSegmentWriter, FieldPostings, compress
+from searchlib._blocks import compress
+from searchlib._segment import FastSegmentWriter, FieldPostings
 from searchlib.analysis import FrenchAnalyzer
 from searchlib.store import build_schema
 
