@@ -96,21 +96,22 @@ def write_field(
         weight_sums = np.add.reduceat(wide, block_starts)
         all_equal = block_min == block_max
         all_ones = all_equal & (block_max == 1.0)
+    # Length bytes: a block's smallest among its documents that have one
+    # (_NO_LENGTH: none has; stored as 0), and its largest.
     if lengths is not None:
         length_bytes = lengths[ids].astype(np.int64)
-        min_bytes = np.minimum.reduceat(np.where(length_bytes == 0, _NO_LENGTH, length_bytes), block_starts)
+        lowest = np.minimum.reduceat(np.where(length_bytes == 0, _NO_LENGTH, length_bytes), block_starts)
         max_bytes = np.maximum.reduceat(length_bytes, block_starts)
-        min_bytes_found = min_bytes != _NO_LENGTH
-        min_bytes = np.where(min_bytes_found, min_bytes, 0)
     else:
-        min_bytes = max_bytes = np.zeros(len(block_starts), np.int64)
-        min_bytes_found = np.zeros(len(block_starts), bool)
+        lowest = np.full(len(block_starts), _NO_LENGTH, np.int64)
+        max_bytes = np.zeros(len(block_starts), np.int64)
+    min_bytes = np.where(lowest == _NO_LENGTH, 0, lowest)
     # Per term, what Whoosh's TermInfo.add_block gathers block by block.
     term_weights = np.add.reduceat(weight_sums, first_block).tolist()
     term_max_weights = np.maximum.reduceat(max_weights, first_block).tolist()
     term_max_bytes = np.maximum.reduceat(max_bytes, first_block).tolist()
-    term_min_bytes = np.minimum.reduceat(np.where(min_bytes_found, min_bytes, _NO_LENGTH), first_block)
-    term_min_bytes = np.where(term_min_bytes == _NO_LENGTH, 0, term_min_bytes).tolist()
+    term_lowest = np.minimum.reduceat(lowest, first_block)
+    term_min_bytes = np.where(term_lowest == _NO_LENGTH, 0, term_lowest).tolist()
     term_counts = counts.tolist()
     term_starts = term_starts.tolist()
     term_ends = term_ends.tolist()

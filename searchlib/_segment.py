@@ -30,6 +30,8 @@ from ._blocks import Grouped, compress, write_field
 __all__ = ["PreparedChunk", "FieldPostings", "group_postings", "FastSegmentWriter", "supported", "stored_record"]
 
 _STORED_LEVEL = STORED_COLUMN._child._level  # Whoosh's for stored fields
+
+
 class FieldPostings(NamedTuple):
     """One field's postings over a chunk of passages, grouped by term.
 
@@ -125,19 +127,11 @@ class _Loose:
 
     def __init__(self) -> None:
         self.fields: Dict[str, Tuple[List[bytes], List[int], List[float], List[bytes]]] = {}
-        self._grouped: Dict[str, FieldPostings] = {}
 
-    def fieldnames(self) -> Set[str]:
-        return set(self.fields) | set(self._grouped)
-
-    def get(self, fieldname: str) -> Optional[FieldPostings]:
-        """The field's postings grouped by term (None: it has none)."""
-        if fieldname not in self._grouped:
-            lists = self.fields.pop(fieldname, None)
-            if lists is None:
-                return None
-            self._grouped[fieldname] = group_postings(*lists)
-        return self._grouped[fieldname]
+    def take(self, fieldname: str) -> Optional[FieldPostings]:
+        """The field's postings grouped by term, handed over once (None: it has none)."""
+        lists = self.fields.pop(fieldname, None)
+        return None if lists is None else group_postings(*lists)
 
 
 class _PostingBuffer:
@@ -175,14 +169,15 @@ class _PostingBuffer:
     def fieldnames(self) -> List[str]:
         names: Set[str] = set()
         for _, postings in self.sources:
-            names.update(postings.fieldnames() if isinstance(postings, _Loose) else postings)
+            names.update(postings.fields if isinstance(postings, _Loose) else postings)
         return sorted(names)
 
-    def field(self, fieldname: str) -> Grouped:
-        """A field's postings over the whole segment, grouped by term."""
+    def take(self, fieldname: str) -> Grouped:
+        """A field's postings over the whole segment, grouped by term, and
+        released here (a segment's fields are written one after another)."""
         parts: List[Tuple[int, FieldPostings]] = []
         for base, postings in self.sources:
-            found = postings.get(fieldname)
+            found = postings.take(fieldname) if isinstance(postings, _Loose) else postings.pop(fieldname, None)
             if found is not None:
                 parts.append((base, found))
         return _gather(parts)
@@ -332,7 +327,7 @@ class FastSegmentWriter(SegmentWriter):
             lengths = None if column is None else np.frombuffer(bytes(column), np.uint8)
             fieldwriter.start_field(fieldname, field)
             write_field(
-                fieldwriter, buffer.field(fieldname), self.codec._blocklimit, self.codec._compression, lengths,
+                fieldwriter, buffer.take(fieldname), self.codec._blocklimit, self.codec._compression, lengths,
                 field.format.fixed_value_size(),
             )
             fieldwriter.finish_field()
