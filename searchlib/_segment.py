@@ -66,14 +66,32 @@ def group_postings(
     by_term = sorted(range(len(distinct)), key=distinct.__getitem__)
     rank = np.empty(len(distinct), np.int64)
     rank[by_term] = np.arange(len(distinct))
-    ranks = rank[numbers]
-    order = np.argsort(ranks, kind="stable")
     sorted_terms = [distinct[number] for number in by_term]
-    return FieldPostings(
+    return _by_term(
         [term.encode("utf-8") for term in sorted_terms] if distinct and isinstance(distinct[0], str) else sorted_terms,
-        np.bincount(ranks, minlength=len(distinct)),
-        np.asarray(ids, np.uint32)[order],
-        None if weights is None else np.asarray(weights, np.float32)[order],
+        rank[numbers],
+        np.asarray(ids, np.uint32),
+        None if weights is None else np.asarray(weights, np.float32),
+        values,
+    )
+
+
+def _by_term(
+    terms: List[bytes],
+    ranks: "np.ndarray[Any, Any]",
+    ids: "np.ndarray[Any, Any]",
+    weights: "Optional[np.ndarray[Any, Any]]",
+    values: Optional[Sequence[bytes]],
+) -> FieldPostings:
+    """Postings listed in passage order, each with its term's rank among
+    ``terms`` (sorted), regrouped term by term; a stable sort keeps each
+    term's postings in passage order."""
+    order = np.argsort(ranks, kind="stable")
+    return FieldPostings(
+        terms,
+        np.bincount(ranks, minlength=len(terms)),
+        ids[order],
+        None if weights is None else weights[order],
         None if values is None else [values[number] for number in order.tolist()],
     )
 
@@ -202,25 +220,22 @@ def _gather(parts: List[Tuple[int, FieldPostings]]) -> Grouped:
     document order (the chunks come in document order)."""
     if len(parts) == 1:
         base, only = parts[0]
-        return only.terms, only.counts, only.ids.astype(np.int64) + base, only.weights, only.values
+        return only._replace(ids=only.ids.astype(np.int64) + base)
     terms = sorted(set().union(*(part.terms for _, part in parts)))
     rank = {term: number for number, term in enumerate(terms)}
     ranks = np.concatenate(
         [np.repeat(np.array([rank[term] for term in part.terms], np.int64), part.counts) for _, part in parts]
     )
     ids = np.concatenate([part.ids.astype(np.int64) + base for base, part in parts])
-    weighted = any(part.weights is not None for _, part in parts)
-    order = np.argsort(ranks, kind="stable")
-    counts = np.bincount(ranks, minlength=len(terms))
-    if not weighted:
-        return terms, counts, ids[order], None, None
+    if all(part.weights is None for _, part in parts):
+        return _by_term(terms, ranks, ids, None, None)
     weights = np.concatenate(
         [part.weights if part.weights is not None else np.ones(len(part.ids), np.float32) for _, part in parts]
     )
     values: List[bytes] = []
     for _, part in parts:
         values.extend(part.values if part.values is not None else [b""] * len(part.ids))
-    return terms, counts, ids[order], weights[order], [values[i] for i in order.tolist()]
+    return _by_term(terms, ranks, ids, weights, values)
 
 
 def supported(writer: SegmentWriter) -> bool:
