@@ -345,7 +345,7 @@ class Index:
         ranker = _ranking.Ranker(searcher, parsed.query, restriction, ranking, self._segments)
         total, chosen = ranker.choose(limit, per_doc, collapse_duplicates)
         # Only the query's own words can be highlighted: only they become tokens.
-        wanted = {term for pattern in parsed.patterns for terms, _ in pattern for term in terms}
+        wanted = snippets.pattern_terms(parsed.patterns)
         hits = [
             self._hit(fields, score, parsed.patterns, wanted, copies, snippet_chars) for fields, score, copies in chosen
         ]

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Callable, Collection, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Collection, Dict, List, Optional, Sequence, Set, Tuple
 
 from .analysis import Token
 from .query import Pattern
 
 __all__ = [
-    "find_matches", "merge_spans", "make_snippet", "snippet_window", "render", "FORMATS",
+    "find_matches", "pattern_terms", "merge_spans", "make_snippet", "snippet_window", "render", "FORMATS",
     "SNIPPET_WIDTH", "MARK_OPEN", "MARK_CLOSE",
 ]  # fmt: skip
 
@@ -33,6 +33,12 @@ Match = Tuple[int, int, str]
 _COMPOUND_GAP_RE = re.compile(r"[-\u2010\u2011'\u2019](?:\w+[-\u2010\u2011'\u2019])*")
 _SPACE_RE = re.compile(r"\s+")
 _SENTENCE_START_RE = re.compile(r"[.!?…»\"]\s+")
+
+
+def pattern_terms(patterns: Collection[Pattern]) -> Set[str]:
+    """Every term the patterns match: the only tokens :func:`find_matches`
+    looks at, so the only ones a caller needs to build."""
+    return {term for pattern in patterns for terms, _ in pattern for term in terms}
 
 
 def find_matches(

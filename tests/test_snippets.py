@@ -4,7 +4,9 @@ from searchlib.analysis import FrenchAnalyzer
 from searchlib.query import parse_query
 import pytest
 
-from searchlib.snippets import ELLIPSIS, find_matches, make_snippet, merge_spans, render, snippet_window
+from searchlib.snippets import (
+    ELLIPSIS, find_matches, make_snippet, merge_spans, pattern_terms, render, snippet_window,
+)
 
 
 ANALYZER = FrenchAnalyzer()
@@ -30,7 +32,7 @@ def test_highlighting_from_the_query_words_alone_finds_the_same_matches():
     )
     for query in ["etats-unis", '"état d\'urgence" Syrie', "cessez-le-feu Genève", '"Nations unies"', "le la"]:
         patterns = parse_query(query, ANALYZER).patterns
-        wanted = {term for pattern in patterns for terms, _ in pattern for term in terms}
+        wanted = pattern_terms(patterns)
         only = find_matches(text, patterns, lambda value: ANALYZER.all_tokens(value, only=wanted))
         assert only == find_matches(text, patterns, ANALYZER.all_tokens) != [], query
         assert len(ANALYZER.all_tokens(text, only=wanted)) < len(ANALYZER.all_tokens(text))
