@@ -62,7 +62,7 @@ def _frequencies(counts: Dict[str, int]) -> _Postings:
 def variant_terms(words: Iterable[_Word]) -> List[str]:
     """``key + separator + term`` for each word whose accent-resolution key
     differs from its term ("sécurité": key "securit", term "secur")."""
-    pairs = {(key, term) for _, _, _, (term, _, key, _) in words if term is not None and key != term}
+    pairs = {(key, term) for _, _, _, (term, _, key, _, _) in words if term is not None and key != term}
     return sorted(key + VARIANT_SEPARATOR + term for key, term in pairs)
 
 
@@ -103,7 +103,7 @@ class Preparer:
         title = document.title or ""
         title_words = list(words_of(title)) if title else []
         title_positions: Dict[str, List[int]] = {}
-        for position, _, _, (term, _, _, _) in title_words:
+        for position, _, _, (term, _, _, _, _) in title_words:
             if term is not None:
                 title_positions.setdefault(term, []).append(position)
         title_postings = _positions(title_positions)
@@ -124,7 +124,7 @@ class Preparer:
             sounds: Set[str] = set()
             keys: List[str] = []
             # One pass over the passage's words feeds every field.
-            for position, start, end, (term, stop, key, _) in words_of(text):
+            for position, start, end, (term, stop, key, _, _) in words_of(text):
                 keys.append(key)
                 if term is None:
                     stops[stop or ""] = stops.get(stop or "", 0) + 1

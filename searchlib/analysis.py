@@ -366,8 +366,9 @@ class StemFilter(Filter):
 # -- the fused analyzer ---------------------------------------------------------
 
 # Per written word: (term or None for a stop word, the folded stop word or
-# None, the accent-resolution key, characters of elision to skip).
-_WordInfo = Tuple[Optional[str], Optional[str], str, int]
+# None, the accent-resolution key, characters of elision to skip, the word
+# folded but not stemmed: its exact form, "" for a stop word).
+_WordInfo = Tuple[Optional[str], Optional[str], str, int, str]
 # Per chunk: how many tokens it holds; the indexed ones as (number in the
 # chunk, start, end, term); all of them as (start, end, info), info None for
 # a token the pipeline drops (it still takes a position); and the indexed
@@ -460,8 +461,9 @@ class FrenchAnalyzer(Analyzer):
         stem = self._pool.stem
         if word in self.stop_words:
             folded = fold(word)
-            return (None, folded, stem(folded), skip)
-        return (fold(stem(word)), None, stem(fold(word)), skip)
+            return (None, folded, stem(folded), skip, "")
+        folded = fold(word)
+        return (fold(stem(word)), None, stem(folded), skip, folded)
 
     def _chunk_tokens(self, chunk: str) -> _Chunk:
         found = self._chunks.get(chunk)
@@ -522,12 +524,34 @@ class FrenchAnalyzer(Analyzer):
                     if info is not None:
                         yield position, base + start + info[3], base + end, info
 
+    def count_words(
+        self, value: str, terms: Collection[str], forms: Collection[str]
+    ) -> Tuple[Dict[str, int], Dict[str, int]]:
+        """How often each of ``terms`` (indexed terms) occurs in ``value``,
+        and how often it is written as one of ``forms`` (words folded but
+        not stemmed, the last item of a word's info)."""
+        term_counts: Dict[str, int] = {}
+        form_counts: Dict[str, int] = {}
+        chunks = self._chunks
+        chunk_tokens = self._chunk_tokens
+        for _, segment, is_number in self._segments(value):
+            for chunk in (segment,) if is_number else segment.split():
+                for _, _, info in (chunks.get(chunk) or chunk_tokens(chunk))[2]:
+                    term = info[0] if info is not None else None
+                    if term is None or term not in terms:
+                        continue
+                    term_counts[term] = term_counts.get(term, 0) + 1
+                    form = info[4]  # type: ignore[index]  # info is set wherever term is
+                    if form in forms:
+                        form_counts[form] = form_counts.get(form, 0) + 1
+        return term_counts, form_counts
+
     def all_tokens(self, value: str, only: Optional[Collection[str]] = None) -> List["Token"]:
         """The tokens of ``value`` stop words included (as written, folded):
         what highlighting matches a query against. With ``only``, just the
         tokens whose term is one of those (a query's, for its highlights)."""
         found = []
-        for position, start, end, (term, stop, _, _) in self.words(value):
+        for position, start, end, (term, stop, _, _, _) in self.words(value):
             text = term if term is not None else stop or ""
             if only is None or text in only:
                 found.append(Token(text, start, end, position))
@@ -587,7 +611,7 @@ class FrenchAnalyzer(Analyzer):
     ) -> Iterator[_WhooshToken]:
         token = _WhooshToken(positions, chars, removestops=False, mode=mode)
         token.boost = 1.0
-        for position, start, end, (term, stop, _, _) in self.words(value):
+        for position, start, end, (term, stop, _, _, _) in self.words(value):
             token.stopped = term is None
             token.text = stop if term is None else term
             if positions:

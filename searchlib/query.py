@@ -190,7 +190,7 @@ class _Builder:
     def pattern(self, text: str) -> Optional[Pattern]:
         slots: List[Slot] = []
         first: Optional[int] = None
-        for position, _, _, (term, stop, key, _) in self.analyzer.words(text):
+        for position, _, _, (term, stop, key, _, _) in self.analyzer.words(text):
             if term is None:
                 if stop is not None and (stop, key) not in self.stop_words:
                     self.stop_words.append((stop, key))

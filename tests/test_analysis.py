@@ -277,3 +277,13 @@ def test_analyzer_survives_pickling():
 
     clone = pickle.loads(pickle.dumps(FrenchAnalyzer(stop_words={"x"})))
     assert clone == FrenchAnalyzer(stop_words={"x"}) and terms("x Syrie", clone) == ["syr"]
+
+
+def test_count_words_tells_a_words_forms_apart():
+    analyzer = FrenchAnalyzer()
+    text = "Le Président et la présidence ; les présidents, l'autre président."
+    terms, forms = analyzer.count_words(text, {"president"}, {"president"})
+    assert terms == {"president": 4}  # one stem for all four
+    assert forms == {"president": 2}  # written so twice, accents and case aside
+    assert analyzer.count_words(text, {"president"}, {"presidence", "presidents"})[1] == {"presidence": 1, "presidents": 1}
+    assert analyzer.count_words(text, {"autr"}, {"autre"}) == ({"autr": 1}, {"autre": 1})  # past the elision
