@@ -8,7 +8,9 @@ over the article's whole text. The article's score lets a long news
 article whose words are spread over several passages compete with a short
 passage holding them all: an article's best passage is found by the passage
 score, the article's rank by both. Question words and filler weigh
-``weak_words`` (set where the query is read, see :mod:`.query`).
+``weak_words`` (set where the query is read, see :mod:`.query`). In the
+best passages, a query word's occurrences in other forms than the one
+typed count ``other_forms`` each (read from the passages' text).
 
 Every passage the query matches is scored (:mod:`._scoring`), so ``total``
 is exact and the best articles are never missed for want of a deep enough
@@ -20,14 +22,15 @@ against it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 import numpy.typing as npt
 from whoosh import query as wq
 
 from . import duplicates
-from ._scoring import EMPTY, Evaluation, Layout, SegmentCache, Table, Weighting
+from .analysis import FrenchAnalyzer
+from ._scoring import EMPTY, TEXT_FIELD, Evaluation, Layout, SegmentCache, Table, Weighting
 
 __all__ = ["Ranking", "DEFAULT", "FOUNDATION", "ablations", "Ranker", "Chosen"]
 
@@ -51,6 +54,12 @@ class Ranking:
     proximity_depth: int = 100
     #: weight of question words and conversational filler ("quel", "combien")
     weak_words: float = 0.25
+    #: what an occurrence of a query word in another form than the one typed
+    #: counts (folded forms: "présidence" for "président"), in the best
+    #: passages (1: as much as the form typed)
+    other_forms: float = 0.25
+    #: passages, best first, whose words' forms are read
+    forms_depth: int = 30
     #: a word's spellings (accents, names written two ways) scored as one
     #: word, as Lucene's synonym query does, rather than as separate words
     one_word_spellings: bool = True
@@ -63,7 +72,9 @@ class Ranking:
 
 DEFAULT = Ranking()
 #: The ranking before these levers: Whoosh's matchers and BM25F over passages.
-FOUNDATION = Ranking(probabilistic_idf=False, context=0.0, coordination=0.0, weak_words=1.0, term_at_a_time=False)
+FOUNDATION = Ranking(
+    probabilistic_idf=False, context=0.0, coordination=0.0, weak_words=1.0, other_forms=1.0, term_at_a_time=False
+)
 
 
 def ablations() -> List[Tuple[str, Ranking]]:
@@ -74,6 +85,7 @@ def ablations() -> List[Tuple[str, Ranking]]:
         ("without article context", replace(DEFAULT, context=0.0)),
         ("without coordination", replace(DEFAULT, coordination=0.0)),
         ("without weak question words", replace(DEFAULT, weak_words=1.0)),
+        ("without exact forms", replace(DEFAULT, other_forms=1.0)),
         ("without spellings as one word", replace(DEFAULT, one_word_spellings=False)),
         ("with proximity 0.5", replace(DEFAULT, proximity=0.5)),
     ]
@@ -94,8 +106,12 @@ class Ranker:
         restriction: Optional[Set[int]],
         ranking: Ranking,
         segments: SegmentCache,
+        forms: Sequence[Tuple[FrozenSet[str], str]] = (),
+        analyzer: Optional[FrenchAnalyzer] = None,
     ) -> None:
         self.searcher = searcher
+        self.forms = forms
+        self.analyzer = analyzer
         self.segments = segments
         self.query = query
         self.restriction = restriction
@@ -104,6 +120,8 @@ class Ranker:
         self._articles: Optional["npt.NDArray[np.float64]"] = None  # each article's BM25
         self._scores = EMPTY
         self._near: Dict[int, float] = {}
+        self._losses: Dict[int, Dict[str, float]] = {}  # per passage, per word
+        self._stored: Dict[int, Dict[str, Any]] = {}
 
     def choose(self, limit: int, per_doc: Optional[int], collapse: bool) -> Tuple[int, List[Chosen]]:
         """The number of matching passages, and the best ``limit``, at most
@@ -122,6 +140,13 @@ class Ranker:
             self._articles = articles = evaluation.article_scores()
             owners = layout.article[ids]
             scores = scores + np.where(owners >= 0, ranking.context * articles[owners], 0.0)
+        if ranking.other_forms != 1.0 and self.forms and self.analyzer is not None and len(ids):
+            candidates = [docnum for docnum, _ in _best(ids, scores, ranking.forms_depth)]
+            self._losses = losses = self._other_forms(evaluation, candidates)
+            if losses:
+                losing = np.array(sorted(losses), dtype=np.int64)
+                scores = scores.copy()
+                scores[np.searchsorted(ids, losing)] += np.array([sum(losses[d].values()) for d in losing.tolist()])
         if ranking.proximity and len(ids):
             candidates = [docnum for docnum, _ in _best(ids, scores, ranking.proximity_depth)]
             self._near = near = evaluation.proximity(candidates)
@@ -136,6 +161,48 @@ class Ranker:
             if len(kept) == limit or window >= len(ids):
                 return len(ids), _finish(kept)
             window *= 4
+
+    def _fields(self, docnum: int) -> Dict[str, Any]:
+        """A passage's stored fields (with ``_docnum``), read once."""
+        fields = self._stored.get(docnum)
+        if fields is None:
+            fields = self._stored[docnum] = dict(self.searcher.stored_fields(docnum), _docnum=docnum)
+        return fields
+
+    def _other_forms(self, evaluation: Evaluation, passages: Sequence[int]) -> Dict[int, Dict[str, float]]:
+        """For each of ``passages``, what each query word loses for being
+        found there in forms other than the one typed: its BM25 with those
+        occurrences counting ``other_forms`` each rather than 1. A stem
+        joins forms whose senses differ ("président", "présidence";
+        "marché", "marcher"), so the passage holding the word as asked
+        ranks first, while words found as typed (names, mostly) keep their
+        whole score. Read from the passages' text, so the index needs no
+        field of unstemmed words."""
+        words: List[Tuple[FrozenSet[str], str, float]] = []
+        for terms, form in self.forms:
+            weight = max((weight for texts, weight in evaluation.units if terms.intersection(texts)), default=0.0)
+            if weight:
+                words.append((terms, form, weight))
+        if not words or self.analyzer is None:
+            return {}
+        all_terms = frozenset().union(*(terms for terms, _, _ in words))
+        all_forms = frozenset(form for _, form, _ in words)
+        k1, b, share = self.ranking.k1, self.ranking.b, self.ranking.other_forms
+        average = self.searcher.avg_field_length(TEXT_FIELD) or 1.0
+        found: Dict[int, Dict[str, float]] = {}
+        for docnum in passages:
+            term_counts, form_counts = self.analyzer.count_words(self._fields(docnum).get("text") or "", all_terms, all_forms)
+            norm = k1 * (1 - b + b * evaluation.text_length(docnum) / average)
+            losses: Dict[str, float] = {}
+            for terms, form, weight in words:
+                held = sum(term_counts.get(term, 0) for term in terms)
+                typed = min(held, form_counts.get(form, 0))
+                if held > typed:
+                    counted = typed + share * (held - typed)
+                    losses[form] = weight * (k1 + 1) * (counted / (counted + norm) - held / (held + norm))
+            if losses:
+                found[docnum] = losses
+        return found
 
     def _choose_with_whoosh(self, limit: int, per_doc: Optional[int], collapse: bool) -> Tuple[int, List[Chosen]]:
         window = limit * 2 + 10
@@ -157,7 +224,7 @@ class Ranker:
         by_value: Dict[int, List[int]] = {}
         per_document: Dict[str, int] = {}
         for docnum, score in ranked:
-            fields = dict(self.searcher.stored_fields(docnum), _docnum=docnum)
+            fields = self._fields(docnum)
             doc_id = fields["doc_id"]
             if collapse:
                 original = _original(fields, kept, by_value)
@@ -193,6 +260,8 @@ class Ranker:
             article = int(evaluation.layout.article[docnum])
             share = float(self._articles[article]) if article >= 0 and self._articles is not None else 0.0
             found.append(("article", f"{self.ranking.context:g} × article BM25", self.ranking.context * share))
+        for form, value in sorted(self._losses.get(docnum, {}).items(), key=lambda item: item[1]):
+            found.append(("other forms", form, value))
         if self.ranking.proximity:
             found.append(("proximity", "words close together", self.ranking.proximity * self._near.get(docnum, 0.0)))
         found.append(("total", "score", self._scores.get(docnum) or 0.0))

@@ -508,7 +508,7 @@ class Evaluation:
             present = sorted(held)
             if len(present) < 2:
                 continue
-            norm = k1 * (1 - b + b * self._length(docnum) / average)
+            norm = k1 * (1 - b + b * self.text_length(docnum) / average)
             score = 0.0
             for i, first in enumerate(present):
                 for second in present[i + 1 :]:
@@ -525,7 +525,8 @@ class Evaluation:
                 found[docnum] = score
         return found
 
-    def _length(self, docnum: int) -> float:
+    def text_length(self, docnum: int) -> float:
+        """A passage's length of text, as BM25 counts it."""
         for _, offset, segment, _ in reversed(self.layout.leaves):
             if docnum >= offset:
                 return float(segment.lengths[TEXT_FIELD][docnum - offset])

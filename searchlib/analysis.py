@@ -535,15 +535,15 @@ class FrenchAnalyzer(Analyzer):
         chunks = self._chunks
         chunk_tokens = self._chunk_tokens
         for _, segment, is_number in self._segments(value):
-            for chunk in (segment,) if is_number else segment.split():
-                for _, _, info in (chunks.get(chunk) or chunk_tokens(chunk))[2]:
-                    term = info[0] if info is not None else None
-                    if term is None or term not in terms:
-                        continue
-                    term_counts[term] = term_counts.get(term, 0) + 1
-                    form = info[4]  # type: ignore[index]  # info is set wherever term is
-                    if form in forms:
-                        form_counts[form] = form_counts.get(form, 0) + 1
+            pieces = [segment] if is_number else segment.split()
+            for chunk, entry in zip(pieces, map(chunks.get, pieces)):
+                found = entry or chunk_tokens(chunk)
+                for number, term in found[3]:  # the indexed words only
+                    if term in terms:
+                        term_counts[term] = term_counts.get(term, 0) + 1
+                        form = found[2][number][2][4]  # type: ignore[index]  # an indexed word has its info
+                        if form in forms:
+                            form_counts[form] = form_counts.get(form, 0) + 1
         return term_counts, form_counts
 
     def all_tokens(self, value: str, only: Optional[Collection[str]] = None) -> List["Token"]:

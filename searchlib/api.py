@@ -342,7 +342,9 @@ class Index:
         restriction = self._restriction(parsed.filter, after, before, source, searcher)
         if restriction is not None and not restriction:
             return SearchResults(query, [], 0, parsed.notes)  # the filters keep nothing
-        ranker = _ranking.Ranker(searcher, parsed.query, restriction, ranking, self._segments)
+        ranker = _ranking.Ranker(
+            searcher, parsed.query, restriction, ranking, self._segments, parsed.forms, self._analyzer
+        )
         total, chosen = ranker.choose(limit, per_doc, collapse_duplicates)
         # Only the query's own words can be highlighted: only they become tokens.
         wanted = snippets.pattern_terms(parsed.patterns)

@@ -466,7 +466,7 @@ def main() -> None:
 
 
 def _why(explanation: Sequence[Tuple[str, str, float]]) -> str:
-    """``(text:kerry 2.36 + title:kerry 0.84) × coordination 0.71 + article 0.70 = 2.94``."""
+    """``(text:kerry 2.36 + title:kerry 0.84) × coordination 0.71 + article 0.70 − other forms 0.12 = 2.82``."""
     terms = " + ".join(f"{field}:{term} {score:.2f}" for field, term, score in explanation if field in ("text", "title"))
     levers = {field: score for field, _, score in explanation}
     line = f"({terms})"
@@ -474,4 +474,7 @@ def _why(explanation: Sequence[Tuple[str, str, float]]) -> str:
         line += f" × coordination {levers['coordination']:.2f}"
     if "article" in levers:
         line += f" + article {levers['article']:.2f}"
+    loss = sum(score for field, _, score in explanation if field == "other forms")
+    if loss:
+        line += f" − other forms {-loss:.2f}"
     return line + (f" = {levers['total']:.2f}" if "total" in levers else "")

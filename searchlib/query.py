@@ -70,6 +70,10 @@ class ParsedQuery:
     notes: Tuple[str, ...] = field(default=())
     filter: Optional[wq.Query] = None
     corrections: Tuple[Tuple[str, str], ...] = ()
+    #: each lone word's terms (other spellings aside) and its exact form
+    #: (folded, not stemmed), so the ranking can favour passages holding
+    #: the word as typed
+    forms: Tuple[Tuple[FrozenSet[str], str], ...] = ()
 
 
 class _Near(SpanNear2):
@@ -186,6 +190,7 @@ class _Builder:
         self.filters: List[wq.Query] = []
         # (word as typed, the indexed term it was probably meant to be)
         self.corrections: List[Tuple[str, str]] = []
+        self.forms: List[Tuple[FrozenSet[str], str]] = []
 
     def pattern(self, text: str) -> Optional[Pattern]:
         slots: List[Slot] = []
@@ -222,11 +227,13 @@ class _Builder:
         if others:
             return self.with_synonyms(_unit_query(pattern), pattern, others, node.boost, negated)
         weights: Dict[str, float] = {}
+        typed = pattern
         if isinstance(node, (syntax.Word, syntax.Phrase)) and self.expand is not None:
             pattern, weights = self.spelt_otherwise(node.text, pattern)
         query = _unit_query(pattern, weights)
         boost = node.boost
         if isinstance(node, syntax.Word) and len(pattern) == 1 and not negated:
+            self.remember_form(node.text, typed)
             if fold(normalize_word(node.text.lower())) in WEAK_WORDS:
                 boost *= self.weak_words
                 self.remember(pattern)
@@ -235,6 +242,13 @@ class _Builder:
         elif not negated:
             self.remember(pattern)
         return query.with_boost(boost) if boost != 1.0 else query
+
+    def remember_form(self, typed: str, pattern: Pattern) -> None:
+        """A lone word's terms (its other spellings left out: they are
+        other words, weighed as such) and exact form, folded, not stemmed."""
+        forms = [info[4] for _, _, _, info in self.analyzer.words(typed) if info[0] is not None]
+        if len(forms) == 1 and (pattern[0][0], forms[0]) not in self.forms:
+            self.forms.append((pattern[0][0], forms[0]))
 
     def with_synonyms(
         self, query: wq.Query, pattern: Pattern, others: Sequence[str], boost: float, negated: bool
@@ -480,7 +494,9 @@ def parse_query(
     if query is None and filters and not builder.excluded_only:
         query = wq.Every()
     if query is not None:
-        return ParsedQuery(query, tuple(builder.patterns), tuple(notes), _combine(filters), tuple(builder.corrections))
+        return ParsedQuery(
+            query, tuple(builder.patterns), tuple(notes), _combine(filters), tuple(builder.corrections), tuple(builder.forms)
+        )
     if builder.excluded_only:
         return ParsedQuery(None, (), tuple(notes + ["only exclusions (-word, NOT): nothing to search for"]))
     if builder.stop_words:

@@ -208,3 +208,44 @@ def test_phrases_matched_here_score_as_whoosh_matches_them(tmp_path, monkeypatch
         whoosh_totals = {q: ix.search(q).total for q in PHRASES}
     assert ours == whoosh and ours_totals == whoosh_totals
     assert sum(len(hits) for hits in ours.values()) > 20
+
+
+def test_a_word_found_as_typed_ranks_before_its_other_forms(index):
+    # "présidence" and "président" share their stem: without the lever the
+    # shorter passage, saying "présidence", would come first for "président".
+    index.add_documents(
+        [
+            {"id": "office", "text": "La présidence a publié un communiqué."},
+            {"id": "person", "text": "Le président a publié un communiqué ce soir."},
+        ]
+    )
+    results = index.search("président", limit=2, explain=True)
+    assert docs(results) == ["person", "office"]
+    losses = {hit.doc_id: [(t, s < 0) for f, t, s in hit.explanation if f == "other forms"] for hit in results}
+    assert losses == {"person": [], "office": [("president", True)]}
+    # Typed without its accent, the word is still found as written.
+    assert docs(index.search("president", limit=2)) == ["person", "office"]
+    assert docs(index.search("présidence", limit=2)) == ["office", "person"]
+    index._ranking = dataclasses.replace(_ranking.DEFAULT, other_forms=1.0)
+    assert docs(index.search("président", limit=2)) == ["office", "person"]  # the lever decides
+
+
+def test_a_word_written_only_as_typed_keeps_its_whole_score(index):
+    index.add_documents([{"id": "a", "text": "Kerry et Lavrov se sont vus à Genève."}])
+    with_lever = index.search("Kerry Genève", limit=1)[0].score
+    index._ranking = dataclasses.replace(_ranking.DEFAULT, other_forms=1.0)
+    assert index.search("Kerry Genève", limit=1)[0].score == with_lever
+
+
+def test_a_name_spelt_another_way_is_not_taken_for_another_form(index):
+    # Daech for Daesh is the same name written otherwise (weighed as such by
+    # the spellings lever), not a form of the word to rank below the typed one.
+    index.add_documents(
+        [
+            {"id": "ch", "text": "Daech a revendiqué l'attentat de samedi."},
+            {"id": "sh", "text": "Daesh a revendiqué l'attentat de dimanche."},
+        ]
+    )
+    results = index.search("Daesh", limit=2, explain=True)
+    assert sorted(docs(results)) == ["ch", "sh"]
+    assert [row for hit in results for row in hit.explanation if row[0] == "other forms"] == []
