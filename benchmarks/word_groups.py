@@ -89,7 +89,7 @@ def unresolved_accented_words(words: Iterable[str], analyzer: FrenchAnalyzer) ->
         info = analyzer.word_info(word)
         if info is None or info[0] is None:
             continue
-        term, _, key, _ = info
+        term, _, key, _, _ = info
         terms.add(term)
         if key != term:
             table.setdefault(key, set()).add(term)
@@ -101,7 +101,7 @@ def unresolved_accented_words(words: Iterable[str], analyzer: FrenchAnalyzer) ->
         if typed is None:
             missing.append(word)
             continue
-        own, _, key, _ = typed
+        own, _, key, _, _ = typed
         reachable = ({own} if own is not None else set()) | ({key} & terms) | table.get(key, set())
         if term not in reachable:
             missing.append(word)
