@@ -142,18 +142,12 @@ class Ranker:
             scores = scores + np.where(owners >= 0, ranking.context * articles[owners], 0.0)
         if ranking.other_forms != 1.0 and self.forms and self.analyzer is not None and len(ids):
             candidates = [docnum for docnum, _ in _best(ids, scores, ranking.forms_depth)]
-            self._losses = losses = self._other_forms(evaluation, candidates)
-            if losses:
-                losing = np.array(sorted(losses), dtype=np.int64)
-                scores = scores.copy()
-                scores[np.searchsorted(ids, losing)] += np.array([sum(losses[d].values()) for d in losing.tolist()])
+            self._losses = losses = self._other_forms(evaluation, candidates, self.analyzer)
+            scores = _plus(ids, scores, {docnum: sum(lost.values()) for docnum, lost in losses.items()})
         if ranking.proximity and len(ids):
             candidates = [docnum for docnum, _ in _best(ids, scores, ranking.proximity_depth)]
             self._near = near = evaluation.proximity(candidates)
-            if near:
-                scores = scores.copy()
-                near_ids = np.array(sorted(near), dtype=np.int64)
-                scores[np.searchsorted(ids, near_ids)] += ranking.proximity * np.array([near[d] for d in near_ids.tolist()])
+            scores = _plus(ids, scores, {docnum: ranking.proximity * bonus for docnum, bonus in near.items()})
         self._evaluation, self._scores = evaluation, Table(ids, scores)
         window = limit * 2 + 10
         while True:
@@ -169,7 +163,9 @@ class Ranker:
             fields = self._stored[docnum] = dict(self.searcher.stored_fields(docnum), _docnum=docnum)
         return fields
 
-    def _other_forms(self, evaluation: Evaluation, passages: Sequence[int]) -> Dict[int, Dict[str, float]]:
+    def _other_forms(
+        self, evaluation: Evaluation, passages: Sequence[int], analyzer: FrenchAnalyzer
+    ) -> Dict[int, Dict[str, float]]:
         """For each of ``passages``, what each query word loses for being
         found there in forms other than the one typed: its BM25 with those
         occurrences counting ``other_forms`` each rather than 1. A stem
@@ -183,7 +179,7 @@ class Ranker:
             weight = max((weight for texts, weight in evaluation.units if terms.intersection(texts)), default=0.0)
             if weight:
                 words.append((terms, form, weight))
-        if not words or self.analyzer is None:
+        if not words:
             return {}
         all_terms = frozenset().union(*(terms for terms, _, _ in words))
         all_forms = frozenset(form for _, form, _ in words)
@@ -191,7 +187,7 @@ class Ranker:
         average = self.searcher.avg_field_length(TEXT_FIELD) or 1.0
         found: Dict[int, Dict[str, float]] = {}
         for docnum in passages:
-            term_counts, form_counts = self.analyzer.count_words(self._fields(docnum).get("text") or "", all_terms, all_forms)
+            term_counts, form_counts = analyzer.count_words(self._fields(docnum).get("text") or "", all_terms, all_forms)
             norm = k1 * (1 - b + b * evaluation.text_length(docnum) / average)
             losses: Dict[str, float] = {}
             for terms, form, weight in words:
@@ -266,6 +262,18 @@ class Ranker:
             found.append(("proximity", "words close together", self.ranking.proximity * self._near.get(docnum, 0.0)))
         found.append(("total", "score", self._scores.get(docnum) or 0.0))
         return found
+
+
+def _plus(
+    ids: "npt.NDArray[np.int64]", scores: "npt.NDArray[np.float64]", extra: Dict[int, float]
+) -> "npt.NDArray[np.float64]":
+    """``scores`` (of passages ``ids``) with ``extra`` added to the passages it names."""
+    if not extra:
+        return scores
+    named = np.array(sorted(extra), dtype=np.int64)
+    scores = scores.copy()
+    scores[np.searchsorted(ids, named)] += np.array([extra[docnum] for docnum in named.tolist()])
+    return scores
 
 
 def _best(ids: "npt.NDArray[np.int64]", scores: "npt.NDArray[np.float64]", count: int) -> List[Tuple[int, float]]:
