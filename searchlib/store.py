@@ -238,6 +238,27 @@ def open_segments(path: Path, schema: Schema) -> OpenedSegments:
     return opened
 
 
+def _open_whoosh_index(path: Path, schema: Schema) -> FileIndex:
+    """Whoosh's index in ``path``, its table of contents read.
+
+    Whoosh lists the folder for the newest table of contents, then opens
+    it: a commit in between removes the one listed. That is no damage, and
+    the newer one is read instead.
+    """
+    storage = FileStorage(str(path), readonly=True)
+    for _ in range(_OPEN_ATTEMPTS - 1):
+        generation = TOC._latest_generation(storage, INDEX_NAME)
+        try:
+            return _whoosh_index.open_dir(str(path), schema=schema)
+        except Exception:  # Whoosh raises many types on damage
+            if TOC._latest_generation(storage, INDEX_NAME) == generation:
+                break  # no commit meanwhile: the damage is real
+    try:
+        return _whoosh_index.open_dir(str(path), schema=schema)
+    except Exception as error:
+        raise IndexCorruptError(damaged(path, describe_damage(error))) from error
+
+
 def opening_problem(path: Path, schema: Schema) -> Optional[str]:
     """What stops the index in ``path`` from opening (its table of contents
     or a segment file missing or unreadable), or None if it opens."""
@@ -317,10 +338,7 @@ class Store:
             problem = opening_problem(path, schema)
             if problem is not None:
                 raise IndexCorruptError(damaged(path, problem))
-            try:
-                return _whoosh_index.open_dir(str(path), schema=schema), analyzer
-            except Exception as error:  # damaged in the last milliseconds
-                raise IndexCorruptError(damaged(path, describe_damage(error))) from error
+            return _open_whoosh_index(path, schema), analyzer
         if not create:
             raise IndexNotFoundError(f"no index at {path}")
         if path.is_dir():

@@ -2,8 +2,13 @@ from __future__ import annotations
 
 import json
 import threading
+from typing import List
 
 import pytest
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
+
+from searchlib import store as store_module
 
 from searchlib.errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, SearchlibError
 from searchlib.store import MARKER_FILE, Store
@@ -112,4 +117,33 @@ def test_stats_counts_documents_not_passages(tmp_path):
     stats = store.stats()
     assert (stats.documents, stats.passages) == (2, 4)
     assert stats.terms >= 4 and stats.size_bytes > 0 and stats.last_update
+    store.close()
+
+
+def test_opens_while_a_commit_replaces_the_table_of_contents(tmp_path, monkeypatch):
+    # Whoosh lists the folder for the newest table of contents, then reads
+    # it; a commit in between removes the one it listed. Opening then must
+    # read the new one, not report the index damaged.
+    first = Store(tmp_path)
+    with first.writer() as writer:
+        writer.add_document(doc_id="a", text="Premier texte")
+    first.close()
+    real_open_dir = store_module._whoosh_index.open_dir
+    raced: List[int] = []
+
+    def open_dir_racing_a_commit(dirname, indexname=None, readonly=False, schema=None):
+        if not raced:
+            storage = FileStorage(dirname)
+            listed = TOC._latest_generation(storage, store_module.INDEX_NAME)
+            raced.append(listed)
+            other = Store(tmp_path)
+            with other.writer() as writer:
+                writer.add_document(doc_id="b", text="Second texte")
+            other.close()
+            TOC.read(storage, store_module.INDEX_NAME, gen=listed, schema=schema)  # removed by the commit
+        return real_open_dir(dirname, indexname=indexname, readonly=readonly, schema=schema)
+
+    monkeypatch.setattr(store_module._whoosh_index, "open_dir", open_dir_racing_a_commit)
+    store = Store(tmp_path)
+    assert raced and store.searcher().doc_count() == 2
     store.close()
