@@ -7,10 +7,12 @@ of the query's words it holds), plus ``context`` times its article's BM25
 over the article's whole text. The article's score lets a long news
 article whose words are spread over several passages compete with a short
 passage holding them all: an article's best passage is found by the passage
-score, the article's rank by both. Question words and filler weigh
-``weak_words`` (set where the query is read, see :mod:`.query`). In the
-best passages, a query word's occurrences in other forms than the one
-typed count ``other_forms`` each (read from the passages' text).
+score, the article's rank by both. Question words, filler and auxiliary
+verbs weigh ``weak_words`` (set where the query is read, see
+:mod:`.query`). In the best passages, a query word's occurrences in other
+forms than the one typed count ``other_forms`` each in the passage's own
+BM25 (read from the passages' text; none by default), while the article's
+BM25 counts every form.
 
 Every passage the query matches is scored (:mod:`._scoring`), so ``total``
 is exact and the best articles are never missed for want of a deep enough
@@ -52,12 +54,14 @@ class Ranking:
     proximity: float = 0.0
     #: passages, best first, that the proximity bonus is computed for
     proximity_depth: int = 100
-    #: weight of question words and conversational filler ("quel", "combien")
+    #: weight of question words, conversational filler and auxiliary verbs
+    #: ("quel", "combien", "a", "peut")
     weak_words: float = 0.25
     #: what an occurrence of a query word in another form than the one typed
-    #: counts (folded forms: "présidence" for "président"), in the best
-    #: passages (1: as much as the form typed)
-    other_forms: float = 0.25
+    #: counts (folded forms: "présidence" for "président") in the passage's
+    #: own BM25, in the best passages (1: as much as the form typed; the
+    #: article's BM25 counts every form)
+    other_forms: float = 0.0
     #: passages, best first, whose words' forms are read
     forms_depth: int = 30
     #: a word's spellings (accents, names written two ways) scored as one

@@ -157,13 +157,17 @@ _VARIANT_WEIGHT = 0.5
 #: other spellings found in under 1/_RARER_SPELLING as many passages as the one typed are left out
 _RARER_SPELLING = 10
 _FILTER_FIELDS = frozenset({"source", "doc", "date"})
-# Question words and conversational filler: they say what kind of answer is
+# Question words, conversational filler, and the auxiliary and modal verbs
+# the stop list leaves out ("a" for fear of "à", the infinitives, pouvoir,
+# devoir, falloir: "Qui a pu signer ?"): they say what kind of answer is
 # wanted, not what it is about, so they weigh less than the other words of a
 # query (folded spellings; most other such words are stop words already).
 WEAK_WORDS = frozenset(
     """quel quelle quels quelles lequel laquelle lesquels lesquelles duquel auquel auxquels auxquelles
     desquels desquelles combien comment pourquoi quand quoi ou donc alors voici voila svp stp merci
-    bonjour salut""".split()
+    bonjour salut
+    a avoir etre peut peuvent pouvait pourrait pourraient doit doivent devait devrait devraient
+    faut fallait faudrait""".split()
 )
 _DATE_RE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _RANGE_RE = re.compile(r"(?P<start>[^.]*)\.\.(?P<end>.*)")

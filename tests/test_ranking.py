@@ -223,6 +223,10 @@ def test_a_word_found_as_typed_ranks_before_its_other_forms(index):
     assert docs(results) == ["person", "office"]
     losses = {hit.doc_id: [(t, s < 0) for f, t, s in hit.explanation if f == "other forms"] for hit in results}
     assert losses == {"person": [], "office": [("president", True)]}
+    # The other form counts nothing in the passage's own BM25, but its
+    # article still counts it.
+    office = {field: score for field, _, score in results[1].explanation}
+    assert office["other forms"] == pytest.approx(-office["text"]) and office["article"] > 0
     # Typed without its accent, the word is still found as written.
     assert docs(index.search("president", limit=2)) == ["person", "office"]
     assert docs(index.search("présidence", limit=2)) == ["office", "person"]
@@ -249,3 +253,17 @@ def test_a_name_spelt_another_way_is_not_taken_for_another_form(index):
     results = index.search("Daesh", limit=2, explain=True)
     assert sorted(docs(results)) == ["ch", "sh"]
     assert [row for hit in results for row in hit.explanation if row[0] == "other forms"] == []
+
+
+def test_an_auxiliary_verb_weighs_less_than_the_words_that_matter(index):
+    # "a" (avoir) is left out of the stop list for fear of "à": in a
+    # question it must not outweigh the verb it helps.
+    index.add_documents(
+        [
+            {"id": "weather", "text": "Il a plu, il a neigé, il a venté, puis il a gelé."},
+            {"id": "treaty", "text": "Le traité fut finalement signé à Versailles par les délégations des Alliés."},
+        ]
+    )
+    assert docs(index.search("Qui a signé ?", limit=2)) == ["treaty", "weather"]
+    index._ranking = dataclasses.replace(_ranking.DEFAULT, weak_words=1.0)
+    assert docs(index.search("Qui a signé ?", limit=2)) == ["weather", "treaty"]  # the lever decides
