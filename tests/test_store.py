@@ -9,7 +9,6 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
 from searchlib import store as store_module
-
 from searchlib.errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, SearchlibError
 from searchlib.store import MARKER_FILE, Store
 
