@@ -246,17 +246,15 @@ def _open_whoosh_index(path: Path, schema: Schema) -> FileIndex:
     the newer one is read instead.
     """
     storage = FileStorage(str(path), readonly=True)
-    for _ in range(_OPEN_ATTEMPTS - 1):
+    for attempt in range(_OPEN_ATTEMPTS):
         generation = TOC._latest_generation(storage, INDEX_NAME)
         try:
             return _whoosh_index.open_dir(str(path), schema=schema)
-        except Exception:  # Whoosh raises many types on damage
-            if TOC._latest_generation(storage, INDEX_NAME) == generation:
-                break  # no commit meanwhile: the damage is real
-    try:
-        return _whoosh_index.open_dir(str(path), schema=schema)
-    except Exception as error:
-        raise IndexCorruptError(damaged(path, describe_damage(error))) from error
+        except Exception as error:  # Whoosh raises many types on damage
+            # no commit meanwhile (or too many): the damage is real
+            if attempt == _OPEN_ATTEMPTS - 1 or TOC._latest_generation(storage, INDEX_NAME) == generation:
+                raise IndexCorruptError(damaged(path, describe_damage(error))) from error
+    raise AssertionError("unreachable")
 
 
 def opening_problem(path: Path, schema: Schema) -> Optional[str]:
