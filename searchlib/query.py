@@ -141,7 +141,7 @@ class Expander(Protocol):
 
     def frequency(self, term: str) -> int: ...
 
-    def sounding(self, folded: str) -> List[str]: ...
+    def sounding(self, folded: str, indexed: bool = False) -> List[str]: ...
 
 
 # Caps on how far one query word may expand, so no query can take the index down.
@@ -304,8 +304,8 @@ class _Builder:
         slots: List[Slot] = []
         weights: Dict[str, float] = {}
         for (terms, offset), surface in zip(pattern, surfaces):
-            others = set(self.expand.sounding(fold(normalize_word(surface.lower())))) - terms
             seen = max((self.expand.frequency(term) for term in terms), default=0)
+            others = set(self.expand.sounding(fold(normalize_word(surface.lower())), indexed=seen > 0)) - terms
             # A spelling far rarer than the one typed is more often another
             # name (France, Franck) than the same one: it adds noise, not recall.
             others = {other for other in others if self.expand.frequency(other) * _RARER_SPELLING >= seen}

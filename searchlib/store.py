@@ -611,9 +611,12 @@ class Store:
             terms = self._reader.terms_within("text", term, distance, prefix=1)
             return sorted(itertools.islice(terms, limit))
 
-        def sounding(self, folded: str) -> List[str]:
+        def sounding(self, folded: str, indexed: bool = False) -> List[str]:
             """Terms of the indexed names spelt differently from ``folded``
-            (a folded, lower-case word) that are the same name."""
+            (a folded, lower-case word) that are the same name. A spelling
+            the index holds (``indexed``) must be a name itself, by the same
+            test as the others: a common word shares its skeleton with names
+            it has nothing to do with ("crise" and Corse, "villes" and Valls)."""
             key = phonetic.skeleton(folded)
             if key is None:
                 return []
@@ -625,18 +628,20 @@ class Store:
                 for raw, info in itertools.islice(leaf.iter_prefix("sounds", prefix), 256):
                     capitalised[raw] = capitalised.get(raw, 0) + info.doc_frequency()
             found: Set[str] = set()
+            typed_is_a_name = False
             for raw in sorted(capitalised)[:256]:
                 spelling, _, term = raw[len(prefix) :].decode("utf-8").partition(VARIANT_SEPARATOR)
+                if spelling != folded and not phonetic.same_name(folded, spelling):
+                    continue
                 # A name is written with a capital wherever it occurs; a word
                 # capitalised only where it starts a sentence ("Mort", "Fin")
                 # is a common word, and its term stands for far more passages.
-                if (
-                    term not in found
-                    and phonetic.same_name(folded, spelling)
-                    and capitalised[raw] * _NAME_SHARE >= self._reader.doc_frequency("text", term)
-                ):
-                    found.add(term)
-            return sorted(found)
+                if capitalised[raw] * _NAME_SHARE >= self._reader.doc_frequency("text", term):
+                    if spelling == folded:
+                        typed_is_a_name = True
+                    else:
+                        found.add(term)
+            return sorted(found) if typed_is_a_name or not indexed else []
 
         def frequency(self, term: str) -> int:
             """Passages holding ``term`` in their text or title."""

@@ -223,6 +223,24 @@ def test_transliterations_of_names_match_each_other(seeds_index, typed, written)
     assert written <= found
 
 
+def test_a_common_word_is_not_taken_for_a_name_spelt_alike(index):
+    # "crise" and Corse, "villes" and Valls share a consonant skeleton and lie
+    # two edits apart, as Daech and Daesh do; but they are common words.
+    index.add_documents(
+        [
+            {"id": "corse", "text": "La Corse a voté. Manuel Valls était en Corse avec Daech pour sujet."},
+            {"id": "crise", "text": "La crise frappe les villes du nord, et la crise dure."},
+            {"id": "daesh", "text": "Daesh a revendiqué l'attentat."},
+        ]
+    )
+    for typed, unwanted in (("crise", "Corse"), ("villes", "Valls")):
+        marked = {hit.text[s:e] for hit in index.search(typed, limit=10) for s, e in hit.highlights}
+        assert marked and unwanted not in marked
+    # A name typed still finds its other spellings.
+    marked = {hit.text[s:e] for hit in index.search("Daech", limit=10) for s, e in hit.highlights}
+    assert {"Daech", "Daesh"} <= marked
+
+
 def test_explain_names_the_matched_terms_fields_and_scores(seeds_index):
     results = seeds_index.search("Lavrov Kerry", limit=3, explain=True)
     for hit in results:
