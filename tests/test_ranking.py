@@ -267,3 +267,31 @@ def test_an_auxiliary_verb_weighs_less_than_the_words_that_matter(index):
     assert docs(index.search("Qui a signé ?", limit=2)) == ["treaty", "weather"]
     index._ranking = dataclasses.replace(_ranking.DEFAULT, weak_words=1.0)
     assert docs(index.search("Qui a signé ?", limit=2)) == ["weather", "treaty"]  # the lever decides
+
+
+def test_a_brief_about_the_query_ranks_above_a_long_report_repeating_its_words(index):
+    # News runs from briefs to long reports: a report that says "sénateurs"
+    # and "retraites" in most of its paragraphs holds them by sheer length,
+    # while the brief is about them. BM25's length normalisation (b) and
+    # term-frequency saturation (k1) decide between them.
+    places = "budget commune école route pont marché parc stade musée hôpital gare port usine ferme forêt rivière".split()
+
+    def filler(seed: int, sentences: int) -> str:
+        return " ".join(
+            f"Le {places[(seed * 7 + i) % len(places)]} numéro {seed * 100 + i} a été présenté au public."
+            for i in range(sentences)
+        )
+
+    report = "\n\n".join(
+        (f"Les sénateurs ont débattu des retraites pendant la séance {i}. " if i < 6 else f"La séance {i} a porté sur le budget. ")
+        + filler(i, 3)
+        for i in range(8)
+    )
+    index.add_documents(
+        [{"id": f"autre{n}", "text": filler(n + 50, 4)} for n in range(20)]
+        + [
+            {"id": "breve", "text": "Retraites : les sénateurs adoptent la réforme en première lecture. " + filler(99, 3)},
+            {"id": "rapport", "text": report},
+        ]
+    )
+    assert docs(index.search("retraites sénateurs", limit=2, per_doc=1)) == ["breve", "rapport"]
