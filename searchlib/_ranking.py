@@ -90,7 +90,7 @@ def ablations() -> List[Tuple[str, Ranking]]:
     """DEFAULT with each lever turned off in turn (and those measured but
     left off turned on), named."""
     return [
-        ("with BM25 k1 = 1.2, b = 0.75", replace(DEFAULT, k1=1.2, b=0.75)),
+        ("with k1 = 1.2, b = 0.75", replace(DEFAULT, k1=1.2, b=0.75)),
         ("without probabilistic IDF", replace(DEFAULT, probabilistic_idf=False)),
         ("without article context", replace(DEFAULT, context=0.0)),
         ("without coordination", replace(DEFAULT, coordination=0.0)),
