@@ -295,3 +295,5 @@ def test_a_brief_about_the_query_ranks_above_a_long_report_repeating_its_words(i
         ]
     )
     assert docs(index.search("retraites sénateurs", limit=2, per_doc=1)) == ["breve", "rapport"]
+    index._ranking = dataclasses.replace(_ranking.DEFAULT, k1=1.2, b=0.75)
+    assert docs(index.search("retraites sénateurs", limit=2, per_doc=1)) == ["rapport", "breve"]  # the lever decides
