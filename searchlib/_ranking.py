@@ -90,7 +90,7 @@ def ablations() -> List[Tuple[str, Ranking]]:
     """DEFAULT with each lever turned off in turn (and those measured but
     left off turned on), named."""
     return [
-        ("with k1 = 1.2, b = 0.75", replace(DEFAULT, k1=1.2, b=0.75)),
+        (f"with k1 = {FOUNDATION.k1:g}, b = {FOUNDATION.b:g}", replace(DEFAULT, k1=FOUNDATION.k1, b=FOUNDATION.b)),
         ("without probabilistic IDF", replace(DEFAULT, probabilistic_idf=False)),
         ("without article context", replace(DEFAULT, context=0.0)),
         ("without coordination", replace(DEFAULT, coordination=0.0)),
