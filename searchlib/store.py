@@ -135,6 +135,26 @@ def _acquire(lock: Any, deadline: float) -> bool:
     return True
 
 
+def _release(lock: Any) -> None:
+    """Let go of a file lock that may be half released already.
+
+    Whoosh's release closes the lock's descriptor and only then forgets it,
+    so an interrupt (Ctrl-C) landing in between leaves ``fd`` set on a
+    closed descriptor, whose number the system may since have given to
+    another file: it is released only while it still refers to the lock file.
+    """
+    if lock.fd is None:
+        return
+    try:
+        held = os.path.samestat(os.fstat(lock.fd), os.stat(lock.filename))
+    except OSError:
+        held = False
+    if held:
+        lock.release()
+    else:
+        lock.fd = None
+
+
 @contextmanager
 def _queue(path: Path, deadline: float) -> Iterator[None]:
     """Hold the index's queue lock while waiting for its write lock.
@@ -509,8 +529,8 @@ class Store:
         try:
             self._discard_leftovers()
         finally:
-            if lock is not None and lock.fd is not None:
-                lock.release()
+            if lock is not None:
+                _release(lock)
 
     def _discard_leftovers(self) -> None:
         """Delete the files no commit refers to (the write lock held)."""

@@ -146,3 +146,41 @@ def test_opens_while_a_commit_replaces_the_table_of_contents(tmp_path, monkeypat
     store = Store(tmp_path)
     assert raced and store.searcher().doc_count() == 2
     store.close()
+
+
+def test_ctrl_c_in_the_middle_of_letting_the_lock_go(tmp_path, monkeypatch):
+    """Whoosh closes the write lock's descriptor before forgetting it: a
+    Ctrl-C in between must stay a Ctrl-C, the commit stays made, the lock is
+    free, and whatever file has since taken the descriptor's number is left open."""
+    import fcntl
+    import os
+
+    from whoosh.util.filelock import FcntlLock
+
+    real_release = FcntlLock.release
+    other = os.open(tmp_path / "other-file", os.O_CREAT | os.O_RDWR)
+    taken: List[int] = []
+
+    def interrupted_release(lock: FcntlLock) -> None:
+        if taken or not lock.filename.endswith(store_module.WRITE_LOCK):
+            return real_release(lock)
+        taken.append(lock.fd)
+        fcntl.flock(lock.fd, fcntl.LOCK_UN)
+        os.close(lock.fd)
+        os.dup2(other, lock.fd)  # the number given to another file since
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(FcntlLock, "release", interrupted_release)
+    store = Store(tmp_path / "ix", lock_timeout=0.5)
+    with pytest.raises(KeyboardInterrupt):
+        with store.writer() as writer:
+            writer.add_document(doc_id="a", text="Premier texte")
+    assert taken, "the write lock was never let go"
+    os.fstat(taken[0])  # still open: not ours to close
+    os.close(taken[0])
+    os.close(other)
+    assert [f["doc_id"] for f in store.searcher().reader().all_stored_fields()] == ["a"]
+    with store.writer() as writer:  # the lock is free
+        writer.add_document(doc_id="b", text="Second texte")
+    assert store.stats().documents == 2
+    store.close()
