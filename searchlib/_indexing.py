@@ -110,11 +110,15 @@ def write(
     prune_roots: Optional[Sequence[str]] = None,
     kept_origins: Optional[Set[str]] = None,
     workers: Optional[int] = None,
+    between: Optional[Callable[[], None]] = None,
 ) -> AddReport:
     """Index ``items``; with ``prune_roots``, also remove the documents read
     from files under those roots that this run did not see (except those
     from ``kept_origins``: files that failed to read this time). Documents
-    are prepared in up to ``workers`` processes (see :class:`._workers.Preparation`)."""
+    are prepared in up to ``workers`` processes (see :class:`._workers.Preparation`).
+    ``between`` is called after each chunk of prepared documents is written,
+    reading done or not: what it raises stops the run as cleanly as an error
+    of ``items`` does (a progress report that cancels the run)."""
     report = AddReport()
     seen: Dict[str, str] = {}
     batches = _Batches(the_store)
@@ -133,9 +137,13 @@ def write(
                         _queue_one(the_store, batches, preparation, item, report, seen)
                         for done in preparation.ready():
                             _write_prepared(batches, done, report)
+                            if between is not None:
+                                between()
             with _writing(the_store):
                 for done in preparation.drain():
                     _write_prepared(batches, done, report)
+                    if between is not None:
+                        between()
                 if prune_roots:
                     _prune(the_store, batches, prune_roots, seen, kept_origins or set(), report)
                 batches.commit()

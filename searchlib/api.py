@@ -17,7 +17,7 @@ import struct
 import zlib
 from pathlib import Path
 from typing import (
-    TYPE_CHECKING, Any, BinaryIO, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence, Set, Tuple, TypeVar, Union,
+    TYPE_CHECKING, Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar, Union,
 )
 
 from whoosh import query as wq
@@ -177,16 +177,29 @@ class Index:
 
         files, missing = ingest.list_sources(paths, include, exclude)
         failed_origins: Set[str] = set()
+        last: List[Progress] = []
+
+        def report(state: Progress) -> None:
+            last[:] = [state]
+            if progress is not None:
+                progress(state)
+
+        def report_again() -> None:
+            # Sources are read ahead of writing: once they are all read,
+            # the run still reports (and can be stopped) until it ends.
+            if progress is not None and last:
+                progress(last[0])
 
         def items() -> Iterator[_indexing.Item]:
             yield from missing
-            yield from _indexing.iter_sources(files, fields or FieldMap(), failed_origins, progress)
+            yield from _indexing.iter_sources(files, fields or FieldMap(), failed_origins, report)
 
         roots = [os.path.abspath(path) for path in paths if Path(path).exists()] if prune else None
         # Whatever could not be read this time keeps its documents.
         failed_origins.update(os.path.abspath(failure.source) for failure in missing)
         return _indexing.write(
-            self._store, items(), prune_roots=roots, kept_origins=failed_origins, workers=self._workers
+            self._store, items(), prune_roots=roots, kept_origins=failed_origins, workers=self._workers,
+            between=report_again,
         )
 
     def add_stream(

@@ -6,6 +6,7 @@ first word is not a subcommand.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import click
 
 from . import __version__, ingest
 from .analysis import analysis_steps, analyze
+from ._interrupt import DeferredInterrupt
 from .api import AddReport, FieldMap, Index, Progress, SearchResults
 from .errors import IndexNotFoundError, QueryError, SearchlibError
 from .store import DEFAULT_LOCK_TIMEOUT
@@ -52,9 +54,10 @@ class _SearchGroup(click.Group):
         except click.ClickException as error:
             click.echo(f"{name}: {error.format_message()}", err=True)
             sys.exit(error.exit_code)
-        except click.Abort:
+        except click.Abort as error:
             click.echo(f"{name}: interrupted", err=True)
-            sys.exit(1)
+            # click turns Ctrl-C into Abort; the shell's status for SIGINT is 130
+            sys.exit(130 if isinstance(error.__cause__, KeyboardInterrupt) else 1)
         except KeyboardInterrupt:
             sys.exit(130)
         except BrokenPipeError:
@@ -314,12 +317,17 @@ def index_command(
     path = index_dir or DEFAULT_INDEX
     show_progress = not quiet and sys.stderr.isatty()
     began = time.monotonic()
+    # Ctrl-C is taken at the next progress report, where the run stops
+    # cleanly; standard input gives none (a read may wait for ever).
+    interrupt = DeferredInterrupt() if not from_stdin else None
     try:
-        with click.progressbar(
+        with interrupt or contextlib.nullcontext(), click.progressbar(
             length=1, label="Indexing", file=sys.stderr, hidden=not show_progress, item_show_func=lambda item: item
         ) as bar:
 
             def progress(state: Progress) -> None:
+                if interrupt is not None:
+                    interrupt.check()
                 bar.length = max(state.bytes_total, 1)
                 bar.update(
                     state.bytes_done - bar.pos,
@@ -340,7 +348,8 @@ def index_command(
                             *paths, include=include, exclude=exclude, fields=fields, prune=prune, progress=progress
                         )
     except KeyboardInterrupt:
-        click.echo(f"searchlib: interrupted; {path}/ keeps what it held before this run", err=True)
+        kept = "what it held before this run" if rebuild else "what it held and every batch this run committed"
+        click.echo(f"searchlib: interrupted; {path}/ keeps {kept} (run it again to finish)", err=True)
         raise click.exceptions.Exit(130) from None
     except SearchlibError as error:
         raise _fail(error) from None

@@ -218,3 +218,15 @@ def test_explain_option(workdir):
     assert re.search(r"\+ article \d+\.\d\d = " + re.escape(score), result.stdout)
     data = json.loads(run("query", "--explain", "--json", "-n", "1", "Minbej").stdout)
     assert data["results"][0]["explanation"][0][:2] == ["text", "minbej"]
+
+
+def test_ctrl_c_during_a_search_exits_130_in_one_line(workdir, monkeypatch):
+    run("index", "--quiet")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("searchlib.cli.Index.search", interrupted)
+    result = run("Lavrov")
+    assert result.exit_code == 130
+    assert result.stderr.strip().endswith(": interrupted") and result.stderr.strip().count("\n") == 0

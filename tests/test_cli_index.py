@@ -130,7 +130,9 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_index(workdir):
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
-    assert stderr.strip().splitlines() == ["searchlib: interrupted; ix/ keeps what it held before this run"]
+    assert stderr.strip().splitlines() == [
+        "searchlib: interrupted; ix/ keeps what it held and every batch this run committed (run it again to finish)"
+    ]
     with Index(workdir / "ix", create=False) as ix:
         assert ix.stats().documents == _indexing._BATCH_DOCUMENTS
 

@@ -205,6 +205,33 @@ def test_an_interrupted_rebuild_leaves_the_old_index_in_place(tmp_path, seeds_di
     assert sorted(p.name for p in tmp_path.iterdir()) == ["index"]
 
 
+@pytest.mark.parametrize("workers", [0, 2])
+def test_progress_goes_on_until_the_run_ends_and_can_stop_it_there(tmp_path, monkeypatch, workers):
+    """Sources are read ahead of the writing (a whole small corpus at once,
+    with workers): reports go on while the rest is written, so a report that
+    stops the run (the command line's Ctrl-C) is heard until the end."""
+    monkeypatch.setattr(_indexing, "_BATCH_DOCUMENTS", 50)
+    corpus = tmp_path / "corpus.jsonl"
+    with corpus.open("w", encoding="utf-8") as handle:
+        for number in range(320):
+            handle.write(json.dumps({"id": f"d{number}", "text": f"Dépêche {number} sur Alep et Homs."}) + "\n")
+    after_reading = []
+
+    def progress(state):
+        if state.bytes_done == state.bytes_total:
+            after_reading.append(state)
+            if len(after_reading) == 2:
+                raise KeyboardInterrupt
+
+    with Index(tmp_path / "ix", workers=workers) as ix:
+        with pytest.raises(KeyboardInterrupt):
+            ix.add_path(corpus, progress=progress)
+        held = ix.stats().documents
+    assert held % 50 == 0 and held < 320  # whole batches, the last one dropped
+    with Index(tmp_path / "ix") as ix:
+        assert ix.add_path(corpus).added == 320 - held
+
+
 def test_rebuild_clears_what_a_killed_rebuild_left(tmp_path, seeds_dir):
     target = tmp_path / "index"
     leftover = tmp_path / ".index.rebuild-999999999"
