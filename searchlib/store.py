@@ -538,6 +538,11 @@ class Store:
             storage = FileStorage(str(self.path))
             toc = TOC.read(storage, INDEX_NAME)
             clean_files(storage, INDEX_NAME, toc.generation, toc.segments)
+            # Whoosh writes a table of contents under a temporary name and
+            # renames it; a commit that failed midway leaves that file,
+            # which clean_files does not know.
+            for unfinished in self.path.glob(f"_{INDEX_NAME}_*.toc.*"):
+                unfinished.unlink()
             shutil.rmtree(self.path / f"{INDEX_NAME}.tmp", ignore_errors=True)
         except Exception:
             pass  # best effort: what is left is harmless, and removed by the next commit
