@@ -20,7 +20,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterator, List, Tuple
@@ -464,12 +463,20 @@ def make_loops(root: Path) -> int:
     return 9
 
 
-def test_symlink_loops_are_reported_not_followed(tmp_path, index):
+def test_symlink_loops_are_reported_not_followed(tmp_path, index, monkeypatch):
     files = make_loops(tmp_path / "src")
-    began = time.monotonic()
+    listed: List[str] = []
+    scandir = os.scandir
+
+    def listing(path):  # type: ignore[no-untyped-def]
+        listed.append(os.path.realpath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", listing)
     report = index.add_path(tmp_path / "src")
-    elapsed = time.monotonic() - began
-    assert elapsed < 10, f"took {elapsed:.1f} s"
+    # Each real folder is read once, whatever the loops: the tree, its eight
+    # folders and the one outside it.
+    assert sorted(listed) == sorted({os.path.realpath(p) for p in [tmp_path / "src", tmp_path / "dehors", *(tmp_path / "src" / n for n in "abcdefgh")]})
     assert report.added == files  # each file once, however many paths lead to it
     failures = {Path(f.source).relative_to(tmp_path / "src").as_posix(): f.message for f in report.failures}
     assert failures["soi"] == "Too many levels of symbolic links"
@@ -484,9 +491,7 @@ def test_symlink_loops_are_reported_not_followed(tmp_path, index):
 
 def test_cli_reports_symlink_loops_and_completes(tmp_path):
     files = make_loops(tmp_path / "src")
-    began = time.monotonic()
-    done = cli("index", "--index", str(tmp_path / "ix"), str(tmp_path / "src"), timeout=60)
-    assert time.monotonic() - began < 30
+    done = cli("index", "--index", str(tmp_path / "ix"), str(tmp_path / "src"))
     stderr = done.stderr.decode("utf-8")
     assert done.returncode == 1  # docs/cli.md: unreadable sources make the status 1
     assert f"searchlib: {tmp_path / 'src' / 'soi'}: Too many levels of symbolic links" in stderr.splitlines()
@@ -525,9 +530,7 @@ def test_unreadable_folders_and_files_are_reported(unreadable_tree, tmp_path):
         preexec_fn=_without_dac_override if os.geteuid() == 0 else None,
     )  # fmt: skip
     assert probe.returncode != 0 and b"Permission denied" in probe.stderr
-    began = time.monotonic()
-    done = cli("index", "--index", index, str(src), obey_modes=True, timeout=60)
-    assert time.monotonic() - began < 30
+    done = cli("index", "--index", index, str(src), obey_modes=True)
     stderr = done.stderr.decode("utf-8")
     lines = stderr.splitlines()
     assert done.returncode == 1, stderr  # docs/cli.md: unreadable sources make the status 1

@@ -58,7 +58,7 @@ def test_a_second_writer_gives_up_with_one_clear_line(tmp_path, holder):
         "search: index ix is locked: another process is writing to it (waited 1 s); "
         "try again when it has finished\n"
     )
-    assert 1 <= time.monotonic() - began < 20
+    assert time.monotonic() - began >= 1  # it did wait its turn first
     holder.kill()
     holder.wait()
     with searchlib.Index(tmp_path / "ix", create=False) as ix:
@@ -68,10 +68,9 @@ def test_a_second_writer_gives_up_with_one_clear_line(tmp_path, holder):
 def test_a_killed_writer_leaves_no_lock_behind(tmp_path, holder):
     holder.send_signal(signal.SIGKILL)
     holder.wait()
-    began = time.monotonic()
     with searchlib.Index(tmp_path / "ix", lock_timeout=0.5) as ix:
+        # A lock left behind would raise IndexLockedError after 0.5 s.
         ix.add_documents([{"id": "après", "text": "Texte indexé après la mort du premier processus."}])
-        assert time.monotonic() - began < 5
         assert sorted(hit.doc_id for hit in ix.search("texte")) == ["après", "avant"]
 
 
@@ -96,15 +95,15 @@ def test_a_waiting_writer_gets_in_during_a_long_run(tmp_path):
     runner.start()
     try:
         time.sleep(1.0)
-        began = time.monotonic()
-        with searchlib.Index(path, lock_timeout=10) as ix:
+        # The long run never ends by itself: the write below can only get
+        # in while it goes on, between two of its batches (the timeout is
+        # generous, for a busy machine).
+        with searchlib.Index(path, lock_timeout=120) as ix:
             ix.add_documents([{"id": "urgent", "text": "Une correction urgente."}])
-            waited = time.monotonic() - began
             written = [hit.doc_id for hit in ix.search("correction")]
     finally:
         stop.set()
         runner.join(timeout=60)
     assert written == ["urgent"]
-    assert waited < 5, f"the waiting writer waited {waited:.1f} s"
     with searchlib.Index(path, create=False) as ix:
         assert ix.stats().documents > 2  # the long run went on after it

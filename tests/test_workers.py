@@ -93,7 +93,7 @@ def test_a_killed_run_leaves_no_worker_and_no_lock(tmp_path):
         pytest.skip("the run finished before its workers could be seen")
     process.send_signal(signal.SIGKILL)
     process.wait()
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 60  # they go at once; generous for a busy machine
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(pid) for pid in workers)
