@@ -13,16 +13,20 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
 
 import click
 
-from . import __version__, ingest
-from .analysis import analysis_steps, analyze
+from . import __version__
+from ._defaults import DEFAULT_LOCK_TIMEOUT
 from ._interrupt import DeferredInterrupt
-from .api import AddReport, FieldMap, Index, Progress, SearchResults
 from .errors import IndexNotFoundError, QueryError, SearchlibError
-from .store import DEFAULT_LOCK_TIMEOUT
+from .ingest._types import FORMATS
+
+# The API (numpy, Whoosh) is imported by the commands that use it, so that
+# help, version and shell completion answer at Python's own start-up speed.
+if TYPE_CHECKING:
+    from .api import AddReport, Index, Progress, SearchResults
 
 DEFAULT_INDEX = Path("index")
 _DEBUG_VARIABLE = "SEARCHLIB_DEBUG"
@@ -106,6 +110,8 @@ def _fail(error: SearchlibError, path: Optional[Path] = None) -> click.ClickExce
 def _open_existing(index_dir: Optional[Path], synonyms: Optional[Path] = None) -> Index:
     """Open the index to search, building the default one from the sample
     articles on first use."""
+    from .api import Index
+
     path = index_dir or DEFAULT_INDEX
     if index_dir is None and not Index.exists(path):
         seeds = _default_seeds()
@@ -262,7 +268,7 @@ def _parse_passage_words(value: Optional[str]) -> Optional[Tuple[int, int]]:
 @click.option("--prune", is_flag=True, help="Remove documents whose source has gone from under PATHS.")
 @click.option("--rebuild", is_flag=True, help="Build a fresh index beside the old one and swap it in when complete.")
 @click.option(
-    "--format", "input_format", type=click.Choice(ingest.FORMATS), default=None,
+    "--format", "input_format", type=click.Choice(FORMATS), default=None,
     help="Format of standard input (default: guessed from its content).",
 )
 @click.option("--id-field", metavar="NAME", help="JSON field or CSV column holding the document id (default: id).")
@@ -305,6 +311,8 @@ def index_command(
     or .gz. Unchanged documents are skipped and changed ones replaced, so
     running it again is cheap; an interrupted run keeps the index as it was.
     """
+    from .api import FieldMap, Index
+
     sizes = _parse_passage_words(passage_words)
     fields = FieldMap(id=id_field, text=text_field, title=title_field, date=date_field, url=url_field)
     from_stdin = any(str(p) == "-" for p in paths)
@@ -377,6 +385,8 @@ def _describe_report(report: AddReport, path: Path, rebuilt: bool, seconds: floa
 @click.argument("text", nargs=-1, required=True)
 def analyze_command(as_json: bool, steps: bool, text: Tuple[str, ...]) -> None:
     """Show the terms the index stores for TEXT, with their offsets."""
+    from .analysis import analysis_steps, analyze
+
     value = " ".join(text)
     if steps:
         stages = analysis_steps(value)
@@ -406,6 +416,8 @@ def analyze_command(as_json: bool, steps: bool, text: Tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def stats_command(index_dir: Optional[Path], as_json: bool) -> None:
     """Documents, passages, distinct terms, size and last update of the index."""
+    from .api import Index
+
     path = index_dir or DEFAULT_INDEX
     try:
         with Index(path, create=False) as ix:
@@ -436,6 +448,8 @@ def check_command(index_dir: Optional[Path], as_json: bool) -> None:
     Exits with status 1 and lists the damage when there is any; the way out
     is then to rebuild from the sources: search index --rebuild PATH.
     """
+    from .api import Index
+
     path = index_dir or DEFAULT_INDEX
     try:
         report = Index.check(path)

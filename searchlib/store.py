@@ -30,6 +30,7 @@ from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
 from . import phonetic
+from ._defaults import DEFAULT_LOCK_TIMEOUT
 from .analysis import FrenchAnalyzer
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, SearchlibError
 
@@ -42,7 +43,6 @@ FORMAT_VERSION = 4
 MARKER_FILE = "searchlib.json"
 # Files that may sit in an index folder before any index is built there.
 HOUSEKEEPING = frozenset({"README.md", ".gitignore", ".gitkeep"})
-DEFAULT_LOCK_TIMEOUT = 10.0
 DEFAULT_PASSAGE_WORDS = (40, 120)
 INDEX_NAME = "MAIN"  # Whoosh's default name, the prefix of every file it writes
 WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"

@@ -226,7 +226,7 @@ def test_ctrl_c_during_a_search_exits_130_in_one_line(workdir, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("searchlib.cli.Index.search", interrupted)
+    monkeypatch.setattr("searchlib.api.Index.search", interrupted)
     result = run("Lavrov")
     assert result.exit_code == 130
     assert result.stderr.strip().endswith(": interrupted") and result.stderr.strip().count("\n") == 0
