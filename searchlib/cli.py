@@ -93,11 +93,10 @@ def _index_option(function: Any) -> Any:
 
 
 def _default_seeds() -> Optional[Path]:
-    """The sample articles: ./seeds, else the seeds beside the source tree."""
-    for candidate in (Path("seeds"), Path(__file__).resolve().parent.parent / "seeds"):
-        if candidate.is_dir():
-            return candidate
-    return None
+    """The sample articles to build the default index from on first use:
+    ./seeds only, so that a search elsewhere never creates an index there."""
+    seeds = Path("seeds")
+    return seeds if seeds.is_dir() else None
 
 
 def _fail(error: SearchlibError, path: Optional[Path] = None) -> click.ClickException:
@@ -125,6 +124,10 @@ def _open_existing(index_dir: Optional[Path], synonyms: Optional[Path] = None) -
     try:
         return Index(path, create=False, synonyms=synonyms)
     except IndexNotFoundError:
+        if index_dir is None:
+            raise click.ClickException(
+                f"no index in {path}/ and no ./seeds folder to build one from; build one with: search index PATH"
+            ) from None
         raise click.ClickException(
             f"no index at {path}/; build one first with: search index --index {path} PATH"
         ) from None

@@ -230,3 +230,26 @@ def test_ctrl_c_during_a_search_exits_130_in_one_line(workdir, monkeypatch):
     result = run("Lavrov")
     assert result.exit_code == 130
     assert result.stderr.strip().endswith(": interrupted") and result.stderr.strip().count("\n") == 0
+
+
+def _command(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "SEARCHLIB_INDEX"}
+    return subprocess.run(
+        [_installed_search(), *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_folder_without_index_or_seeds_gets_a_hint_and_nothing_built(tmp_path, seeds_dir):
+    """Only ./seeds is built from on first use; elsewhere the one line says
+    how to build an index, and following it literally works."""
+    done = _command("Syrie", cwd=tmp_path)
+    assert done.returncode == 1 and done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []  # no index/ made from the package's own seeds
+    hint = done.stderr.split("build one with: ", 1)[1].strip()
+    assert hint == "search index PATH"
+    shutil.copytree(seeds_dir, tmp_path / "articles")
+    built = _command(*hint.split()[1:-1], "articles", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    found = _command("Syrie", "--limit", "1", cwd=tmp_path)
+    assert found.returncode == 0 and found.stdout.startswith("1.") and found.stderr == ""
