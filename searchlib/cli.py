@@ -102,8 +102,42 @@ def _default_seeds() -> Optional[Path]:
 def _fail(error: SearchlibError, path: Optional[Path] = None) -> click.ClickException:
     """The one-line error; a missing index at ``path`` says how to build one."""
     if path is not None and isinstance(error, IndexNotFoundError):
-        return click.ClickException(f"no index at {path}/; build one with: search index --index {path} PATH")
+        return _no_index(path)
     return click.ClickException(str(error))
+
+
+def _no_index(path: Path) -> click.ClickException:
+    """No index at ``path``: how to build one, in a command that works as
+    written (an index is never built into a folder of other files)."""
+    from .store import HOUSEKEEPING
+
+    try:
+        others = path.is_dir() and bool(set(os.listdir(path)) - HOUSEKEEPING)
+    except OSError:
+        others = False
+    if not others:
+        return click.ClickException(f"no index at {path}/; build one with: search index --index {path} PATH")
+    target = _free_folder(path)
+    return click.ClickException(
+        f"{path}/ holds other files but no searchlib index; index them into a new folder with: "
+        f"search index --index {_quote(target)} {_quote(path)}, then search with: search --index {_quote(target)} QUERY"
+    )
+
+
+def _free_folder(path: Path) -> Path:
+    """A folder beside ``path`` for its index: absent, or empty."""
+    base = path / "index" if path.name in ("", ".", "..") else path.with_name(f"{path.name}-index")
+    candidate, number = base, 1
+    while candidate.exists() and not (candidate.is_dir() and not any(candidate.iterdir())):
+        number += 1
+        candidate = base.with_name(f"{base.name}-{number}")
+    return candidate
+
+
+def _quote(path: Path) -> str:
+    import shlex
+
+    return shlex.quote(str(path))
 
 
 def _open_existing(index_dir: Optional[Path], synonyms: Optional[Path] = None) -> Index:
@@ -124,13 +158,12 @@ def _open_existing(index_dir: Optional[Path], synonyms: Optional[Path] = None) -
     try:
         return Index(path, create=False, synonyms=synonyms)
     except IndexNotFoundError:
-        if index_dir is None:
-            raise click.ClickException(
+        hint = _no_index(path)
+        if index_dir is None and hint.message.startswith("no index at"):
+            hint = click.ClickException(
                 f"no index in {path}/ and no ./seeds folder to build one from; build one with: search index PATH"
-            ) from None
-        raise click.ClickException(
-            f"no index at {path}/; build one first with: search index --index {path} PATH"
-        ) from None
+            )
+        raise hint from None
     except SearchlibError as error:
         raise _fail(error) from None
 

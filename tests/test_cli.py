@@ -253,3 +253,23 @@ def test_a_folder_without_index_or_seeds_gets_a_hint_and_nothing_built(tmp_path,
     assert built.returncode == 0, built.stderr
     found = _command("Syrie", "--limit", "1", cwd=tmp_path)
     assert found.returncode == 0 and found.stdout.startswith("1.") and found.stderr == ""
+
+
+@pytest.mark.parametrize("command", [["Syrie"], ["stats"]])
+def test_a_folder_of_sources_given_as_index_gets_a_hint_that_works(tmp_path, command):
+    """The hint for a folder of sources given as --index, followed word
+    for word, builds an index of them, which the search it names then finds."""
+    write = lambda name, text: (tmp_path / "notes" / name).write_text(text, encoding="utf-8")  # noqa: E731
+    (tmp_path / "notes").mkdir()
+    write("alep.txt", "Une note sur la trêve en Syrie, à Alep.")
+    write("homs.txt", "Une autre note, sur Homs.")
+    done = _command(command[0], "--index", "notes", *command[1:], cwd=tmp_path)
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    build, search = re.fullmatch(r".*with: (search index .*), then search with: (search .*)\n", done.stderr).groups()
+    built = _command(*build.split()[1:], cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert "2 added" in built.stdout
+    found = _command(*search.replace("QUERY", "Syrie").split()[1:], "--json", cwd=tmp_path)
+    assert found.returncode == 0, found.stderr
+    assert [hit["doc_id"] for hit in json.loads(found.stdout)["results"]] == ["alep"]
+    assert sorted(p.name for p in (tmp_path / "notes").iterdir()) == ["alep.txt", "homs.txt"]
