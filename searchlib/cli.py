@@ -194,7 +194,7 @@ def cli() -> None:
 )
 @click.option("--marks", metavar="OPEN,CLOSE", help="Marks around matches in snippets, e.g. '**,**'.")
 @click.option(
-    "--synonyms", type=click.Path(dir_okay=False, path_type=Path), envvar="SEARCHLIB_SYNONYMS",
+    "--synonyms", type=click.Path(exists=True, dir_okay=False, path_type=Path), envvar="SEARCHLIB_SYNONYMS",
     help="File of synonym groups, one a line: 'ONU, Nations unies' (default: $SEARCHLIB_SYNONYMS).",
 )
 @click.option("--snippet-chars", type=click.IntRange(min=20), default=240, show_default=True, help="Snippet length in characters.")
@@ -228,6 +228,7 @@ def query_command(
     text = " ".join(words)
     if not text.strip():
         raise click.UsageError("empty query: give at least one word to search for")
+    chosen_marks = _parse_marks(marks)
     with _open_existing(index_dir, synonyms) as ix:
         try:
             results = ix.search(
@@ -249,11 +250,11 @@ def query_command(
     if results.suggestion:
         click.echo(f"Vouliez-vous dire : {results.suggestion}", err=True)
     if as_json:
-        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(results.to_dict(chosen_marks), ensure_ascii=False, indent=2))
         return
     if output_format == "auto":
         output_format = "ansi" if sys.stdout.isatty() else "text"
-    _print_results(results, output_format, _parse_marks(marks))
+    _print_results(results, output_format, chosen_marks)
 
 
 def _parse_marks(value: Optional[str]) -> Optional[Tuple[str, str]]:

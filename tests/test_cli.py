@@ -273,3 +273,28 @@ def test_a_folder_of_sources_given_as_index_gets_a_hint_that_works(tmp_path, com
     assert found.returncode == 0, found.stderr
     assert [hit["doc_id"] for hit in json.loads(found.stdout)["results"]] == ["alep"]
     assert sorted(p.name for p in (tmp_path / "notes").iterdir()) == ["alep.txt", "homs.txt"]
+
+
+def test_marks_apply_to_json_snippets(workdir):
+    done = _command("query", "--json", "--marks", "**,**", "-n", "1", "Minbej", cwd=workdir)
+    assert done.returncode == 0, done.stderr
+    snippet = json.loads(done.stdout)["results"][0]["snippet"]
+    assert "**Minbej**" in snippet and "<mark>" not in snippet
+    plain = json.loads(_command("query", "--json", "-n", "1", "Minbej", cwd=workdir).stdout)
+    assert plain["results"][0]["snippet"] == snippet.replace("**Minbej**", "<mark>Minbej</mark>")
+
+
+@pytest.mark.parametrize("where", ["option", "environment"])
+def test_a_missing_synonyms_file_is_a_usage_error_naming_it(workdir, where):
+    env = {k: v for k, v in os.environ.items() if k != "SEARCHLIB_INDEX"}
+    args = ["Syrie"]
+    if where == "option":
+        args += ["--synonyms", "absent-synonymes.txt"]
+    else:
+        env["SEARCHLIB_SYNONYMS"] = "absent-synonymes.txt"
+    done = subprocess.run(
+        [_installed_search(), *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "absent-synonymes.txt" in lines[0] and "Traceback" not in done.stderr
