@@ -194,12 +194,12 @@ class Index:
             yield from missing
             yield from _indexing.iter_sources(files, fields or FieldMap(), failed_origins, report)
 
-        roots = [os.path.abspath(path) for path in paths if Path(path).exists()] if prune else None
+        roots = [os.path.abspath(path) for path in paths if Path(path).exists()]
         # Whatever could not be read this time keeps its documents.
         failed_origins.update(os.path.abspath(failure.source) for failure in missing)
         return _indexing.write(
-            self._store, items(), prune_roots=roots, kept_origins=failed_origins, workers=self._workers,
-            between=report_again,
+            self._store, items(), prune_roots=roots if prune else None, kept_origins=failed_origins,
+            workers=self._workers, between=report_again, orphan_roots=None if prune else roots,
         )
 
     def add_stream(

@@ -412,8 +412,16 @@ def _describe_report(report: AddReport, path: Path, rebuilt: bool, seconds: floa
     if rebuilt:
         return f"Rebuilt {path}/: {report.added} documents indexed, {report.failed} failed ({seconds:.1f} s)."
     if not report.changed and not report.failed:
-        return f"{path}/ is up to date: {report.unchanged} document{'s' if report.unchanged != 1 else ''} unchanged."
-    return f"Indexed into {path}/: {report} ({seconds:.1f} s)."
+        line = f"{path}/ is up to date: {report.unchanged} document{'s' if report.unchanged != 1 else ''} unchanged."
+    else:
+        line = f"Indexed into {path}/: {report} ({seconds:.1f} s)."
+    if report.orphaned:
+        several = report.orphaned != 1
+        line += (
+            f" {report.orphaned} indexed document{'s have' if several else ' has'} lost {'their' if several else 'its'}"
+            f" source file; --prune removes {'them' if several else 'it'}."
+        )
+    return line
 
 
 @cli.command("analyze")

@@ -163,7 +163,12 @@ class CheckReport:
 
 @dataclass
 class AddReport:
-    """What an ``add_*`` call did: counts of documents, failures and warnings."""
+    """What an ``add_*`` call did: counts of documents, failures and warnings.
+
+    ``orphaned`` counts the indexed documents read from files under the
+    paths given whose file has gone since (an ``add_path`` without
+    ``prune``, which would have removed them).
+    """
 
     added: int = 0
     updated: int = 0
@@ -172,6 +177,7 @@ class AddReport:
     failed: int = 0
     failures: List[IngestFailure] = field(default_factory=list)
     warnings: List[IngestWarning] = field(default_factory=list)
+    orphaned: int = 0
 
     @property
     def changed(self) -> bool:

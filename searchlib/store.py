@@ -611,6 +611,23 @@ class Store:
                 found[searcher.stored_fields(number)["doc_id"]] = origin
         return found
 
+    @staticmethod
+    def documents_gone(searcher: Searcher, roots: Sequence[str]) -> Set[str]:
+        """Ids of the indexed documents read from files at or under ``roots``
+        (absolute paths) that are no longer there. Only the vanished files'
+        documents are looked up, so a run that lost none reads no stored fields."""
+        reader = searcher.reader()
+        found: Set[str] = set()
+        for raw in reader.lexicon("origin"):
+            origin = _text(raw)
+            if not any(origin == root or origin.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
+                continue
+            if os.path.lexists(origin):
+                continue
+            for number in searcher.document_numbers(origin=origin):
+                found.add(searcher.stored_fields(number)["doc_id"])
+        return found
+
     class Vocabulary:
         """A searcher's vocabulary as query expansion asks for it (see
         :class:`searchlib.query.Expander`); every answer is capped."""

@@ -181,3 +181,32 @@ def test_progress_bar_shows_on_a_terminal_only(workdir, seeds_dir):
     shown = stderr_of("--index", "ix")
     assert "Indexing" in shown and "4 documents" in shown and "100%" in shown
     assert stderr_of("--index", "ix2", "--quiet") == ""
+
+
+def _search_command(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "SEARCHLIB_INDEX"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "searchlib", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_reindexing_tells_of_documents_whose_file_has_gone(workdir):
+    write(workdir / "src/a.txt", "Article sur Alep.")
+    write(workdir / "src/b.txt", "Article sur Alep et Homs.")
+    write(workdir / "src/c.txt", "Article sur Homs.")
+    assert _search_command("index", "--index", "ix", "src", cwd=workdir).returncode == 0
+    (workdir / "src/b.txt").unlink()
+    (workdir / "src/c.txt").unlink()
+    again = _search_command("index", "--index", "ix", "src", cwd=workdir)
+    assert again.returncode == 0, again.stderr
+    assert "ix/ is up to date: 1 document unchanged" in again.stdout
+    assert "2 indexed documents have lost their source" in again.stdout and "--prune" in again.stdout
+    write(workdir / "src/d.txt", "Article sur Idleb.")
+    changed = _search_command("index", "--index", "ix", "src", cwd=workdir)
+    assert "1 added" in changed.stdout and "2 indexed documents have lost their source" in changed.stdout
+    pruned = _search_command("index", "--index", "ix", "--prune", "src", cwd=workdir)
+    assert "2 removed" in pruned.stdout and "lost their source" not in pruned.stdout
+    assert ids("ix", "Alep OR Homs OR Idleb") == ["a", "d"]
+    quiet = _search_command("index", "--index", "ix", "src", cwd=workdir)
+    assert "up to date" in quiet.stdout and "lost" not in quiet.stdout
