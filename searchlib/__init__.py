@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, QueryError, SearchlibError
+from .errors import (
+    DocumentIdError, IndexCorruptError, IndexLockedError, IndexNotFoundError, QueryError, SearchlibError,
+)
 
 if TYPE_CHECKING:
     from .analysis import AnalysisStep, Token, analysis_steps, analyze
@@ -40,6 +42,7 @@ __all__ = [
     "IndexLockedError",
     "IndexCorruptError",
     "QueryError",
+    "DocumentIdError",
     "__version__",
 ]
 

@@ -24,7 +24,7 @@ from whoosh import query as wq
 
 from . import _ranking, _rebuild, _scoring, ingest, query as _query, snippets, store
 from .results import AddReport, CheckReport, Hit, IndexStats, Progress, SearchResults
-from .errors import IndexCorruptError, QueryError, SearchlibError
+from .errors import DocumentIdError, IndexCorruptError, QueryError, SearchlibError
 from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 
 if TYPE_CHECKING:  # writing and checking are imported by the calls that need them
@@ -48,6 +48,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 # What reading a damaged file raises (Whoosh decompresses and unpickles).
 _DAMAGE = (zlib.error, EOFError, struct.error, pickle.UnpicklingError)
 _READ_ATTEMPTS = 3
+_STREAM_ID = "stdin"  # the id of a plain-text stream given none
 _T = TypeVar("_T")
 DocumentLike = Union[Document, Mapping[str, Any]]
 
@@ -207,22 +208,46 @@ class Index:
         stream: BinaryIO,
         *,
         format: Optional[str] = None,
-        doc_id: str = "stdin",
+        doc_id: Optional[str] = None,
         fields: Optional[FieldMap] = None,
     ) -> AddReport:
         """Index what a binary stream holds (``sys.stdin.buffer``, say).
 
         ``format`` is one of ``txt``, ``md``, ``html``, ``jsonl``, ``json``,
         ``csv``; when None it is guessed from the content. Plain text,
-        Markdown and HTML make one document named ``doc_id``.
+        Markdown and HTML make one document named ``doc_id``. Without
+        ``doc_id`` it is named ``stdin``, and :class:`DocumentIdError` is
+        raised, with nothing written, rather than replace a different
+        ``stdin`` document (the same text again is left unchanged).
         """
+        if doc_id is not None and (not isinstance(doc_id, str) or not doc_id.strip()):
+            raise DocumentIdError(f"doc_id must be a non-empty string, not {doc_id!r}")
+        name = _STREAM_ID if doc_id is None else doc_id.strip()
         try:
-            items = list(ingest.read_stream(stream, format, doc_id, fields or FieldMap()))
+            items = list(ingest.read_stream(stream, format, name, fields or FieldMap()))
         except ValueError as error:
             raise SearchlibError(str(error)) from None
         from . import _indexing
 
+        if doc_id is None:
+            self._refuse_replacing_unnamed(items)
         return _indexing.write(self._store, items, workers=self._workers)
+
+    def _refuse_replacing_unnamed(self, items: Sequence[Any]) -> None:
+        """Raise if a document named by default would replace a different
+        one: two texts sent without an id are two documents, not one
+        replacing the other unnoticed."""
+        from . import _indexing
+
+        for item in items:
+            if not isinstance(item, Document) or item.id != _STREAM_ID:
+                continue
+            previous = self._store.stored_hash(self._store.searcher(), _STREAM_ID)
+            if previous is not None and previous != _indexing.content_hash(item, self._store.passage_words):
+                raise DocumentIdError(
+                    f"{self.path} already holds another document read without an id as {_STREAM_ID!r}; "
+                    f"give this one its own id (doc_id=...), or doc_id={_STREAM_ID!r} to replace it"
+                )
 
     def add_documents(self, documents: Iterable[DocumentLike]) -> AddReport:
         """Index documents given as :class:`Document` objects or dicts with

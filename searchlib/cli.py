@@ -20,7 +20,7 @@ import click
 from . import __version__
 from ._defaults import DEFAULT_LOCK_TIMEOUT
 from ._interrupt import DeferredInterrupt
-from .errors import IndexNotFoundError, QueryError, SearchlibError
+from .errors import DocumentIdError, IndexNotFoundError, QueryError, SearchlibError
 from .ingest._types import FORMATS
 
 # The API (numpy, Whoosh) is imported by the commands that use it, so that
@@ -308,6 +308,10 @@ def _parse_passage_words(value: Optional[str]) -> Optional[Tuple[int, int]]:
     "--format", "input_format", type=click.Choice(FORMATS), default=None,
     help="Format of standard input (default: guessed from its content).",
 )
+@click.option(
+    "--id", "doc_id", metavar="NAME",
+    help="Id of the text read from standard input (default: stdin); records without an id get NAME-LINE.",
+)
 @click.option("--id-field", metavar="NAME", help="JSON field or CSV column holding the document id (default: id).")
 @click.option("--text-field", metavar="NAME", help="... holding the text (default: text, texte, body, content).")
 @click.option("--title-field", metavar="NAME", help="... holding the title (default: title, titre).")
@@ -331,6 +335,7 @@ def index_command(
     prune: bool,
     rebuild: bool,
     input_format: Optional[str],
+    doc_id: Optional[str],
     id_field: Optional[str],
     text_field: Optional[str],
     title_field: Optional[str],
@@ -355,6 +360,10 @@ def index_command(
     from_stdin = any(str(p) == "-" for p in paths)
     if from_stdin and (len(paths) > 1 or prune or rebuild):
         raise click.UsageError("'-' (standard input) cannot be combined with other paths, --prune or --rebuild")
+    if doc_id is not None and not from_stdin:
+        raise click.UsageError("--id names the text read from standard input: give '-' as the PATH")
+    if doc_id is not None and not doc_id.strip():
+        raise click.BadParameter("give a non-empty id", param_hint="--id")
     if not paths:
         if not Path("seeds").is_dir():
             raise click.UsageError("no PATH given and there is no ./seeds folder to index")
@@ -387,7 +396,13 @@ def index_command(
             else:
                 with Index(path, passage_words=sizes, lock_timeout=lock_timeout, workers=workers) as ix:
                     if from_stdin:
-                        report = ix.add_stream(sys.stdin.buffer, format=input_format, fields=fields)
+                        try:
+                            report = ix.add_stream(sys.stdin.buffer, format=input_format, doc_id=doc_id, fields=fields)
+                        except DocumentIdError:
+                            raise click.UsageError(
+                                f"{path}/ already holds another text read from standard input without an id; "
+                                f"pass --id NAME to index this one beside it (--id stdin replaces the first)"
+                            ) from None
                     else:
                         report = ix.add_path(
                             *paths, include=include, exclude=exclude, fields=fields, prune=prune, progress=progress

@@ -383,3 +383,16 @@ def test_add_path_counts_documents_whose_file_has_gone(tmp_path):
         pruned = ix.add_path(source, prune=True)
         assert (pruned.removed, pruned.orphaned) == (1, 0)
         assert sorted({hit.doc_id for hit in ix.search("Alep")}) == ["a", "b", "c"]
+
+
+def test_add_stream_names_plain_text_and_will_not_replace_an_unnamed_one(tmp_path):
+    import io
+
+    with searchlib.Index(tmp_path / "ix") as ix:
+        assert ix.add_stream(io.BytesIO("Une note sur Homs.".encode())).added == 1
+        assert ix.add_stream(io.BytesIO("Une note sur Homs.".encode())).unchanged == 1
+        with pytest.raises(searchlib.DocumentIdError, match="doc_id"):
+            ix.add_stream(io.BytesIO("Une autre note, sur Alep.".encode()))
+        assert ix.add_stream(io.BytesIO("Une autre note, sur Alep.".encode()), doc_id="alep").added == 1
+        assert [hit.doc_id for hit in ix.search("Homs")] == ["stdin"]
+        assert [hit.doc_id for hit in ix.search("Alep")] == ["alep"]

@@ -210,3 +210,30 @@ def test_reindexing_tells_of_documents_whose_file_has_gone(workdir):
     assert ids("ix", "Alep OR Homs OR Idleb") == ["a", "d"]
     quiet = _search_command("index", "--index", "ix", "src", cwd=workdir)
     assert "up to date" in quiet.stdout and "lost" not in quiet.stdout
+
+
+def _piped(text: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "SEARCHLIB_INDEX"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "searchlib", "index", "--index", "ix", *args, "-"],
+        cwd=cwd, env=env, input=text, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_a_second_text_on_standard_input_needs_an_id_rather_than_replacing_the_first(workdir):
+    first = _piped("Une note sur Homs.", cwd=workdir)
+    assert first.returncode == 0 and "1 added" in first.stdout, first.stderr
+    again = _piped("Une note sur Homs.", cwd=workdir)
+    assert again.returncode == 0 and "up to date" in again.stdout  # the same text again is harmless
+    second = _piped("Une autre note, sur Alep.", cwd=workdir)
+    assert second.returncode == 2 and second.stdout == ""
+    assert len(second.stderr.strip().splitlines()) == 1 and "--id" in second.stderr
+    assert ids("ix", "Homs") == ["stdin"] and ids("ix", "Alep") == []  # the first kept, nothing written
+    named = _piped("Une autre note, sur Alep.", "--id", "note-alep", cwd=workdir)
+    assert named.returncode == 0 and "1 added" in named.stdout, named.stderr
+    assert ids("ix", "Alep") == ["note-alep"] and ids("ix", "Homs") == ["stdin"]
+    replaced = _piped("Une note revue sur Homs.", "--id", "stdin", cwd=workdir)
+    assert replaced.returncode == 0 and "1 updated" in replaced.stdout
+    misplaced = run("index", "--index", "ix", "--id", "x", str(workdir))
+    assert misplaced.exit_code == 2 and "--id" in misplaced.stderr
