@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import io
 import os
 import pickle
 import shutil
 import struct
+import time
 import zlib
 from pathlib import Path
 from typing import (
@@ -210,6 +212,7 @@ class Index:
         format: Optional[str] = None,
         doc_id: Optional[str] = None,
         fields: Optional[FieldMap] = None,
+        progress: Optional[Callable[[Progress], None]] = None,
     ) -> AddReport:
         """Index what a binary stream holds (``sys.stdin.buffer``, say).
 
@@ -219,19 +222,26 @@ class Index:
         ``doc_id`` it is named ``stdin``, and :class:`DocumentIdError` is
         raised, with nothing written, rather than replace a different
         ``stdin`` document (the same text again is left unchanged).
+        ``progress``, if given, is called now and then with the bytes and
+        documents read so far (``bytes_total`` is 0: a stream's size is
+        not known).
         """
         if doc_id is not None and (not isinstance(doc_id, str) or not doc_id.strip()):
             raise DocumentIdError(f"doc_id must be a non-empty string, not {doc_id!r}")
         name = _STREAM_ID if doc_id is None else doc_id.strip()
+        counter = _StreamProgress(progress)
+        data = counter.read_all(stream)
         try:
-            items = list(ingest.read_stream(stream, format, name, fields or FieldMap()))
+            items = list(ingest.read_stream(io.BytesIO(data), format, name, fields or FieldMap()))
         except ValueError as error:
             raise SearchlibError(str(error)) from None
         from . import _indexing
 
         if doc_id is None:
             self._refuse_replacing_unnamed(items)
-        return _indexing.write(self._store, items, workers=self._workers)
+        report = _indexing.write(self._store, counter.documents(items), workers=self._workers)
+        counter.report(force=True)
+        return report
 
     def _refuse_replacing_unnamed(self, items: Sequence[Any]) -> None:
         """Raise if a document named by default would replace a different
@@ -528,6 +538,49 @@ class Index:
             else None
         )
         return IndexStats(str(self.path), raw.documents, raw.passages, raw.terms, raw.size_bytes, last)
+
+
+class _StreamProgress:
+    """Progress of reading a stream, whose size is unknown: bytes read, then
+    documents, reported at most every tenth of a second (and at the end)."""
+
+    _CHUNK = 1 << 20
+
+    def __init__(self, progress: Optional[Callable[[Progress], None]]) -> None:
+        self._progress = progress
+        self._bytes = 0
+        self._documents = 0
+        self._read = False
+        self._last = 0.0
+
+    def report(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self._progress is not None and (force or now - self._last >= 0.1):
+            self._last = now
+            self._progress(Progress(int(self._read), 1, self._bytes, 0, self._documents))
+
+    def read_all(self, stream: BinaryIO) -> bytes:
+        # read1 returns what a pipe holds now rather than waiting for a
+        # whole chunk, so a slow producer still shows progress.
+        read = getattr(stream, "read1", stream.read)
+        chunks: List[bytes] = []
+        while True:
+            chunk = read(self._CHUNK)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            self._bytes += len(chunk)
+            self.report()
+        self._read = True
+        self.report(force=True)
+        return b"".join(chunks)
+
+    def documents(self, items: Iterable[_T]) -> Iterator[_T]:
+        for item in items:
+            if isinstance(item, Document):
+                self._documents += 1
+                self.report()
+            yield item
 
 
 def _blank(length: int) -> str:

@@ -376,8 +376,9 @@ def index_command(
     interrupt = DeferredInterrupt() if not from_stdin else None
     try:
         with interrupt or contextlib.nullcontext(), click.progressbar(
-            length=1, label="Indexing", file=sys.stderr, hidden=not show_progress, item_show_func=lambda item: item
-        ) as bar:
+            length=1, label="Indexing", file=sys.stderr, hidden=not show_progress or from_stdin,
+            item_show_func=lambda item: item,
+        ) as bar, _Counter(show_progress and from_stdin) as counter:
 
             def progress(state: Progress) -> None:
                 if interrupt is not None:
@@ -397,7 +398,9 @@ def index_command(
                 with Index(path, passage_words=sizes, lock_timeout=lock_timeout, workers=workers) as ix:
                     if from_stdin:
                         try:
-                            report = ix.add_stream(sys.stdin.buffer, format=input_format, doc_id=doc_id, fields=fields)
+                            report = ix.add_stream(
+                                sys.stdin.buffer, format=input_format, doc_id=doc_id, fields=fields, progress=counter
+                            )
                         except DocumentIdError:
                             raise click.UsageError(
                                 f"{path}/ already holds another text read from standard input without an id; "
@@ -421,6 +424,33 @@ def index_command(
         click.echo(_describe_report(report, path, rebuild, time.monotonic() - began))
     if report.failed:
         raise click.exceptions.Exit(1)
+
+
+class _Counter:
+    """A progress line on stderr for standard input, whose size is unknown:
+    documents and bytes read so far (a bar would sit at 0%)."""
+
+    def __init__(self, shown: bool) -> None:
+        self._shown = shown
+        self._width = 0
+
+    def __enter__(self) -> "_Counter":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._width:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    def __call__(self, state: Progress) -> None:
+        if not self._shown:
+            return
+        plural = "s" if state.documents != 1 else ""
+        line = f"Indexing standard input: {state.documents} document{plural}, {_human_size(state.bytes_done)} read"
+        # Padding wipes what a longer previous line left on the terminal.
+        sys.stderr.write("\r" + line.ljust(self._width))
+        sys.stderr.flush()
+        self._width = max(self._width, len(line))
 
 
 def _describe_report(report: AddReport, path: Path, rebuilt: bool, seconds: float) -> str:

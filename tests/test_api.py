@@ -396,3 +396,18 @@ def test_add_stream_names_plain_text_and_will_not_replace_an_unnamed_one(tmp_pat
         assert ix.add_stream(io.BytesIO("Une autre note, sur Alep.".encode()), doc_id="alep").added == 1
         assert [hit.doc_id for hit in ix.search("Homs")] == ["stdin"]
         assert [hit.doc_id for hit in ix.search("Alep")] == ["alep"]
+
+
+def test_add_stream_reports_bytes_and_documents_read(tmp_path):
+    import io
+    import json
+
+    data = "".join(json.dumps({"id": f"d{n}", "text": f"Dépêche {n} sur Alep."}) + "\n" for n in range(300)).encode()
+    states = []
+    with searchlib.Index(tmp_path / "ix") as ix:
+        report = ix.add_stream(io.BytesIO(data), progress=states.append)
+    assert report.added == 300 and states
+    last = states[-1]
+    assert (last.bytes_done, last.documents, last.bytes_total) == (len(data), 300, 0)  # 0: the total is unknown
+    assert [s.bytes_done for s in states] == sorted(s.bytes_done for s in states)
+    assert [s.documents for s in states] == sorted(s.documents for s in states)

@@ -237,3 +237,40 @@ def test_a_second_text_on_standard_input_needs_an_id_rather_than_replacing_the_f
     assert replaced.returncode == 0 and "1 updated" in replaced.stdout
     misplaced = run("index", "--index", "ix", "--id", "x", str(workdir))
     assert misplaced.exit_code == 2 and "--id" in misplaced.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_standard_input_shows_documents_and_bytes_read_on_a_terminal_only(workdir):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    lines = "".join(json.dumps({"id": f"s{n}", "text": f"Dépêche {n} sur Alep."}) + "\n" for n in range(3)).encode()
+
+    def stderr_of(*options: str) -> str:
+        leader, follower = os.openpty()
+        command = [sys.executable, "-m", "searchlib", "index", *options, "-"]
+        process = subprocess.Popen(
+            command, cwd=workdir, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=follower
+        )
+        os.close(follower)
+        process.stdin.write(lines)
+        process.stdin.close()
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        process.wait(timeout=60)
+        os.close(leader)
+        return seen.decode("utf-8", "replace")
+
+    shown = stderr_of("--index", "ix")
+    assert "3 documents" in shown and f"{len(lines)} bytes read" in shown
+    assert stderr_of("--index", "ix2", "--quiet") == ""
+    piped = subprocess.run(
+        [sys.executable, "-m", "searchlib", "index", "--index", "ix3", "-"],
+        cwd=workdir, env=env, input=lines, capture_output=True, timeout=60,
+    )
+    assert piped.returncode == 0 and piped.stderr == b""
