@@ -62,3 +62,20 @@ def test_a_search_still_loads_what_it_needs(tmp_path, seeds_dir):
     output, loaded, stderr = _run(["Minbej", "--limit", "1"], tmp_path)
     assert "000_878e2fb0528ae5be" in output, stderr
     assert loaded == {"numpy": True, "whoosh": True}
+
+
+@pytest.mark.parametrize(
+    "shell, expected",
+    [("bash", "complete -o nosort -F _search_completion search"), ("zsh", "compdef _search_completion search"),
+     ("fish", "complete --no-files --command search")],
+)
+def test_the_documented_completion_scripts_are_produced(tmp_path, shell, expected):
+    """docs/cli.md: eval "$(_SEARCH_COMPLETE=bash_source search)", and the zsh and fish variants."""
+    script = Path(sys.executable).parent / "search"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("_SEARCH")}
+    env["_SEARCH_COMPLETE"] = f"{shell}_source"
+    done = subprocess.run([str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == ""
+    assert expected in done.stdout and "_SEARCH_COMPLETE" in done.stdout
+    documented = (PROJECT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert f"_SEARCH_COMPLETE={shell}_source search" in documented
