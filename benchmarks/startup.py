@@ -2,12 +2,15 @@
 
 Usage: python benchmarks/startup.py [--runs N]
 
-Times, as wall clock of a fresh process each, ``python -c pass``, then
+Times, as wall clock of a fresh process each, ``python -c pass`` and
+``python -c 'import click'`` (the floor for a click command), then
 ``search --help``, ``search --version``, the shell-completion script
 (``_SEARCH_COMPLETE=bash_source``), completing a word, and a search over an
 index of the seed articles (built once beforehand in a temporary folder).
 The commands run interleaved, N rounds (default 15), as machines are shared
-and noisy; prints each median and its difference from ``python -c pass``.
+and noisy; prints each median and its difference from ``python -c pass``,
+in wall time and in CPU time (user + system): on a loaded machine wall time
+waits for a core, and CPU time is what the command itself costs.
 Needs the project installed (``pip install -e .``): it runs the ``search``
 script beside this Python.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -29,10 +33,14 @@ PROJECT = Path(__file__).resolve().parent.parent
 SEARCH = str(Path(sys.executable).parent / "search")
 
 
-def _time(command: List[str], env: Dict[str, str], cwd: str) -> float:
+def _time(command: List[str], env: Dict[str, str], cwd: str) -> Tuple[float, float]:
+    """Wall and CPU seconds of one run of ``command``."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     subprocess.run(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - began
+    wall = time.perf_counter() - began
+    now = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (now.ru_utime - used.ru_utime) + (now.ru_stime - used.ru_stime)
 
 
 def main() -> None:
@@ -45,6 +53,8 @@ def main() -> None:
     completion = {"_SEARCH_COMPLETE": "bash_complete", "COMP_WORDS": "search index --pr", "COMP_CWORD": "2"}
     cases: List[Tuple[str, List[str], Dict[str, str]]] = [
         ("python -c pass", [sys.executable, "-c", "pass"], base),
+        # the floor for any click command: importing click itself
+        ("python -c 'import click'", [sys.executable, "-c", "import click"], base),
         ("search --help", [SEARCH, "--help"], base),
         ("search --version", [SEARCH, "--version"], base),
         ("completion script", [SEARCH], {**base, "_SEARCH_COMPLETE": "bash_source"}),
@@ -54,16 +64,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         shutil.copytree(PROJECT / "seeds", Path(folder) / "seeds")
         subprocess.run([SEARCH, "index", "--quiet"], cwd=folder, env=base, check=True)
-        times: Dict[str, List[float]] = {name: [] for name, _, _ in cases}
+        times: Dict[str, List[Tuple[float, float]]] = {name: [] for name, _, _ in cases}
         for _ in range(args.runs):
             for name, command, env in cases:
                 times[name].append(_time(command, env, folder))
-    python = statistics.median(times["python -c pass"])
-    print(f"median of {args.runs} runs, each a fresh process")
+    medians = {name: [statistics.median(run[i] for run in runs) for i in (0, 1)] for name, runs in times.items()}
+    wall0, cpu0 = medians["python -c pass"]
+    print(f"median of {args.runs} runs, each a fresh process      wall time            CPU time")
     for name, _, _ in cases:
-        median = statistics.median(times[name])
-        extra = "" if name == "python -c pass" else f"  (+{median - python:.3f} s)"
-        print(f"{name:<24} {median:.3f} s{extra}")
+        wall, cpu = medians[name]
+        print(f"{name:<32} {wall:.3f} s (+{wall - wall0:.3f})   {cpu:.3f} s (+{cpu - cpu0:.3f})")
 
 
 if __name__ == "__main__":
