@@ -106,15 +106,20 @@ def _fail(error: SearchlibError, path: Optional[Path] = None) -> click.ClickExce
     return click.ClickException(str(error))
 
 
-def _no_index(path: Path) -> click.ClickException:
-    """No index at ``path``: how to build one, in a command that works as
-    written (an index is never built into a folder of other files)."""
+def _no_index(path: Path, default: bool = False) -> click.ClickException:
+    """No index at ``path`` (``default``: the one no option chose): how to
+    build one, in a command that works as written (an index is never built
+    into a folder of other files)."""
     from .store import HOUSEKEEPING
 
     try:
         others = path.is_dir() and bool(set(os.listdir(path)) - HOUSEKEEPING)
     except OSError:
         others = False
+    if not others and default:
+        return click.ClickException(
+            f"no index in {path}/ and no ./seeds folder to build one from; build one with: search index PATH"
+        )
     if not others:
         return click.ClickException(f"no index at {path}/; build one with: search index --index {path} PATH")
     target = _free_folder(path)
@@ -158,12 +163,7 @@ def _open_existing(index_dir: Optional[Path], synonyms: Optional[Path] = None) -
     try:
         return Index(path, create=False, synonyms=synonyms)
     except IndexNotFoundError:
-        hint = _no_index(path)
-        if index_dir is None and hint.message.startswith("no index at"):
-            hint = click.ClickException(
-                f"no index in {path}/ and no ./seeds folder to build one from; build one with: search index PATH"
-            )
-        raise hint from None
+        raise _no_index(path, default=index_dir is None) from None
     except SearchlibError as error:
         raise _fail(error) from None
 
