@@ -6,10 +6,18 @@
 ...     hits = ix.search("cessez-le-feu en Syrie", limit=3)
 """
 
-from .analysis import AnalysisStep, Token, analysis_steps, analyze
-from .api import AddReport, CheckReport, Hit, Index, IndexStats, Progress, SearchResults
-from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, QueryError, SearchlibError
-from .ingest import Document, FieldMap, IngestFailure, IngestWarning
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    DocumentIdError, IndexCorruptError, IndexLockedError, IndexNotFoundError, QueryError, SearchlibError,
+)
+
+if TYPE_CHECKING:
+    from .analysis import AnalysisStep, Token, analysis_steps, analyze
+    from .api import AddReport, CheckReport, Hit, Index, IndexStats, Progress, SearchResults
+    from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 
 __version__ = "0.1.0"
 
@@ -34,5 +42,49 @@ __all__ = [
     "IndexLockedError",
     "IndexCorruptError",
     "QueryError",
+    "DocumentIdError",
     "__version__",
 ]
+
+# Where each public name lives. They are imported on first use (PEP 562):
+# numpy and Whoosh take most of a fresh process's start-up, and the
+# command's help, version and shell completion need neither.
+_LAZY = {
+    "AnalysisStep": "analysis",
+    "Token": "analysis",
+    "analysis_steps": "analysis",
+    "analyze": "analysis",
+    "AddReport": "api",
+    "CheckReport": "api",
+    "Hit": "api",
+    "Index": "api",
+    "IndexStats": "api",
+    "Progress": "api",
+    "SearchResults": "api",
+    "Document": "ingest",
+    "FieldMap": "ingest",
+    "IngestFailure": "ingest",
+    "IngestWarning": "ingest",
+}
+
+
+# Modules that ``import searchlib`` used to load, still reachable as
+# attributes (``searchlib.analysis.FrenchAnalyzer``).
+_MODULES = frozenset({"analysis", "api", "ingest", "query", "results", "snippets", "store", "passages", "duplicates", "phonetic", "synonyms"})
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -111,6 +111,7 @@ def write(
     kept_origins: Optional[Set[str]] = None,
     workers: Optional[int] = None,
     between: Optional[Callable[[], None]] = None,
+    orphan_roots: Optional[Sequence[str]] = None,
 ) -> AddReport:
     """Index ``items``; with ``prune_roots``, also remove the documents read
     from files under those roots that this run did not see (except those
@@ -118,7 +119,9 @@ def write(
     are prepared in up to ``workers`` processes (see :class:`._workers.Preparation`).
     ``between`` is called after each chunk of prepared documents is written,
     reading done or not: what it raises stops the run as cleanly as an error
-    of ``items`` does (a progress report that cancels the run)."""
+    of ``items`` does (a progress report that cancels the run). With
+    ``orphan_roots``, the report counts the documents read from files under
+    those roots whose file has gone (what pruning them would remove)."""
     report = AddReport()
     seen: Dict[str, str] = {}
     batches = _Batches(the_store)
@@ -150,6 +153,9 @@ def write(
         except BaseException:
             batches.cancel()
             raise
+    if orphan_roots:
+        gone = the_store.documents_gone(the_store.searcher(), orphan_roots)
+        report.orphaned = sum(1 for doc_id in gone if doc_id not in seen)
     return report
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import io
 import os
 import pickle
 import shutil
 import struct
+import time
 import zlib
 from pathlib import Path
 from typing import (
@@ -24,7 +26,7 @@ from whoosh import query as wq
 
 from . import _ranking, _rebuild, _scoring, ingest, query as _query, snippets, store
 from .results import AddReport, CheckReport, Hit, IndexStats, Progress, SearchResults
-from .errors import IndexCorruptError, QueryError, SearchlibError
+from .errors import DocumentIdError, IndexCorruptError, QueryError, SearchlibError
 from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 
 if TYPE_CHECKING:  # writing and checking are imported by the calls that need them
@@ -48,6 +50,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 # What reading a damaged file raises (Whoosh decompresses and unpickles).
 _DAMAGE = (zlib.error, EOFError, struct.error, pickle.UnpicklingError)
 _READ_ATTEMPTS = 3
+_STREAM_ID = "stdin"  # the id of a plain-text stream given none
 _T = TypeVar("_T")
 DocumentLike = Union[Document, Mapping[str, Any]]
 
@@ -194,12 +197,12 @@ class Index:
             yield from missing
             yield from _indexing.iter_sources(files, fields or FieldMap(), failed_origins, report)
 
-        roots = [os.path.abspath(path) for path in paths if Path(path).exists()] if prune else None
+        roots = [os.path.abspath(path) for path in paths if Path(path).exists()]
         # Whatever could not be read this time keeps its documents.
         failed_origins.update(os.path.abspath(failure.source) for failure in missing)
         return _indexing.write(
-            self._store, items(), prune_roots=roots, kept_origins=failed_origins, workers=self._workers,
-            between=report_again,
+            self._store, items(), prune_roots=roots if prune else None, kept_origins=failed_origins,
+            workers=self._workers, between=report_again, orphan_roots=None if prune else roots,
         )
 
     def add_stream(
@@ -207,22 +210,54 @@ class Index:
         stream: BinaryIO,
         *,
         format: Optional[str] = None,
-        doc_id: str = "stdin",
+        doc_id: Optional[str] = None,
         fields: Optional[FieldMap] = None,
+        progress: Optional[Callable[[Progress], None]] = None,
     ) -> AddReport:
         """Index what a binary stream holds (``sys.stdin.buffer``, say).
 
         ``format`` is one of ``txt``, ``md``, ``html``, ``jsonl``, ``json``,
         ``csv``; when None it is guessed from the content. Plain text,
-        Markdown and HTML make one document named ``doc_id``.
+        Markdown and HTML make one document named ``doc_id``. Without
+        ``doc_id`` it is named ``stdin``, and :class:`DocumentIdError` is
+        raised, with nothing written, rather than replace a different
+        ``stdin`` document (the same text again is left unchanged).
+        ``progress``, if given, is called now and then with the bytes and
+        documents read so far (``bytes_total`` is 0: a stream's size is
+        not known).
         """
+        if doc_id is not None and (not isinstance(doc_id, str) or not doc_id.strip()):
+            raise DocumentIdError(f"doc_id must be a non-empty string, not {doc_id!r}")
+        name = _STREAM_ID if doc_id is None else doc_id.strip()
+        counter = _StreamProgress(progress)
+        data = counter.read_all(stream)
         try:
-            items = list(ingest.read_stream(stream, format, doc_id, fields or FieldMap()))
+            items = list(ingest.read_stream(io.BytesIO(data), format, name, fields or FieldMap()))
         except ValueError as error:
             raise SearchlibError(str(error)) from None
         from . import _indexing
 
-        return _indexing.write(self._store, items, workers=self._workers)
+        if doc_id is None:
+            self._refuse_replacing_unnamed(items)
+        report = _indexing.write(self._store, counter.documents(items), workers=self._workers)
+        counter.report(force=True)
+        return report
+
+    def _refuse_replacing_unnamed(self, items: Sequence[Any]) -> None:
+        """Raise if a document named by default would replace a different
+        one: two texts sent without an id are two documents, not one
+        replacing the other unnoticed."""
+        from . import _indexing
+
+        for item in items:
+            if not isinstance(item, Document) or item.id != _STREAM_ID:
+                continue
+            previous = self._store.stored_hash(self._store.searcher(), _STREAM_ID)
+            if previous is not None and previous != _indexing.content_hash(item, self._store.passage_words):
+                raise DocumentIdError(
+                    f"{self.path} already holds another document read without an id as {_STREAM_ID!r}; "
+                    f"give this one its own id (doc_id=...), or doc_id={_STREAM_ID!r} to replace it"
+                )
 
     def add_documents(self, documents: Iterable[DocumentLike]) -> AddReport:
         """Index documents given as :class:`Document` objects or dicts with
@@ -503,6 +538,49 @@ class Index:
             else None
         )
         return IndexStats(str(self.path), raw.documents, raw.passages, raw.terms, raw.size_bytes, last)
+
+
+class _StreamProgress:
+    """Progress of reading a stream, whose size is unknown: bytes read, then
+    documents, reported at most every tenth of a second (and at the end)."""
+
+    _CHUNK = 1 << 20
+
+    def __init__(self, progress: Optional[Callable[[Progress], None]]) -> None:
+        self._progress = progress
+        self._bytes = 0
+        self._documents = 0
+        self._read = False
+        self._last = 0.0
+
+    def report(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if self._progress is not None and (force or now - self._last >= 0.1):
+            self._last = now
+            self._progress(Progress(int(self._read), 1, self._bytes, 0, self._documents))
+
+    def read_all(self, stream: BinaryIO) -> bytes:
+        # read1 returns what a pipe holds now rather than waiting for a
+        # whole chunk, so a slow producer still shows progress.
+        read = getattr(stream, "read1", stream.read)
+        chunks: List[bytes] = []
+        while True:
+            chunk = read(self._CHUNK)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            self._bytes += len(chunk)
+            self.report()
+        self._read = True
+        self.report(force=True)
+        return b"".join(chunks)
+
+    def documents(self, items: Iterable[_T]) -> Iterator[_T]:
+        for item in items:
+            if isinstance(item, Document):
+                self._documents += 1
+                self.report()
+            yield item
 
 
 def _blank(length: int) -> str:

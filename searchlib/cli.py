@@ -13,16 +13,20 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
 
 import click
 
-from . import __version__, ingest
-from .analysis import analysis_steps, analyze
+from . import __version__
+from ._defaults import DEFAULT_LOCK_TIMEOUT
 from ._interrupt import DeferredInterrupt
-from .api import AddReport, FieldMap, Index, Progress, SearchResults
-from .errors import IndexNotFoundError, QueryError, SearchlibError
-from .store import DEFAULT_LOCK_TIMEOUT
+from .errors import DocumentIdError, IndexNotFoundError, QueryError, SearchlibError
+from .ingest._types import FORMATS
+
+# The API (numpy, Whoosh) is imported by the commands that use it, so that
+# help, version and shell completion answer at Python's own start-up speed.
+if TYPE_CHECKING:
+    from .api import AddReport, Index, Progress, SearchResults
 
 DEFAULT_INDEX = Path("index")
 _DEBUG_VARIABLE = "SEARCHLIB_DEBUG"
@@ -89,23 +93,63 @@ def _index_option(function: Any) -> Any:
 
 
 def _default_seeds() -> Optional[Path]:
-    """The sample articles: ./seeds, else the seeds beside the source tree."""
-    for candidate in (Path("seeds"), Path(__file__).resolve().parent.parent / "seeds"):
-        if candidate.is_dir():
-            return candidate
-    return None
+    """The sample articles to build the default index from on first use:
+    ./seeds only, so that a search elsewhere never creates an index there."""
+    seeds = Path("seeds")
+    return seeds if seeds.is_dir() else None
 
 
 def _fail(error: SearchlibError, path: Optional[Path] = None) -> click.ClickException:
     """The one-line error; a missing index at ``path`` says how to build one."""
     if path is not None and isinstance(error, IndexNotFoundError):
-        return click.ClickException(f"no index at {path}/; build one with: search index --index {path} PATH")
+        return _no_index(path)
     return click.ClickException(str(error))
+
+
+def _no_index(path: Path, default: bool = False) -> click.ClickException:
+    """No index at ``path`` (``default``: the one no option chose): how to
+    build one, in a command that works as written (an index is never built
+    into a folder of other files)."""
+    from .store import HOUSEKEEPING
+
+    try:
+        others = path.is_dir() and bool(set(os.listdir(path)) - HOUSEKEEPING)
+    except OSError:
+        others = False
+    if not others and default:
+        return click.ClickException(
+            f"no index in {path}/ and no ./seeds folder to build one from; build one with: search index PATH"
+        )
+    if not others:
+        return click.ClickException(f"no index at {path}/; build one with: search index --index {path} PATH")
+    target = _free_folder(path)
+    return click.ClickException(
+        f"{path}/ holds other files but no searchlib index; index them into a new folder with: "
+        f"search index --index {_quote(target)} {_quote(path)}, then search with: search --index {_quote(target)} QUERY"
+    )
+
+
+def _free_folder(path: Path) -> Path:
+    """A folder beside ``path`` for its index: absent, or empty."""
+    base = path / "index" if path.name in ("", ".", "..") else path.with_name(f"{path.name}-index")
+    candidate, number = base, 1
+    while candidate.exists() and not (candidate.is_dir() and not any(candidate.iterdir())):
+        number += 1
+        candidate = base.with_name(f"{base.name}-{number}")
+    return candidate
+
+
+def _quote(path: Path) -> str:
+    import shlex
+
+    return shlex.quote(str(path))
 
 
 def _open_existing(index_dir: Optional[Path], synonyms: Optional[Path] = None) -> Index:
     """Open the index to search, building the default one from the sample
     articles on first use."""
+    from .api import Index
+
     path = index_dir or DEFAULT_INDEX
     if index_dir is None and not Index.exists(path):
         seeds = _default_seeds()
@@ -119,9 +163,7 @@ def _open_existing(index_dir: Optional[Path], synonyms: Optional[Path] = None) -
     try:
         return Index(path, create=False, synonyms=synonyms)
     except IndexNotFoundError:
-        raise click.ClickException(
-            f"no index at {path}/; build one first with: search index --index {path} PATH"
-        ) from None
+        raise _no_index(path, default=index_dir is None) from None
     except SearchlibError as error:
         raise _fail(error) from None
 
@@ -152,7 +194,7 @@ def cli() -> None:
 )
 @click.option("--marks", metavar="OPEN,CLOSE", help="Marks around matches in snippets, e.g. '**,**'.")
 @click.option(
-    "--synonyms", type=click.Path(dir_okay=False, path_type=Path), envvar="SEARCHLIB_SYNONYMS",
+    "--synonyms", type=click.Path(exists=True, dir_okay=False, path_type=Path), envvar="SEARCHLIB_SYNONYMS",
     help="File of synonym groups, one a line: 'ONU, Nations unies' (default: $SEARCHLIB_SYNONYMS).",
 )
 @click.option("--snippet-chars", type=click.IntRange(min=20), default=240, show_default=True, help="Snippet length in characters.")
@@ -186,6 +228,7 @@ def query_command(
     text = " ".join(words)
     if not text.strip():
         raise click.UsageError("empty query: give at least one word to search for")
+    chosen_marks = _parse_marks(marks)
     with _open_existing(index_dir, synonyms) as ix:
         try:
             results = ix.search(
@@ -207,11 +250,11 @@ def query_command(
     if results.suggestion:
         click.echo(f"Vouliez-vous dire : {results.suggestion}", err=True)
     if as_json:
-        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(results.to_dict(chosen_marks), ensure_ascii=False, indent=2))
         return
     if output_format == "auto":
         output_format = "ansi" if sys.stdout.isatty() else "text"
-    _print_results(results, output_format, _parse_marks(marks))
+    _print_results(results, output_format, chosen_marks)
 
 
 def _parse_marks(value: Optional[str]) -> Optional[Tuple[str, str]]:
@@ -262,8 +305,12 @@ def _parse_passage_words(value: Optional[str]) -> Optional[Tuple[int, int]]:
 @click.option("--prune", is_flag=True, help="Remove documents whose source has gone from under PATHS.")
 @click.option("--rebuild", is_flag=True, help="Build a fresh index beside the old one and swap it in when complete.")
 @click.option(
-    "--format", "input_format", type=click.Choice(ingest.FORMATS), default=None,
+    "--format", "input_format", type=click.Choice(FORMATS), default=None,
     help="Format of standard input (default: guessed from its content).",
+)
+@click.option(
+    "--id", "doc_id", metavar="NAME",
+    help="Id of the text read from standard input (default: stdin); records without an id get NAME-LINE.",
 )
 @click.option("--id-field", metavar="NAME", help="JSON field or CSV column holding the document id (default: id).")
 @click.option("--text-field", metavar="NAME", help="... holding the text (default: text, texte, body, content).")
@@ -288,6 +335,7 @@ def index_command(
     prune: bool,
     rebuild: bool,
     input_format: Optional[str],
+    doc_id: Optional[str],
     id_field: Optional[str],
     text_field: Optional[str],
     title_field: Optional[str],
@@ -305,11 +353,17 @@ def index_command(
     or .gz. Unchanged documents are skipped and changed ones replaced, so
     running it again is cheap; an interrupted run keeps the index as it was.
     """
+    from .api import FieldMap, Index
+
     sizes = _parse_passage_words(passage_words)
     fields = FieldMap(id=id_field, text=text_field, title=title_field, date=date_field, url=url_field)
     from_stdin = any(str(p) == "-" for p in paths)
     if from_stdin and (len(paths) > 1 or prune or rebuild):
         raise click.UsageError("'-' (standard input) cannot be combined with other paths, --prune or --rebuild")
+    if doc_id is not None and not from_stdin:
+        raise click.UsageError("--id names the text read from standard input: give '-' as the PATH")
+    if doc_id is not None and not doc_id.strip():
+        raise click.BadParameter("give a non-empty id", param_hint="--id")
     if not paths:
         if not Path("seeds").is_dir():
             raise click.UsageError("no PATH given and there is no ./seeds folder to index")
@@ -322,8 +376,9 @@ def index_command(
     interrupt = DeferredInterrupt() if not from_stdin else None
     try:
         with interrupt or contextlib.nullcontext(), click.progressbar(
-            length=1, label="Indexing", file=sys.stderr, hidden=not show_progress, item_show_func=lambda item: item
-        ) as bar:
+            length=1, label="Indexing", file=sys.stderr, hidden=not show_progress or from_stdin,
+            item_show_func=lambda item: item,
+        ) as bar, _Counter(show_progress and from_stdin) as counter:
 
             def progress(state: Progress) -> None:
                 if interrupt is not None:
@@ -342,7 +397,15 @@ def index_command(
             else:
                 with Index(path, passage_words=sizes, lock_timeout=lock_timeout, workers=workers) as ix:
                     if from_stdin:
-                        report = ix.add_stream(sys.stdin.buffer, format=input_format, fields=fields)
+                        try:
+                            report = ix.add_stream(
+                                sys.stdin.buffer, format=input_format, doc_id=doc_id, fields=fields, progress=counter
+                            )
+                        except DocumentIdError:
+                            raise click.UsageError(
+                                f"{path}/ already holds another text read from standard input without an id; "
+                                f"pass --id NAME to index this one beside it (--id stdin replaces the first)"
+                            ) from None
                     else:
                         report = ix.add_path(
                             *paths, include=include, exclude=exclude, fields=fields, prune=prune, progress=progress
@@ -363,12 +426,47 @@ def index_command(
         raise click.exceptions.Exit(1)
 
 
+class _Counter:
+    """A progress line on stderr for standard input, whose size is unknown:
+    documents and bytes read so far (a bar would sit at 0%)."""
+
+    def __init__(self, shown: bool) -> None:
+        self._shown = shown
+        self._width = 0
+
+    def __enter__(self) -> "_Counter":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._width:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    def __call__(self, state: Progress) -> None:
+        if not self._shown:
+            return
+        plural = "s" if state.documents != 1 else ""
+        line = f"Indexing standard input: {state.documents} document{plural}, {_human_size(state.bytes_done)} read"
+        # Padding wipes what a longer previous line left on the terminal.
+        sys.stderr.write("\r" + line.ljust(self._width))
+        sys.stderr.flush()
+        self._width = max(self._width, len(line))
+
+
 def _describe_report(report: AddReport, path: Path, rebuilt: bool, seconds: float) -> str:
     if rebuilt:
         return f"Rebuilt {path}/: {report.added} documents indexed, {report.failed} failed ({seconds:.1f} s)."
     if not report.changed and not report.failed:
-        return f"{path}/ is up to date: {report.unchanged} document{'s' if report.unchanged != 1 else ''} unchanged."
-    return f"Indexed into {path}/: {report} ({seconds:.1f} s)."
+        line = f"{path}/ is up to date: {report.unchanged} document{'s' if report.unchanged != 1 else ''} unchanged."
+    else:
+        line = f"Indexed into {path}/: {report} ({seconds:.1f} s)."
+    if report.orphaned:
+        several = report.orphaned != 1
+        line += (
+            f" {report.orphaned} indexed document{'s have' if several else ' has'} lost {'their' if several else 'its'}"
+            f" source file; --prune removes {'them' if several else 'it'}."
+        )
+    return line
 
 
 @cli.command("analyze")
@@ -377,6 +475,8 @@ def _describe_report(report: AddReport, path: Path, rebuilt: bool, seconds: floa
 @click.argument("text", nargs=-1, required=True)
 def analyze_command(as_json: bool, steps: bool, text: Tuple[str, ...]) -> None:
     """Show the terms the index stores for TEXT, with their offsets."""
+    from .analysis import analysis_steps, analyze
+
     value = " ".join(text)
     if steps:
         stages = analysis_steps(value)
@@ -406,6 +506,8 @@ def analyze_command(as_json: bool, steps: bool, text: Tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def stats_command(index_dir: Optional[Path], as_json: bool) -> None:
     """Documents, passages, distinct terms, size and last update of the index."""
+    from .api import Index
+
     path = index_dir or DEFAULT_INDEX
     try:
         with Index(path, create=False) as ix:
@@ -436,6 +538,8 @@ def check_command(index_dir: Optional[Path], as_json: bool) -> None:
     Exits with status 1 and lists the damage when there is any; the way out
     is then to rebuild from the sources: search index --rebuild PATH.
     """
+    from .api import Index
+
     path = index_dir or DEFAULT_INDEX
     try:
         report = Index.check(path)

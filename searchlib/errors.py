@@ -8,6 +8,7 @@ __all__ = [
     "IndexLockedError",
     "IndexCorruptError",
     "QueryError",
+    "DocumentIdError",
 ]
 
 
@@ -29,3 +30,8 @@ class IndexCorruptError(SearchlibError):
 
 class QueryError(SearchlibError, ValueError):
     """The query cannot be searched (for example, it is empty)."""
+
+
+class DocumentIdError(SearchlibError, ValueError):
+    """A document read without an id would replace a different one indexed
+    under the same default id (a second text on standard input, say)."""

@@ -50,8 +50,9 @@ class Hit:
         the opening and closing marks (``("[", "]")`` for ``text`` by default)."""
         return snippets.render(self.text, self.snippet_window, self.highlights, format, marks)
 
-    def to_dict(self) -> Dict[str, Any]:
-        """The hit as plain JSON-ready data."""
+    def to_dict(self, marks: Optional[Tuple[str, str]] = None) -> Dict[str, Any]:
+        """The hit as plain JSON-ready data; ``marks`` replace ``<mark>`` and
+        ``</mark>`` in its snippet (which stays HTML-escaped)."""
         return {
             "doc_id": self.doc_id,
             "passage": self.passage,
@@ -60,7 +61,7 @@ class Hit:
             "date": self.date,
             "source": self.source,
             "text": self.text,
-            "snippet": self.snippet,
+            "snippet": self.snippet if marks is None else self.format_snippet("html", marks),
             "highlights": [list(span) for span in self.highlights],
             "start": self.start,
             "end": self.end,
@@ -105,14 +106,15 @@ class SearchResults(Sequence[Hit]):
     def __repr__(self) -> str:
         return f"<SearchResults {self.query!r}: {len(self)} of {self.total}>"
 
-    def to_dict(self) -> Dict[str, Any]:
-        """The results as plain JSON-ready data (the CLI's ``--json``)."""
+    def to_dict(self, marks: Optional[Tuple[str, str]] = None) -> Dict[str, Any]:
+        """The results as plain JSON-ready data (the CLI's ``--json``);
+        ``marks`` replace ``<mark>`` and ``</mark>`` in the snippets."""
         return {
             "query": self.query,
             "total": self.total,
             "suggestion": self.suggestion,
             "notes": list(self.notes),
-            "results": [dict(rank=rank, **hit.to_dict()) for rank, hit in enumerate(self._hits, 1)],
+            "results": [dict(rank=rank, **hit.to_dict(marks)) for rank, hit in enumerate(self._hits, 1)],
         }
 
 
@@ -161,7 +163,12 @@ class CheckReport:
 
 @dataclass
 class AddReport:
-    """What an ``add_*`` call did: counts of documents, failures and warnings."""
+    """What an ``add_*`` call did: counts of documents, failures and warnings.
+
+    ``orphaned`` counts the indexed documents read from files under the
+    paths given whose file has gone since (an ``add_path`` without
+    ``prune``, which would have removed them).
+    """
 
     added: int = 0
     updated: int = 0
@@ -170,6 +177,7 @@ class AddReport:
     failed: int = 0
     failures: List[IngestFailure] = field(default_factory=list)
     warnings: List[IngestWarning] = field(default_factory=list)
+    orphaned: int = 0
 
     @property
     def changed(self) -> bool:

@@ -30,6 +30,7 @@ from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
 from . import phonetic
+from ._defaults import DEFAULT_LOCK_TIMEOUT
 from .analysis import FrenchAnalyzer
 from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, SearchlibError
 
@@ -42,7 +43,6 @@ FORMAT_VERSION = 4
 MARKER_FILE = "searchlib.json"
 # Files that may sit in an index folder before any index is built there.
 HOUSEKEEPING = frozenset({"README.md", ".gitignore", ".gitkeep"})
-DEFAULT_LOCK_TIMEOUT = 10.0
 DEFAULT_PASSAGE_WORDS = (40, 120)
 INDEX_NAME = "MAIN"  # Whoosh's default name, the prefix of every file it writes
 WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
@@ -614,6 +614,23 @@ class Store:
                 continue
             for number in searcher.document_numbers(origin=origin):
                 found[searcher.stored_fields(number)["doc_id"]] = origin
+        return found
+
+    @staticmethod
+    def documents_gone(searcher: Searcher, roots: Sequence[str]) -> Set[str]:
+        """Ids of the indexed documents read from files at or under ``roots``
+        (absolute paths) that are no longer there. Only the vanished files'
+        documents are looked up, so a run that lost none reads no stored fields."""
+        reader = searcher.reader()
+        found: Set[str] = set()
+        for raw in reader.lexicon("origin"):
+            origin = _text(raw)
+            if not any(origin == root or origin.startswith(root.rstrip(os.sep) + os.sep) for root in roots):
+                continue
+            if os.path.lexists(origin):
+                continue
+            for number in searcher.document_numbers(origin=origin):
+                found.add(searcher.stored_fields(number)["doc_id"])
         return found
 
     class Vocabulary:

@@ -364,3 +364,50 @@ def test_an_empty_index_is_searched_and_finds_nothing(index):
     results = index.search("Syrie")
     assert (len(results), results.total) == (0, 0)
     assert index.document("absent") is None and index.stats().documents == 0
+
+
+def test_add_path_counts_documents_whose_file_has_gone(tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("a", "b", "c"):
+        (source / f"{name}.txt").write_text(f"Article {name} sur Alep.", encoding="utf-8")
+    (source / "d.jsonl").write_text('{"id": "d1", "text": "Dépêche sur Alep."}\n', encoding="utf-8")
+    with searchlib.Index(tmp_path / "ix") as ix:
+        assert ix.add_path(source).orphaned == 0
+        (source / "b.txt").unlink()
+        (source / "d.jsonl").unlink()
+        report = ix.add_path(source)
+        assert (report.unchanged, report.orphaned, report.changed) == (2, 2, False)
+        (source / "b.txt").write_text("Article b sur Alep.", encoding="utf-8")
+        assert ix.add_path(source / "b.txt").orphaned == 0  # only what lies under the paths given
+        pruned = ix.add_path(source, prune=True)
+        assert (pruned.removed, pruned.orphaned) == (1, 0)
+        assert sorted({hit.doc_id for hit in ix.search("Alep")}) == ["a", "b", "c"]
+
+
+def test_add_stream_names_plain_text_and_will_not_replace_an_unnamed_one(tmp_path):
+    import io
+
+    with searchlib.Index(tmp_path / "ix") as ix:
+        assert ix.add_stream(io.BytesIO("Une note sur Homs.".encode())).added == 1
+        assert ix.add_stream(io.BytesIO("Une note sur Homs.".encode())).unchanged == 1
+        with pytest.raises(searchlib.DocumentIdError, match="doc_id"):
+            ix.add_stream(io.BytesIO("Une autre note, sur Alep.".encode()))
+        assert ix.add_stream(io.BytesIO("Une autre note, sur Alep.".encode()), doc_id="alep").added == 1
+        assert [hit.doc_id for hit in ix.search("Homs")] == ["stdin"]
+        assert [hit.doc_id for hit in ix.search("Alep")] == ["alep"]
+
+
+def test_add_stream_reports_bytes_and_documents_read(tmp_path):
+    import io
+    import json
+
+    data = "".join(json.dumps({"id": f"d{n}", "text": f"Dépêche {n} sur Alep."}) + "\n" for n in range(300)).encode()
+    states = []
+    with searchlib.Index(tmp_path / "ix") as ix:
+        report = ix.add_stream(io.BytesIO(data), progress=states.append)
+    assert report.added == 300 and states
+    last = states[-1]
+    assert (last.bytes_done, last.documents, last.bytes_total) == (len(data), 300, 0)  # 0: the total is unknown
+    assert [s.bytes_done for s in states] == sorted(s.bytes_done for s in states)
+    assert [s.documents for s in states] == sorted(s.documents for s in states)

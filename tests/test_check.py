@@ -148,13 +148,20 @@ def test_damage_after_opening_is_reported_as_damage(copy):
 def test_folders_that_hold_no_index(tmp_path):
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "a.txt").write_text("pas un index", encoding="utf-8")
+    # A folder of other files is never made an index: its hint builds one beside it.
+    hints = {
+        "notes": f"search: {tmp_path / 'notes'}/ holds other files but no searchlib index; index them into a new "
+        f"folder with: search index --index {tmp_path / 'notes-index'} {tmp_path / 'notes'}, then search with: "
+        f"search --index {tmp_path / 'notes-index'} QUERY\n",
+        "nowhere": f"search: no index at {tmp_path / 'nowhere'}/; build one with: search index --index {tmp_path / 'nowhere'} PATH\n",
+    }
     for folder in ("notes", "nowhere"):
         with pytest.raises(searchlib.IndexNotFoundError):
             searchlib.Index.check(tmp_path / folder)
         code, output = run("check", "--index", str(tmp_path / folder))
-        assert code == 1 and output == f"search: no index at {tmp_path / folder}/; build one with: search index --index {tmp_path / folder} PATH\n"
+        assert code == 1 and output == hints[folder]
         code, output = run("query", "--index", str(tmp_path / folder), "Syrie")
-        assert code == 1 and output.startswith(f"search: no index at {tmp_path / folder}/")
+        assert code == 1 and output == hints[folder]
     code, output = run("index", "--index", str(tmp_path / "notes"), str(tmp_path / "notes" / "a.txt"))
     assert code == 1 and "holds no searchlib index" in output
     assert sorted(p.name for p in (tmp_path / "notes").iterdir()) == ["a.txt"]

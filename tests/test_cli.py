@@ -226,7 +226,75 @@ def test_ctrl_c_during_a_search_exits_130_in_one_line(workdir, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("searchlib.cli.Index.search", interrupted)
+    monkeypatch.setattr("searchlib.api.Index.search", interrupted)
     result = run("Lavrov")
     assert result.exit_code == 130
     assert result.stderr.strip().endswith(": interrupted") and result.stderr.strip().count("\n") == 0
+
+
+def _command(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "SEARCHLIB_INDEX"}
+    return subprocess.run(
+        [_installed_search(), *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_folder_without_index_or_seeds_gets_a_hint_and_nothing_built(tmp_path, seeds_dir):
+    """Only ./seeds is built from on first use; elsewhere the one line says
+    how to build an index, and following it literally works."""
+    done = _command("Syrie", cwd=tmp_path)
+    assert done.returncode == 1 and done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []  # no index/ made from the package's own seeds
+    hint = done.stderr.split("build one with: ", 1)[1].strip()
+    assert hint == "search index PATH"
+    shutil.copytree(seeds_dir, tmp_path / "articles")
+    built = _command(*hint.split()[1:-1], "articles", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    found = _command("Syrie", "--limit", "1", cwd=tmp_path)
+    assert found.returncode == 0 and found.stdout.startswith("1.") and found.stderr == ""
+
+
+@pytest.mark.parametrize("command", [["Syrie"], ["stats"]])
+def test_a_folder_of_sources_given_as_index_gets_a_hint_that_works(tmp_path, command):
+    """The hint for a folder of sources given as --index, followed word
+    for word, builds an index of them, which the search it names then finds."""
+    write = lambda name, text: (tmp_path / "notes" / name).write_text(text, encoding="utf-8")  # noqa: E731
+    (tmp_path / "notes").mkdir()
+    write("alep.txt", "Une note sur la trêve en Syrie, à Alep.")
+    write("homs.txt", "Une autre note, sur Homs.")
+    done = _command(command[0], "--index", "notes", *command[1:], cwd=tmp_path)
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    build, search = re.fullmatch(r".*with: (search index .*), then search with: (search .*)\n", done.stderr).groups()
+    built = _command(*build.split()[1:], cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert "2 added" in built.stdout
+    found = _command(*search.replace("QUERY", "Syrie").split()[1:], "--json", cwd=tmp_path)
+    assert found.returncode == 0, found.stderr
+    assert [hit["doc_id"] for hit in json.loads(found.stdout)["results"]] == ["alep"]
+    assert sorted(p.name for p in (tmp_path / "notes").iterdir()) == ["alep.txt", "homs.txt"]
+
+
+def test_marks_apply_to_json_snippets(workdir):
+    done = _command("query", "--json", "--marks", "**,**", "-n", "1", "Minbej", cwd=workdir)
+    assert done.returncode == 0, done.stderr
+    snippet = json.loads(done.stdout)["results"][0]["snippet"]
+    assert "**Minbej**" in snippet and "<mark>" not in snippet
+    plain = json.loads(_command("query", "--json", "-n", "1", "Minbej", cwd=workdir).stdout)
+    assert plain["results"][0]["snippet"] == snippet.replace("**Minbej**", "<mark>Minbej</mark>")
+
+
+@pytest.mark.parametrize("where", ["option", "environment"])
+def test_a_missing_synonyms_file_is_a_usage_error_naming_it(workdir, where):
+    env = {k: v for k, v in os.environ.items() if k != "SEARCHLIB_INDEX"}
+    args = ["Syrie"]
+    if where == "option":
+        args += ["--synonyms", "absent-synonymes.txt"]
+    else:
+        env["SEARCHLIB_SYNONYMS"] = "absent-synonymes.txt"
+    done = subprocess.run(
+        [_installed_search(), *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "absent-synonymes.txt" in lines[0] and "Traceback" not in done.stderr

@@ -181,3 +181,96 @@ def test_progress_bar_shows_on_a_terminal_only(workdir, seeds_dir):
     shown = stderr_of("--index", "ix")
     assert "Indexing" in shown and "4 documents" in shown and "100%" in shown
     assert stderr_of("--index", "ix2", "--quiet") == ""
+
+
+def _search_command(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "SEARCHLIB_INDEX"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "searchlib", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_reindexing_tells_of_documents_whose_file_has_gone(workdir):
+    write(workdir / "src/a.txt", "Article sur Alep.")
+    write(workdir / "src/b.txt", "Article sur Alep et Homs.")
+    write(workdir / "src/c.txt", "Article sur Homs.")
+    assert _search_command("index", "--index", "ix", "src", cwd=workdir).returncode == 0
+    (workdir / "src/b.txt").unlink()
+    (workdir / "src/c.txt").unlink()
+    again = _search_command("index", "--index", "ix", "src", cwd=workdir)
+    assert again.returncode == 0, again.stderr
+    assert "ix/ is up to date: 1 document unchanged" in again.stdout
+    assert "2 indexed documents have lost their source" in again.stdout and "--prune" in again.stdout
+    write(workdir / "src/d.txt", "Article sur Idleb.")
+    changed = _search_command("index", "--index", "ix", "src", cwd=workdir)
+    assert "1 added" in changed.stdout and "2 indexed documents have lost their source" in changed.stdout
+    pruned = _search_command("index", "--index", "ix", "--prune", "src", cwd=workdir)
+    assert "2 removed" in pruned.stdout and "lost their source" not in pruned.stdout
+    assert ids("ix", "Alep OR Homs OR Idleb") == ["a", "d"]
+    quiet = _search_command("index", "--index", "ix", "src", cwd=workdir)
+    assert "up to date" in quiet.stdout and "lost" not in quiet.stdout
+
+
+def _piped(text: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "SEARCHLIB_INDEX"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "searchlib", "index", "--index", "ix", *args, "-"],
+        cwd=cwd, env=env, input=text, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_a_second_text_on_standard_input_needs_an_id_rather_than_replacing_the_first(workdir):
+    first = _piped("Une note sur Homs.", cwd=workdir)
+    assert first.returncode == 0 and "1 added" in first.stdout, first.stderr
+    again = _piped("Une note sur Homs.", cwd=workdir)
+    assert again.returncode == 0 and "up to date" in again.stdout  # the same text again is harmless
+    second = _piped("Une autre note, sur Alep.", cwd=workdir)
+    assert second.returncode == 2 and second.stdout == ""
+    assert len(second.stderr.strip().splitlines()) == 1 and "--id" in second.stderr
+    assert ids("ix", "Homs") == ["stdin"] and ids("ix", "Alep") == []  # the first kept, nothing written
+    named = _piped("Une autre note, sur Alep.", "--id", "note-alep", cwd=workdir)
+    assert named.returncode == 0 and "1 added" in named.stdout, named.stderr
+    assert ids("ix", "Alep") == ["note-alep"] and ids("ix", "Homs") == ["stdin"]
+    replaced = _piped("Une note revue sur Homs.", "--id", "stdin", cwd=workdir)
+    assert replaced.returncode == 0 and "1 updated" in replaced.stdout
+    misplaced = run("index", "--index", "ix", "--id", "x", str(workdir))
+    assert misplaced.exit_code == 2 and "--id" in misplaced.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_standard_input_shows_documents_and_bytes_read_on_a_terminal_only(workdir):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    lines = "".join(json.dumps({"id": f"s{n}", "text": f"Dépêche {n} sur Alep."}) + "\n" for n in range(3)).encode()
+
+    def stderr_of(*options: str) -> str:
+        leader, follower = os.openpty()
+        command = [sys.executable, "-m", "searchlib", "index", *options, "-"]
+        process = subprocess.Popen(
+            command, cwd=workdir, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=follower
+        )
+        os.close(follower)
+        process.stdin.write(lines)
+        process.stdin.close()
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        process.wait(timeout=60)
+        os.close(leader)
+        return seen.decode("utf-8", "replace")
+
+    shown = stderr_of("--index", "ix")
+    assert "3 documents" in shown and f"{len(lines)} bytes read" in shown
+    assert stderr_of("--index", "ix2", "--quiet") == ""
+    piped = subprocess.run(
+        [sys.executable, "-m", "searchlib", "index", "--index", "ix3", "-"],
+        cwd=workdir, env=env, input=lines, capture_output=True, timeout=60,
+    )
+    assert piped.returncode == 0 and piped.stderr == b""

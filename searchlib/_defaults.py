@@ -1,0 +1,5 @@
+"""Defaults shared by the library and the command, in a module that imports
+nothing: the command's help and completion read them without loading Whoosh."""
+
+#: seconds a writer waits for another one to let the index's lock go
+DEFAULT_LOCK_TIMEOUT = 10.0
