@@ -1,0 +1,346 @@
+"""The examples of README.md and docs/*.md, run and compared with the pages.
+
+A page that shows an output the code no longer gives fails here, so the
+pages cannot drift from the code. The conventions (also in README.md, under
+"Tests"):
+
+- Every command of a ```console block runs: a line starting with ``$ `` (a
+  line ending with ``\\`` continues on the next). The lines after it, up to
+  the next command or the end of the block, are what it prints: stdout and
+  stderr together, in the order they were written, as a terminal shows them
+  (snippets are piped, so matches show as ``[brackets]``). Trailing blanks
+  are ignored.
+- The blocks of one page run in order, with bash, in one fresh folder: a
+  copy of ``seeds/``, an ``index/`` folder holding only its README (as in a
+  clone), and the small ``articles/`` folder and ``depeches.jsonl.gz`` that
+  ``ARTICLES`` below holds. HOME is that folder; ``cd`` and ``export`` do
+  not carry over from one command to the next.
+- Compared as they are, except what changes from run to run: durations
+  (``(0.4 s)``, ``12 ms``), times of day (``2026-12-07T02:06:31+00:00``),
+  Whoosh's random segment names and the folder's own path (shown as ``~``).
+  A line of only ``...`` stands for any number of lines, and ``...`` within
+  a line for any text on it; keep these for what varies, never for scores,
+  hits or counts.
+- A block preceded by ``<!-- not run: REASON -->`` is shown, not run;
+  single commands that cannot run here are in ``NOT_RUN``. In
+  ``pip install ... && COMMAND`` only COMMAND runs.
+- ``SEARCHLIB_UPDATE_DOCS=1 pytest tests/test_docs.py`` writes the outputs
+  the code gives into the pages (outputs that already match are left
+  alone); review them with ``git diff``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import gzip
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import click
+import pytest
+
+from searchlib.cli import cli
+
+PROJECT = Path(__file__).resolve().parent.parent
+PAGES = [PROJECT / "README.md", *sorted((PROJECT / "docs").glob("*.md"))]
+CLI_PAGE = PROJECT / "docs" / "cli.md"
+UPDATE = os.environ.get("SEARCHLIB_UPDATE_DOCS", "") not in ("", "0")
+
+# Commands that cannot run in a test, by exact text (comments left out).
+NOT_RUN: Dict[str, str] = {
+    "pip install -e .": "installs the package; the tests run the installed one",
+    "pytest": "the test suite itself",
+}
+
+# The user's own documents that the pages index besides the seeds.
+ARTICLES: Dict[str, str] = {
+    "articles/2016/08/rio.txt": (
+        "date 2016-08-05\n"
+        "Ouverture des Jeux olympiques de Rio\n"
+        "\n"
+        "Les Jeux olympiques de Rio de Janeiro s'ouvrent vendredi soir au stade Maracanã, "
+        "les premiers organisés en Amérique du Sud. Les athlètes de plus de deux cents "
+        "délégations y concourent jusqu'au 21 août.\n"
+    ),
+    "articles/2016/08/judo.md": (
+        "---\n"
+        "title: Le judo français en tête\n"
+        "date: 2016-08-12\n"
+        "---\n"
+        "\n"
+        "Les judokas français terminent les jeux de Rio en tête du tableau des médailles "
+        "de leur discipline, devant le Japon.\n"
+    ),
+    "articles/drafts/notes.txt": "Brouillon : reprendre les résultats du judo avant publication.\n",
+}
+DEPECHES = (
+    '{"id": "depeche-1", "title": "Clôture des Jeux", "date": "2016-08-21", '
+    '"text": "La cérémonie de clôture des Jeux olympiques de Rio a eu lieu dimanche au Maracanã."}\n'
+    '{"id": "depeche-2", "title": "Bilan français", "date": "2016-08-22", '
+    '"text": "La délégation française rentre de Rio avec quarante-deux médailles."}\n'
+)
+
+_NOT_RUN_MARK = re.compile(r"<!--\s*not run:\s*(.+?)\s*-->")
+_FENCE = re.compile(r"^(```+)\s*([\w-]*)")
+
+
+@dataclass
+class Example:
+    page: Path
+    line: int  # of the "$ " line, 1-based
+    command: str  # as bash runs it (continuation lines kept)
+    expected: List[str]
+    span: Tuple[int, int]  # the expected lines in the page, end excluded
+    skip: Optional[str]  # the reason it is not run
+
+
+@dataclass
+class Block:
+    language: str
+    first: int  # index of the first line inside the fences
+    lines: List[str]
+    not_run: Optional[str]
+
+
+def _blocks(lines: List[str]) -> List[Block]:
+    blocks, index = [], 0
+    while index < len(lines):
+        fence = _FENCE.match(lines[index])
+        if not fence:
+            index += 1
+            continue
+        end = index + 1
+        while end < len(lines) and lines[end].strip() != fence.group(1):
+            end += 1
+        before = [line for line in lines[:index] if line.strip()]
+        mark = _NOT_RUN_MARK.fullmatch(before[-1].strip()) if before else None
+        blocks.append(Block(fence.group(2), index + 1, lines[index + 1 : end], mark.group(1) if mark else None))
+        index = end + 1
+    return blocks
+
+
+def _strip_comment(command: str) -> str:
+    """The command without a trailing ``# comment`` (a ``#`` starting a word
+    outside quotes, as bash reads it)."""
+    quote = None
+    for position, char in enumerate(command):
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (position == 0 or command[position - 1].isspace()):
+            return command[:position].rstrip()
+    return command.rstrip()
+
+
+def _to_run(command: str) -> Tuple[str, Optional[str]]:
+    """What bash runs for a command of the page, and why not, when not."""
+    plain = _strip_comment(" ".join(part.rstrip("\\").strip() for part in command.splitlines()))
+    if plain.startswith("pip install ") and " && " in plain:
+        plain = plain.split(" && ", 1)[1]
+        command = plain
+    if plain in NOT_RUN:
+        return command, NOT_RUN[plain]
+    return command, None
+
+
+def _examples(page: Path) -> List[Example]:
+    lines = page.read_text(encoding="utf-8").split("\n")
+    examples = []
+    for block in _blocks(lines):
+        if block.language != "console":
+            continue
+        index = 0
+        while index < len(block.lines):
+            line = block.lines[index]
+            where = block.first + index
+            assert line.startswith("$ "), f"{page.name}:{where + 1}: a console block starts with a '$ ' command"
+            command = [line[2:]]
+            while command[-1].endswith("\\") and index + 1 < len(block.lines):
+                index += 1
+                command.append(block.lines[index])
+            index += 1
+            start = index
+            while index < len(block.lines) and not block.lines[index].startswith("$ "):
+                index += 1
+            end = index
+            while end > start and not block.lines[end - 1].strip():
+                end -= 1
+            text, skip = _to_run("\n".join(command))
+            examples.append(
+                Example(
+                    page, where + 1, text, block.lines[start:end],
+                    (block.first + start, block.first + end), block.not_run or skip,
+                )
+            )
+    return examples
+
+
+def _search_bin() -> Path:
+    found = shutil.which("search", path=str(Path(sys.executable).parent)) or shutil.which("search")
+    assert found, "install the project first: pip install -e '.[test]'"
+    return Path(found).parent
+
+
+def _prepare(folder: Path) -> Dict[str, str]:
+    """A folder as a user has it, and the environment to run commands in it."""
+    shutil.copytree(PROJECT / "seeds", folder / "seeds")
+    (folder / "index").mkdir()
+    if (PROJECT / "index" / "README.md").exists():
+        shutil.copy(PROJECT / "index" / "README.md", folder / "index" / "README.md")
+    for name, text in ARTICLES.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    with gzip.open(folder / "depeches.jsonl.gz", "wt", encoding="utf-8") as stream:
+        stream.write(DEPECHES)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SEARCHLIB_")}
+    env.update(
+        PATH=str(_search_bin()) + os.pathsep + env.get("PATH", ""),
+        HOME=str(folder),
+        # click wraps --help to the terminal's width; a pipe has none
+        COLUMNS="80",
+        LC_ALL="C.UTF-8",
+        PYTHONIOENCODING="utf-8",
+        # a fresh virtual environment compiles Whoosh on first import, and
+        # Python 3.12 then warns about its regular expressions
+        PYTHONWARNINGS="ignore::SyntaxWarning",
+    )
+    return env
+
+
+def _run(command: str, folder: Path, env: Dict[str, str]) -> List[str]:
+    done = subprocess.run(
+        ["bash", "-c", command], cwd=folder, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600,
+    )
+    text = done.stdout.decode("utf-8", "replace")
+    for path in {str(folder.resolve()), str(folder)}:
+        text = text.replace(path, "~")
+    lines = [line.rstrip() for line in text.split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+_VARYING = [
+    (re.compile(r"\b\d+(?:\.\d+)? (s|ms)\)"), r"… \1)"),
+    (re.compile(r"\btook \d+(?:\.\d+)? (s|ms)\b"), r"took … \1"),
+    (re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)?"), "…"),
+    (re.compile(r"\b(MAIN_)[a-z0-9]{16}\b"), r"\1…"),
+]
+
+
+def _steady(line: str) -> str:
+    for pattern, replacement in _VARYING:
+        line = pattern.sub(replacement, line.rstrip())
+    return line
+
+
+def _matches(expected: List[str], actual: List[str]) -> bool:
+    pattern = []
+    for line in expected:
+        if line.strip() in ("...", "…"):
+            pattern.append(r"(?:[^\n]*\n)*?")
+        else:
+            parts = [re.escape(part) for part in _steady(line).split("...")]
+            pattern.append("[^\n]*".join(parts) + "\n")
+    text = "".join(_steady(line) + "\n" for line in actual)
+    return re.fullmatch("".join(pattern), text) is not None
+
+
+def _rewrite(page: Path, outputs: List[Tuple[Example, List[str]]]) -> None:
+    lines = page.read_text(encoding="utf-8").split("\n")
+    for example, actual in sorted(outputs, key=lambda item: item[0].span, reverse=True):
+        start, end = example.span
+        lines[start:end] = actual
+    page.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _help_commands() -> List[str]:
+    return ["search --help"] + [f"search {name} --help" for name in sorted(cli.commands)]
+
+
+# -- the CLI reference on docs/cli.md -----------------------------------------
+
+
+def test_cli_md_shows_every_commands_help():
+    """Every command's --help is on docs/cli.md (the update mode adds a
+    missing one at the end, and the page test below fills it in)."""
+    shown = {example.command.strip() for example in _examples(CLI_PAGE)}
+    missing = [command for command in _help_commands() if command not in shown]
+    if missing and UPDATE:
+        text = CLI_PAGE.read_text(encoding="utf-8").rstrip("\n") + "\n"
+        for command in missing:
+            text += f"\n### `{command}`\n\n```console\n$ {command}\n```\n"
+        CLI_PAGE.write_text(text, encoding="utf-8")
+        return
+    assert not missing, f"docs/cli.md lacks {missing}; run SEARCHLIB_UPDATE_DOCS=1 pytest tests/test_docs.py"
+
+
+def _synopsis() -> Dict[str, str]:
+    """The synopsis (docs/cli.md's first block): each line starting with
+    ``search NAME`` and its indented continuation lines, by NAME."""
+    lines = CLI_PAGE.read_text(encoding="utf-8").split("\n")
+    entries: Dict[str, str] = {}
+    name = None
+    for line in _blocks(lines)[0].lines:
+        if line.startswith("search "):
+            name = line.split()[1]
+            entries[name] = entries.get(name, "") + line
+        elif line.startswith(" ") and name:
+            entries[name] += line
+    return entries
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_cli_md_synopsis_has_every_command_and_option(name):
+    entry = _synopsis().get(name)
+    assert entry, f"docs/cli.md's synopsis has no 'search {name}' line"
+    command = cli.commands[name]
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name != "help":
+            longest = max(param.opts, key=len)
+            assert re.search(re.escape(longest) + r"\b", entry), f"'search {name}' synopsis lacks {longest}"
+
+
+def test_commands_are_in_console_blocks():
+    """A '$ ' line in another block would silently escape the checks."""
+    for page in PAGES:
+        for block in _blocks(page.read_text(encoding="utf-8").split("\n")):
+            if block.language != "console":
+                stray = [line for line in block.lines if line.startswith("$ ")]
+                assert not stray, f"{page.name}: {stray[0]!r} is in a ```{block.language} block, not ```console"
+
+
+# -- every page's commands ----------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.relative_to(PROJECT).as_posix() for page in PAGES])
+def test_page_examples_print_what_the_page_shows(page: Path, tmp_path: Path):
+    examples = [example for example in _examples(page) if example.skip is None]
+    if not examples:
+        return
+    folder = tmp_path / "user"
+    folder.mkdir()
+    env = _prepare(folder)
+    failures, outputs = [], []
+    for example in examples:
+        actual = _run(example.command, folder, env)
+        if not _matches(example.expected, actual):
+            outputs.append((example, actual))
+            diff = difflib.unified_diff(example.expected, actual, "page", "command", lineterm="")
+            failures.append(f"{page.name}:{example.line}: $ {example.command}\n" + "\n".join(diff))
+    if UPDATE and outputs:
+        _rewrite(page, outputs)
+        return
+    assert not failures, (
+        "\n\n".join(failures)
+        + "\n\nIf the new outputs are right: SEARCHLIB_UPDATE_DOCS=1 pytest tests/test_docs.py, then review git diff"
+    )
