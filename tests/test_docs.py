@@ -24,6 +24,9 @@ pages cannot drift from the code. The conventions (also in README.md, under
 - A block preceded by ``<!-- not run: REASON -->`` is shown, not run;
   single commands that cannot run here are in ``NOT_RUN``. In
   ``pip install ... && COMMAND`` only COMMAND runs.
+- A ```python block runs too, the blocks of a page in order in one
+  namespace, in a fresh folder prepared the same way; it must not raise, and
+  a ``print(...)  # TEXT`` line must print TEXT (its first time, in a loop).
 - ``SEARCHLIB_UPDATE_DOCS=1 pytest tests/test_docs.py`` writes the outputs
   the code gives into the pages (outputs that already match are left
   alone); review them with ``git diff``.
@@ -125,19 +128,24 @@ def _blocks(lines: List[str]) -> List[Block]:
     return blocks
 
 
-def _strip_comment(command: str) -> str:
-    """The command without a trailing ``# comment`` (a ``#`` starting a word
-    outside quotes, as bash reads it)."""
+def _comment_at(code: str) -> int:
+    """Where a trailing ``# comment`` starts (a ``#`` starting a word outside
+    quotes, as bash and Python read it), else -1."""
     quote = None
-    for position, char in enumerate(command):
+    for position, char in enumerate(code):
         if quote:
             if char == quote:
                 quote = None
         elif char in "'\"":
             quote = char
-        elif char == "#" and (position == 0 or command[position - 1].isspace()):
-            return command[:position].rstrip()
-    return command.rstrip()
+        elif char == "#" and (position == 0 or code[position - 1].isspace()):
+            return position
+    return -1
+
+
+def _strip_comment(command: str) -> str:
+    at = _comment_at(command)
+    return (command[:at] if at >= 0 else command).rstrip()
 
 
 def _to_run(command: str) -> Tuple[str, Optional[str]]:
@@ -151,8 +159,8 @@ def _to_run(command: str) -> Tuple[str, Optional[str]]:
     return command, None
 
 
-def _examples(page: Path) -> List[Example]:
-    lines = page.read_text(encoding="utf-8").split("\n")
+def _examples(page: Path, text: Optional[str] = None) -> List[Example]:
+    lines = (page.read_text(encoding="utf-8") if text is None else text).split("\n")
     examples = []
     for block in _blocks(lines):
         if block.language != "console":
@@ -255,6 +263,13 @@ def _matches(expected: List[str], actual: List[str]) -> bool:
     return re.fullmatch("".join(pattern), text) is not None
 
 
+def _rewrite_lines(page: Path, lines: Dict[int, str]) -> None:
+    text = page.read_text(encoding="utf-8").split("\n")
+    for index, line in lines.items():
+        text[index] = line
+    page.write_text("\n".join(text), encoding="utf-8")
+
+
 def _rewrite(page: Path, outputs: List[Tuple[Example, List[str]]]) -> None:
     lines = page.read_text(encoding="utf-8").split("\n")
     for example, actual in sorted(outputs, key=lambda item: item[0].span, reverse=True):
@@ -265,6 +280,54 @@ def _rewrite(page: Path, outputs: List[Tuple[Example, List[str]]]) -> None:
 
 def _help_commands() -> List[str]:
     return ["search --help"] + [f"search {name} --help" for name in sorted(cli.commands)]
+
+
+# -- the harness's own rules --------------------------------------------------
+
+
+def test_reading_a_page():
+    page = """Text.
+
+```console
+$ search index articles/   # a comment
+Indexed.
+
+$ search "a # b" \\
+    --limit 1
+1.  hit
+```
+
+<!-- not run: needs a network -->
+```console
+$ pip install tantivy
+```
+
+```console
+$ pip install -e . && search x
+$ pip install -e '.[test]' && pytest
+```
+"""
+    examples = _examples(Path("page.md"), page)
+    assert [(e.line, e.command, e.expected, e.skip) for e in examples] == [
+        (4, "search index articles/   # a comment", ["Indexed."], None),
+        (7, 'search "a # b" \\\n    --limit 1', ["1.  hit"], None),
+        (14, "pip install tantivy", [], "needs a network"),
+        (18, "search x", [], None),
+        (19, "pytest", [], NOT_RUN["pytest"]),
+    ]
+    assert examples[0].span == (4, 5)  # the blank line before the next command is not output
+
+
+def test_what_may_differ_from_the_page():
+    assert _matches(["Indexed into index/: 3 added (0.4 s)."], ["Indexed into index/: 3 added (12.0 s)."])
+    assert _matches(["Last update:     2026-12-07T02:06:31+00:00"], ["Last update:     2027-01-01T10:00:00+00:00"])
+    assert _matches(["file MAIN_7s2sivxcjmohngwx.seg"], ["file MAIN_i5ult9f8fqj400l0.seg"])
+    assert _matches(["a", "...", "z"], ["a", "z"]) and _matches(["a", "…", "z"], ["a", "b", "c", "z"])
+    assert _matches(["score ... here"], ["score 1.00 here"])
+    assert not _matches(["score 9.43"], ["score 9.44"])
+    assert not _matches(["2017-04"], ["2017-05"])  # dates are meaningful
+    assert not _matches(["a", "b"], ["a", "b", "c"])
+    assert not _matches(["a ..."], ["a", "b"])  # "..." within a line stays on it
 
 
 # -- the CLI reference on docs/cli.md -----------------------------------------
@@ -340,7 +403,63 @@ def test_page_examples_print_what_the_page_shows(page: Path, tmp_path: Path):
     if UPDATE and outputs:
         _rewrite(page, outputs)
         return
-    assert not failures, (
-        "\n\n".join(failures)
-        + "\n\nIf the new outputs are right: SEARCHLIB_UPDATE_DOCS=1 pytest tests/test_docs.py, then review git diff"
-    )
+    if failures:
+        pytest.fail(
+            "\n\n".join(failures)
+            + "\n\nIf the new outputs are right: SEARCHLIB_UPDATE_DOCS=1 pytest tests/test_docs.py, then review git diff",
+            pytrace=False,
+        )
+
+
+# -- every page's Python ------------------------------------------------------
+
+
+def _python_pages() -> List[Path]:
+    return [
+        page for page in PAGES
+        if any(b.language == "python" and b.not_run is None for b in _blocks(page.read_text(encoding="utf-8").split("\n")))
+    ]
+
+
+@pytest.mark.parametrize("page", _python_pages(), ids=lambda page: page.relative_to(PROJECT).as_posix())
+def test_page_python_runs_and_prints_what_its_comments_say(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder = tmp_path / "user"
+    folder.mkdir()
+    _prepare(folder)
+    monkeypatch.chdir(folder)
+    namespace: Dict[str, object] = {"__name__": "__main__"}
+    failures: List[str] = []
+    updates: Dict[int, str] = {}
+    for block in _blocks(page.read_text(encoding="utf-8").split("\n")):
+        if block.language != "python" or block.not_run is not None:
+            continue
+        where = f"{page.name}:{block.first}"
+        printed: Dict[int, List[str]] = {}
+
+        def recording_print(*args: object, sep: Optional[str] = " ", **kwargs: object) -> None:
+            caller = sys._getframe(1)
+            if caller.f_code.co_filename == where:
+                printed.setdefault(caller.f_lineno, []).append((sep if sep is not None else " ").join(map(str, args)))
+            print(*args, sep=sep, **kwargs)  # type: ignore[call-overload]
+
+        namespace["print"] = recording_print
+        try:
+            exec(compile("\n".join(block.lines), where, "exec"), namespace)
+        except Exception as error:  # the page's code is what is tested
+            failures.append(f"{where}: the block raised {type(error).__name__}: {error}")
+            continue
+        for number, line in enumerate(block.lines, 1):
+            at = _comment_at(line)
+            if at < 0 or not line.lstrip().startswith("print("):
+                continue
+            expected = line[at + 1 :].strip()
+            shown = printed.get(number, [])
+            if not shown or not _matches([expected], shown[0].split("\n")):
+                failures.append(f"{page.name}:{block.first + number}: printed {shown[0] if shown else None!r}, the page says {expected!r}")
+                if shown and "\n" not in shown[0]:
+                    updates[block.first + number - 1] = line[: at + 1] + " " + shown[0]
+    if UPDATE and updates:
+        _rewrite_lines(page, updates)
+        failures = [failure for failure in failures if "raised" in failure]
+    if failures:
+        pytest.fail("\n".join(failures), pytrace=False)
