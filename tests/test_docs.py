@@ -73,12 +73,12 @@ ARTICLES: Dict[str, str] = {
     ),
     "articles/2016/08/judo.md": (
         "---\n"
-        "title: Le judo français en tête\n"
+        "title: Teddy Riner conserve son titre\n"
         "date: 2016-08-12\n"
         "---\n"
         "\n"
-        "Les judokas français terminent les jeux de Rio en tête du tableau des médailles "
-        "de leur discipline, devant le Japon.\n"
+        "Teddy Riner conserve aux Jeux de Rio son titre olympique des plus de 100 kg, "
+        "quatre ans après Londres.\n"
     ),
     "articles/drafts/notes.txt": "Brouillon : reprendre les résultats du judo avant publication.\n",
 }
