@@ -27,6 +27,10 @@ pages cannot drift from the code. The conventions (also in README.md, under
 - A ```python block runs too, the blocks of a page in order in one
   namespace, in a fresh folder prepared the same way; it must not raise, and
   a ``print(...)  # TEXT`` line must print TEXT (its first time, in a loop).
+- A ```python block marked ``<!-- not run: a signature -->`` holds
+  signatures, one a line (``ix.add_path(*paths, include=()) -> AddReport``,
+  indented lines continuing one): their parameters, kinds and defaults must
+  be the code's (a default of ``...`` is not compared).
 - ``SEARCHLIB_UPDATE_DOCS=1 pytest tests/test_docs.py`` writes the outputs
   the code gives into the pages (outputs that already match are left
   alone); review them with ``git diff``.
@@ -34,7 +38,9 @@ pages cannot drift from the code. The conventions (also in README.md, under
 
 from __future__ import annotations
 
+import ast
 import difflib
+import inspect
 import gzip
 import os
 import re
@@ -48,6 +54,7 @@ from typing import Dict, List, Optional, Tuple
 import click
 import pytest
 
+import searchlib
 from searchlib.cli import cli
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -440,7 +447,7 @@ def test_page_python_runs_and_prints_what_its_comments_say(page: Path, tmp_path:
             caller = sys._getframe(1)
             if caller.f_code.co_filename == where:
                 printed.setdefault(caller.f_lineno, []).append((sep if sep is not None else " ").join(map(str, args)))
-            print(*args, sep=sep, **kwargs)  # type: ignore[call-overload]
+            print(*args, sep=sep, **kwargs)
 
         namespace["print"] = recording_print
         try:
@@ -463,3 +470,65 @@ def test_page_python_runs_and_prints_what_its_comments_say(page: Path, tmp_path:
         failures = [failure for failure in failures if "raised" in failure]
     if failures:
         pytest.fail("\n".join(failures), pytrace=False)
+
+
+# -- signatures on docs/api.md -------------------------------------------------
+
+
+def _documented_signatures() -> List[Tuple[str, str, str]]:
+    """(where, callable as written, parameters) of each signature block."""
+    found = []
+    for page in PAGES:
+        lines = page.read_text(encoding="utf-8").split("\n")
+        for block in _blocks(lines):
+            if block.language != "python" or "signature" not in (block.not_run or ""):
+                continue
+            entries: List[Tuple[int, str]] = []
+            for number, line in enumerate(block.lines):
+                if line.startswith((" ", "\t")) and entries:
+                    entries[-1] = (entries[-1][0], entries[-1][1] + " " + line.strip())
+                elif line.strip():
+                    entries.append((block.first + number + 1, line.strip()))
+            for line, entry in entries:
+                match = re.fullmatch(r"([\w.]+)\((.*)\)(?:\s*->.*)?", entry)
+                assert match, f"{page.name}:{line}: not a signature: {entry!r}"
+                found.append((f"{page.name}:{line}", match.group(1), match.group(2)))
+    return found
+
+
+def _function(written: str) -> Tuple[object, bool]:
+    """The function a documented name stands for, and whether it takes self."""
+    owner, _, name = written.rpartition(".")
+    if written == "searchlib.Index":
+        return searchlib.Index.__init__, True
+    if owner == "ix":
+        return getattr(searchlib.Index, name), True
+    if owner == "Index":
+        function = getattr(searchlib.Index, name)
+        return function, not isinstance(inspect.getattr_static(searchlib.Index, name), (staticmethod, classmethod))
+    return getattr(searchlib, name), False
+
+
+@pytest.mark.parametrize("where, written, parameters", _documented_signatures(), ids=lambda value: str(value)[:40])
+def test_documented_signatures_are_the_codes(where: str, written: str, parameters: str):
+    function, takes_self = _function(written)
+    actual = list(inspect.signature(function).parameters.values())[1 if takes_self else 0 :]
+    arguments = ast.parse(f"def f({parameters}): pass").body[0].args
+    documented = []
+    positional = arguments.posonlyargs + arguments.args
+    defaults = [None] * (len(positional) - len(arguments.defaults)) + arguments.defaults
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    for argument, default in zip(positional, defaults):
+        documented.append((argument.arg, kind, default))
+    if arguments.vararg:
+        documented.append((arguments.vararg.arg, inspect.Parameter.VAR_POSITIONAL, None))
+    for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults):
+        documented.append((argument.arg, inspect.Parameter.KEYWORD_ONLY, default))
+    assert [(name, kind) for name, kind, _ in documented] == [(p.name, p.kind) for p in actual], where
+    for (name, _, default), parameter in zip(documented, actual):
+        if default is None:
+            assert parameter.default is inspect.Parameter.empty, f"{where}: {name} has a default in the code"
+            continue
+        value = ast.literal_eval(default)
+        if value is not Ellipsis:
+            assert parameter.default == value, f"{where}: {name}={parameter.default!r} in the code"
