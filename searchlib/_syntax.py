@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple, Union
 
+from .analysis import spaced_numbers
+
 __all__ = [
     "Word", "Phrase", "Filter", "Group", "Either", "Node", "Clause", "Parsed", "parse",
     "MAX_QUERY_CHARS", "MAX_CLAUSES", "MAX_DEPTH", "FIELDS",
@@ -103,6 +105,11 @@ class Parsed:
     notes: List[str] = field(default_factory=list)
 
 
+def _crossed(spans: List[Tuple[int, int]], gap_start: int, gap_end: int) -> bool:
+    """Whether one of ``spans`` runs across the gap between two words."""
+    return any(start < gap_start and gap_end < end for start, end in spans)
+
+
 class _Reader:
     def __init__(self, text: str, notes: List[str]) -> None:
         self.tokens = self._tokens(text, notes)
@@ -114,6 +121,9 @@ class _Reader:
     def _tokens(text: str, notes: List[str]) -> List[Tuple[str, str, Optional[str]]]:
         """(kind, text, extra) tokens; kinds: open, close, phrase, field, word, op."""
         tokens: List[Tuple[str, str, Optional[str]]] = []
+        # Where each token lies in ``text``, to join a number grouped by spaces.
+        places: List[Tuple[int, int]] = []
+        numbers = spaced_numbers(text)
         for match in _TOKEN_RE.finditer(text):
             kind = match.lastgroup
             if match.group("space"):
@@ -129,9 +139,17 @@ class _Reader:
             elif match.group("field"):
                 tokens.append(("field", match.group("field"), None))
             else:
-                word = match.group("word")
+                start = match.start()
+                if numbers and tokens and tokens[-1][0] == "word" and _crossed(numbers, places[-1][1], start):
+                    # "280 000" is one number, as the indexed text reads it.
+                    start = places.pop()[0]
+                    tokens.pop()
+                word = text[start : match.end()]
                 kind = "op" if word in _OR | _AND | _NOT else "word"
                 tokens.append((kind, word, None))
+                places.append((start, match.end()))
+                continue
+            places.append(match.span())
         return tokens
 
     def peek(self) -> Optional[Tuple[str, str, Optional[str]]]:

@@ -51,6 +51,7 @@ __all__ = [
     "normalize_word",
     "strip_elision",
     "normalize_number",
+    "spaced_numbers",
     "fold",
 ]
 
@@ -402,6 +403,26 @@ def _tokenizer_starts_at(value: str, chunk_start: int, index: int) -> bool:
     return True
 
 
+def spaced_numbers(value: str) -> List[Tuple[int, int]]:
+    """Where ``value`` holds numbers grouped by spaces ("280 000", "1 000
+    000", no-break spaces too) that the analyzer reads as one number: their
+    (start, end) offsets. Queries use it to read such a number as one word."""
+    if not _SPACED_NUMBER_HINT_RE.search(value):  # no lookbehind: a fast first look
+        return []
+    spans: List[Tuple[int, int]] = []
+    last = 0
+    position = 0
+    while (match := _SPACED_NUMBER_RE.search(value, position)) is not None:
+        start = match.start()
+        if not _tokenizer_starts_at(value, _chunk_start(value, last, start), start):
+            # Inside a word ("a1 000 000"): what follows may still be one ("000 000").
+            position = start + 1
+            continue
+        spans.append(match.span())
+        last = position = match.end()
+    return spans
+
+
 class FrenchAnalyzer(Analyzer):
     """The steps above in one loop, with a cache per written word.
 
@@ -489,20 +510,12 @@ class FrenchAnalyzer(Analyzer):
     def _segments(value: str) -> List[Tuple[int, str, bool]]:
         """``value`` as (offset, text, is_spaced_number) pieces: spaced
         numbers are single chunks, the rest splits at white space."""
-        if not _SPACED_NUMBER_HINT_RE.search(value):  # no lookbehind: a fast first look
-            return [(0, value, False)]
         segments: List[Tuple[int, str, bool]] = []
         last = 0
-        position = 0
-        while (match := _SPACED_NUMBER_RE.search(value, position)) is not None:
-            start = match.start()
-            if not _tokenizer_starts_at(value, _chunk_start(value, last, start), start):
-                # Inside a word ("a1 000 000"): what follows may still be one ("000 000").
-                position = start + 1
-                continue
+        for start, end in spaced_numbers(value):
             segments.append((last, value[last:start], False))
-            segments.append((start, match.group(), True))
-            last = position = match.end()
+            segments.append((start, value[start:end], True))
+            last = end
         segments.append((last, value[last:], False))
         return segments
 

@@ -340,6 +340,31 @@ def test_hyphenated_and_spaced_spellings_match_as_words_and_phrases(index):
     assert sorted(docs(index.search("cessez feu"))) == ["apart", "hyphen", "spaced"]
 
 
+@pytest.mark.parametrize("typed", ["280 000", "280\u00a0000", "280\u202f000", "280.000", '"280 000 réfugiés"'])
+def test_a_number_typed_in_groups_of_three_finds_it_however_written(index, typed):
+    index.add_documents(
+        [
+            {"id": "dots", "text": "Le pays accueille 280.000 réfugiés selon l'ONU."},
+            {"id": "spaces", "text": "Au total, 280\u202f000 réfugiés sont arrivés."},
+            {"id": "other", "text": "En 280 avant notre ère, 000 n'était pas un nombre."},
+        ]
+    )
+    results = index.search(typed)
+    assert sorted(docs(results)) == ["dots", "spaces"]
+    assert {span for hit in results for span in marked(hit)} >= {"280.000", "280\u202f000"}
+
+
+def test_a_year_beside_a_spaced_number_stays_a_year(index):
+    index.add_documents(
+        [
+            {"id": "year", "text": "En 2016, 300 000 personnes ont fui."},
+            {"id": "joined", "text": "Le compteur affiche 2016300000."},
+        ]
+    )
+    assert docs(index.search('"2016 300 000"')) == ["year"]
+    assert docs(index.search("2016 300 000")) == ["year"]
+
+
 def test_document_gives_back_what_was_indexed_with_hit_offsets_intact(index):
     text = "Premier paragraphe sur la trêve à Alep.\n\nSecond paragraphe : les négociations de Genève reprennent."
     index.add_documents([{"id": "n1", "text": text, "title": "Trêve", "date": "2016-09-12", "auteur": "AFP"}])

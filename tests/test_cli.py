@@ -170,6 +170,22 @@ def test_python_dash_m_is_the_same_command(workdir):
     assert version.returncode == 0 and "searchlib" in version.stdout
 
 
+def test_a_number_typed_with_a_space_on_the_command_line(tmp_path):
+    source = tmp_path / "depeche.txt"
+    source.write_text("Le pays accueille désormais 280.000 réfugiés.\n", encoding="utf-8")
+    index = str(tmp_path / "index")
+    env = {k: v for k, v in os.environ.items() if k != "SEARCHLIB_INDEX"}
+    built = subprocess.run(
+        [sys.executable, "-m", "searchlib", "index", "--index", index, str(source)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert built.returncode == 0, built.stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "searchlib", "--index", index, "280 000"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "depeche" in done.stdout and "[280.000]" in done.stdout
+
+
 def test_no_arguments_prints_usage(workdir):
     result = run()
     assert result.exit_code == 2 and "Usage:" in result.stderr and "query" in result.stderr

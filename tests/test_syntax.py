@@ -116,3 +116,12 @@ def test_arbitrary_input_never_raises_and_is_fast():
     parse('"' * 100_000)
     parse("-" * 100_000)
     assert time.perf_counter() - began < 10
+
+
+@pytest.mark.parametrize("space", [" ", "\u00a0", "\u202f"])
+def test_a_number_grouped_by_spaces_is_one_word_as_in_documents(space):
+    assert clauses(f"280{space}000 réfugiés") == ((SHOULD, Word(f"280{space}000")), (SHOULD, Word("réfugiés")))
+    assert clauses(f"-1{space}000{space}000^2") == ((MUST_NOT, Word(f"1{space}000{space}000", boost=2.0)),)
+    # What the document analyzer keeps apart stays apart: a year, a 4-digit group.
+    assert clauses(f"2016{space}300{space}000") == ((SHOULD, Word("2016")), (SHOULD, Word(f"300{space}000")))
+    assert clauses(f"12{space}3456") == ((SHOULD, Word("12")), (SHOULD, Word("3456")))
