@@ -58,6 +58,8 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE,
 )
+# An operator or a lone sign ending a query: nothing after it to act on.
+_DANGLING_RE = re.compile(r"(?:^|\s)(?:OR|OU|AND|ET|NOT|SAUF|[-+])$")
 _WORD_MODIFIERS_RE = re.compile(r"^(?P<text>.*?)(?P<star>\*)?(?:~(?P<fuzzy>\d*))?(?:\^(?P<boost>\d+(?:\.\d+)?))?$")
 
 
@@ -299,12 +301,30 @@ class _Reader:
         return Word(body, prefix, fuzzy, boost)
 
 
+def _cut(text: str) -> str:
+    """``text`` cut to at most MAX_QUERY_CHARS characters after a whole word:
+    a half word ("Obama" cut to "O") would search for something never typed,
+    and an operator left at the end would have nothing to act on. A single
+    word longer than the cap is cut where it must be."""
+    cut = text[:MAX_QUERY_CHARS]
+    if not text[MAX_QUERY_CHARS].isspace():
+        whole = re.match(r"(?s).*\s", cut)
+        if whole is None:
+            return cut
+        cut = whole.group()
+    while (shorter := _DANGLING_RE.sub("", cut.rstrip())) != cut.rstrip():
+        cut = shorter
+    return cut.rstrip()
+
+
 def parse(text: str) -> Parsed:
     """Read a query; the notes say what was malformed and how it was read."""
     notes: List[str] = []
     if len(text) > MAX_QUERY_CHARS:
-        text = text[:MAX_QUERY_CHARS]
-        notes.append(f"the query was cut to its first {MAX_QUERY_CHARS} characters")
+        text = _cut(text)
+        last = text.split()[-1] if text.split() else ""
+        after = f", after '{last[-40:]}'" if last else ""
+        notes.append(f"the query was cut to its first {MAX_QUERY_CHARS} characters{after}")
     reader = _Reader(text, notes)
     root = reader.group(0)
     return Parsed(root, notes)

@@ -174,6 +174,20 @@ def test_exact_matches_rank_above_corrections(index):
     assert index.search("Lavrov", limit=10).total == 5  # a common word is not widened
 
 
+def test_a_query_cut_for_length_does_not_search_half_a_word(index):
+    index.add_documents(
+        [
+            {"id": "kerry", "text": "John Kerry rencontre Sergueï Lavrov à Genève."},
+            {"id": "cedric", "text": "Le secrétaire d'État Cédric O présente son plan numérique."},
+        ]
+    )
+    query = "«" + "mot " * 246 + "mot» Kerry OR Obama"
+    assert query[:1000].endswith("OR O")
+    results = index.search(query)
+    assert [hit.doc_id for hit in results] == ["kerry"]
+    assert any("1000 characters" in note for note in results.notes)
+
+
 def test_a_filter_inside_a_group_only_applies_there(seeds_index):
     either = doc_ids(seeds_index.search("(Lavrov date:2017) OR Minbej", limit=50))
     assert either == {"004", "000"}
