@@ -186,6 +186,15 @@ def test_a_number_typed_with_a_space_on_the_command_line(tmp_path):
     assert "depeche" in done.stdout and "[280.000]" in done.stdout
 
 
+def test_a_long_query_without_match_is_echoed_shortened(workdir):
+    query = "introuvable " * 40
+    result = run(query)
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("No passage matches")]
+    assert line.startswith("No passage matches 'introuvable introuvable") and line.endswith("…'.")
+    assert len(line) < 100
+
+
 def test_no_arguments_prints_usage(workdir):
     result = run()
     assert result.exit_code == 2 and "Usage:" in result.stderr and "query" in result.stderr
