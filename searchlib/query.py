@@ -35,7 +35,7 @@ from whoosh import query as wq
 from whoosh.query.spans import SpanNear2, SpanOr
 
 from . import _syntax as syntax
-from .analysis import FrenchAnalyzer, fold, normalize_word, strip_elision
+from .analysis import FrenchAnalyzer, fold, joined_spelling, normalize_word, strip_elision
 from .ingest._decode import escape_surrogates
 from .synonyms import Synonyms
 
@@ -199,7 +199,7 @@ class _Builder:
     def pattern(self, text: str) -> Optional[Pattern]:
         slots: List[Slot] = []
         first: Optional[int] = None
-        for position, _, _, (term, stop, key, _, _) in self.analyzer.words(text):
+        for position, _, _, (term, stop, key, _, _) in self.analyzer.words(text, extras=False):
             if term is None:
                 if stop is not None and (stop, key) not in self.stop_words:
                     self.stop_words.append((stop, key))
@@ -245,12 +245,25 @@ class _Builder:
                 query = self.tolerant(node.text, pattern, query)
         elif not negated:
             self.remember(pattern)
+        query = self.or_joined(node.text, query, negated)
         return query.with_boost(boost) if boost != 1.0 else query
+
+    def or_joined(self, typed: str, query: wq.Query, negated: bool) -> wq.Query:
+        """A hyphenated word also stands for its spelling joined: "e-mail"
+        finds "email" (the index holds "e-mail" joined as well, so the
+        other way needs nothing)."""
+        joined = joined_spelling(typed)
+        pattern = self.pattern(joined) if joined != typed else None
+        if pattern is None:
+            return query
+        if not negated:
+            self.remember(pattern)
+        return wq.Or([query, _unit_query(pattern)])
 
     def remember_form(self, typed: str, pattern: Pattern) -> None:
         """A lone word's terms (its other spellings left out: they are
         other words, weighed as such) and exact form, folded, not stemmed."""
-        forms = [info[4] for _, _, _, info in self.analyzer.words(typed) if info[0] is not None]
+        forms = [info[4] for _, _, _, info in self.analyzer.words(typed, extras=False) if info[0] is not None]
         if len(forms) == 1 and (pattern[0][0], forms[0]) not in self.forms:
             self.forms.append((pattern[0][0], forms[0]))
 
@@ -298,7 +311,7 @@ class _Builder:
         Girard) is no proof they name one thing; a spelling the index does
         not hold at all is taken for the indexed one, at full weight."""
         assert self.expand is not None
-        surfaces = [typed[start:end] for _, start, end, info in self.analyzer.words(typed) if info[0] is not None]
+        surfaces = [typed[start:end] for _, start, end, info in self.analyzer.words(typed, extras=False) if info[0] is not None]
         if len(surfaces) != len(pattern):
             return pattern, {}
         slots: List[Slot] = []
@@ -385,9 +398,14 @@ class _Builder:
                 return None
             if not negated:
                 self.remember(pattern)
-            if len(pattern) == 1:
-                return _word_query("title", pattern[0][0], 1.0)
-            return _phrase_query("title", pattern)
+            query = _word_query("title", pattern[0][0], 1.0) if len(pattern) == 1 else _phrase_query("title", pattern)
+            joined = joined_spelling(value)
+            other = self.pattern(joined) if joined != value else None
+            if other is None:
+                return query
+            if not negated:
+                self.remember(other)
+            return wq.Or([query, _word_query("title", other[0][0], 1.0) if len(other) == 1 else _phrase_query("title", other)])
         if node.name == "doc":
             if isinstance(node.value, syntax.Word) and node.value.prefix:
                 return wq.Prefix("doc_id", value)

@@ -27,10 +27,10 @@ def test_bare_words_each_count():
     assert {f for f, _ in parsed.query.iter_all_terms()} == {"text", "title"}
 
 
-def test_hyphenated_word_is_a_phrase_with_the_stop_word_gap():
+def test_hyphenated_word_is_a_phrase_with_the_stop_word_gap_or_the_word_joined():
     parsed = parse("cessez-le-feu")
-    assert parsed.patterns == (slots(("cess", 0), ("feu", 2)),)
-    assert {t for _, t in parsed.query.iter_all_terms()} == {"cess", "feu"}
+    assert parsed.patterns == (slots(("cess", 0), ("feu", 2)), slots(("cessezlefeu", 0)))
+    assert {t for _, t in parsed.query.iter_all_terms()} == {"cess", "feu", "cessezlefeu"}
     assert not any(isinstance(q, wq.Term) and q.fieldname == "text" for q in parsed.query.children())
 
 
