@@ -104,9 +104,9 @@ def _part_start(surface: str) -> Optional[int]:
 
 
 class CompoundFilter(Filter):
-    """After each hyphenated word's first part, the word joined; after a
-    name with an apostrophe that is no elision, its part after it (see the
-    module's description). Runs after the elision step, on the tokens of
+    """After each hyphenated word's first part, the word joined; then, after
+    a name with an apostrophe that is no elision, its part after it (see
+    the module's description), so tokens never start before the last. Runs after the elision step, on the tokens of
     :class:`~searchlib.analysis.FrenchTokenizer`, which marks each token
     that follows a hyphen."""
 
@@ -125,13 +125,6 @@ class CompoundFilter(Filter):
         result: List[Token] = []
         for number, token in enumerate(run):
             result.append(token)
-            part = name_part(token.text, token.surface)
-            if part is not None:
-                extra = token.copy()
-                extra.text = part[0]
-                if extra.chars:
-                    extra.startchar = token.endchar - len(token.surface) + part[1]
-                result.append(extra)
             if number == 0 and joinable([t.surface for t in run]):
                 joined = token.copy()
                 joined.text = "".join(t.text for t in run)
@@ -139,4 +132,11 @@ class CompoundFilter(Filter):
                 if joined.chars:
                     joined.endchar = run[-1].endchar
                 result.append(joined)
+            part = name_part(token.text, token.surface)
+            if part is not None:
+                extra = token.copy()
+                extra.text = part[0]
+                if extra.chars:
+                    extra.startchar = token.endchar - len(token.surface) + part[1]
+                result.append(extra)
         return result

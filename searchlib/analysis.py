@@ -549,8 +549,8 @@ class FrenchAnalyzer(Analyzer):
         self, chunk: str, matches: List["re.Match[str]"], tokens: List[Tuple[int, int, int, Optional[_WordInfo], bool]]
     ) -> List[Tuple[int, int, int, Optional[_WordInfo], bool]]:
         """``tokens`` with what :class:`CompoundFilter` adds, in its order:
-        a name's part after its apostrophe right after the name, a
-        hyphenated word joined right after (the extras of) its first part."""
+        a hyphenated word joined right after its first part, then a name's
+        part after its apostrophe right after the name."""
         joined = {
             # runs() leaves out parts too long to read: each part is prepared.
             first: (last, [cast(Tuple[str, int], _prepared(match.group())) for match in matches[first : last + 1]])
@@ -559,14 +559,14 @@ class FrenchAnalyzer(Analyzer):
         result = []
         for number, start, end, info, extra in tokens:
             result.append((number, start, end, info, extra))
-            prepared = _prepared(matches[number].group())
-            part = _compounds.name_part(prepared[0], matches[number].group()) if prepared is not None else None
-            if part is not None:
-                result.append((number, start, end, self._finished(part[0], part[1]), True))
             if number in joined:
                 last, parts = joined[number]
                 word = "".join(prepared_part[0] for prepared_part in parts)
                 result.append((number, start, matches[last].end(), self._finished(word, parts[0][1]), True))
+            prepared = _prepared(matches[number].group())
+            part = _compounds.name_part(prepared[0], matches[number].group()) if prepared is not None else None
+            if part is not None:
+                result.append((number, start, end, self._finished(part[0], part[1]), True))
         return [token for token in result if not token[4] or token[3] is not None and token[3][0] is not None]
 
     @staticmethod
