@@ -121,6 +121,11 @@ def _phrase_query(fieldname: str, pattern: Pattern) -> wq.Query:
     return query
 
 
+def _title_query(pattern: Pattern) -> wq.Query:
+    """A word or phrase in titles only (``title:``)."""
+    return _word_query("title", pattern[0][0], 1.0) if len(pattern) == 1 else _phrase_query("title", pattern)
+
+
 def _unit_query(pattern: Pattern, weights: Optional[Mapping[str, float]] = None) -> wq.Query:
     """Query for one word or phrase over every search field."""
     if len(pattern) == 1:
@@ -245,20 +250,20 @@ class _Builder:
                 query = self.tolerant(node.text, pattern, query)
         elif not negated:
             self.remember(pattern)
-        query = self.or_joined(node.text, query, negated)
+        joined = self.joined(node.text, negated)
+        if joined is not None:
+            query = wq.Or([query, _unit_query(joined)])
         return query.with_boost(boost) if boost != 1.0 else query
 
-    def or_joined(self, typed: str, query: wq.Query, negated: bool) -> wq.Query:
-        """A hyphenated word also stands for its spelling joined: "e-mail"
-        finds "email" (the index holds "e-mail" joined as well, so the
-        other way needs nothing)."""
-        joined = joined_spelling(typed)
-        pattern = self.pattern(joined) if joined != typed else None
-        if pattern is None:
-            return query
-        if not negated:
+    def joined(self, typed: str, negated: bool) -> Optional[Pattern]:
+        """The pattern of a hyphenated word's spelling joined, which it also
+        stands for: "e-mail" finds "email" (the index holds "e-mail" joined
+        as well, so the other way needs nothing); None without one."""
+        spelling = joined_spelling(typed)
+        pattern = self.pattern(spelling) if spelling != typed else None
+        if pattern is not None and not negated:
             self.remember(pattern)
-        return wq.Or([query, _unit_query(pattern)])
+        return pattern
 
     def remember_form(self, typed: str, pattern: Pattern) -> None:
         """A lone word's terms (its other spellings left out: they are
@@ -398,14 +403,10 @@ class _Builder:
                 return None
             if not negated:
                 self.remember(pattern)
-            query = _word_query("title", pattern[0][0], 1.0) if len(pattern) == 1 else _phrase_query("title", pattern)
-            joined = joined_spelling(value)
-            other = self.pattern(joined) if joined != value else None
-            if other is None:
-                return query
-            if not negated:
-                self.remember(other)
-            return wq.Or([query, _word_query("title", other[0][0], 1.0) if len(other) == 1 else _phrase_query("title", other)])
+            joined = self.joined(value, negated)
+            if joined is None:
+                return _title_query(pattern)
+            return wq.Or([_title_query(pattern), _title_query(joined)])
         if node.name == "doc":
             if isinstance(node.value, syntax.Word) and node.value.prefix:
                 return wq.Prefix("doc_id", value)

@@ -379,6 +379,19 @@ def test_words_written_joined_or_hyphenated_find_each_other(index):
     assert hits == {"hyphens": ["e-mail", "week-end"], "joined": ["email", "weekend"]}
 
 
+def test_a_title_filter_finds_a_word_written_joined_or_hyphenated(index):
+    index.add_documents(
+        [
+            {"id": "hyphen", "title": "Un week-end à Rome", "text": "Le récit du voyage en train."},
+            {"id": "joined", "title": "Un weekend à Rome", "text": "Le voyage et ses musées."},
+            {"id": "other", "title": "Une semaine à Rome", "text": "Un voyage au printemps."},
+        ]
+    )
+    for query in ["titre:weekend", "titre:week-end", "voyage NOT titre:week-end"]:
+        expected = ["other"] if query.startswith("voyage") else ["hyphen", "joined"]
+        assert sorted(docs(index.search(query))) == expected, query
+
+
 def test_a_name_is_found_by_its_part_after_an_apostrophe_that_is_no_elision(index):
     index.add_documents(
         [
