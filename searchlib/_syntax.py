@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple, Union
 
+from .analysis import spaced_numbers
+
 __all__ = [
     "Word", "Phrase", "Filter", "Group", "Either", "Node", "Clause", "Parsed", "parse",
     "MAX_QUERY_CHARS", "MAX_CLAUSES", "MAX_DEPTH", "FIELDS",
@@ -56,6 +58,8 @@ _TOKEN_RE = re.compile(
     """,
     re.VERBOSE,
 )
+# An operator or a lone sign ending a query: nothing after it to act on.
+_DANGLING_RE = re.compile(r"(?:^|\s)(?:OR|OU|AND|ET|NOT|SAUF|[-+])$")
 _WORD_MODIFIERS_RE = re.compile(r"^(?P<text>.*?)(?P<star>\*)?(?:~(?P<fuzzy>\d*))?(?:\^(?P<boost>\d+(?:\.\d+)?))?$")
 
 
@@ -103,6 +107,11 @@ class Parsed:
     notes: List[str] = field(default_factory=list)
 
 
+def _crossed(spans: List[Tuple[int, int]], gap_start: int, gap_end: int) -> bool:
+    """Whether one of ``spans`` runs across the gap between two words."""
+    return any(start < gap_start and gap_end < end for start, end in spans)
+
+
 class _Reader:
     def __init__(self, text: str, notes: List[str]) -> None:
         self.tokens = self._tokens(text, notes)
@@ -114,6 +123,9 @@ class _Reader:
     def _tokens(text: str, notes: List[str]) -> List[Tuple[str, str, Optional[str]]]:
         """(kind, text, extra) tokens; kinds: open, close, phrase, field, word, op."""
         tokens: List[Tuple[str, str, Optional[str]]] = []
+        # Where each token lies in ``text``, to join a number grouped by spaces.
+        places: List[Tuple[int, int]] = []
+        numbers = spaced_numbers(text)
         for match in _TOKEN_RE.finditer(text):
             kind = match.lastgroup
             if match.group("space"):
@@ -129,9 +141,17 @@ class _Reader:
             elif match.group("field"):
                 tokens.append(("field", match.group("field"), None))
             else:
-                word = match.group("word")
+                start = match.start()
+                if numbers and tokens and tokens[-1][0] == "word" and _crossed(numbers, places[-1][1], start):
+                    # "280 000" is one number, as the indexed text reads it.
+                    start = places.pop()[0]
+                    tokens.pop()
+                word = text[start : match.end()]
                 kind = "op" if word in _OR | _AND | _NOT else "word"
                 tokens.append((kind, word, None))
+                places.append((start, match.end()))
+                continue
+            places.append(match.span())
         return tokens
 
     def peek(self) -> Optional[Tuple[str, str, Optional[str]]]:
@@ -281,12 +301,30 @@ class _Reader:
         return Word(body, prefix, fuzzy, boost)
 
 
+def _cut(text: str) -> str:
+    """``text`` cut to at most MAX_QUERY_CHARS characters after a whole word:
+    a half word ("Obama" cut to "O") would search for something never typed,
+    and an operator left at the end would have nothing to act on. A single
+    word longer than the cap is cut where it must be."""
+    cut = text[:MAX_QUERY_CHARS]
+    if not text[MAX_QUERY_CHARS].isspace():
+        whole = re.match(r"(?s).*\s", cut)
+        if whole is None:
+            return cut
+        cut = whole.group()
+    while (shorter := _DANGLING_RE.sub("", cut.rstrip())) != cut.rstrip():
+        cut = shorter
+    return cut.rstrip()
+
+
 def parse(text: str) -> Parsed:
     """Read a query; the notes say what was malformed and how it was read."""
     notes: List[str] = []
     if len(text) > MAX_QUERY_CHARS:
-        text = text[:MAX_QUERY_CHARS]
-        notes.append(f"the query was cut to its first {MAX_QUERY_CHARS} characters")
+        text = _cut(text)
+        last = text.split()[-1] if text.split() else ""
+        after = f", after '{last[-40:]}'" if last else ""
+        notes.append(f"the query was cut to its first {MAX_QUERY_CHARS} characters{after}")
     reader = _Reader(text, notes)
     root = reader.group(0)
     return Parsed(root, notes)

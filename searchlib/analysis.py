@@ -4,8 +4,8 @@ Each step is a plain function on one word, wrapped as a Whoosh filter so the
 steps compose and can be tested alone, as Whoosh composes its own::
 
     FrenchTokenizer() | NormalizeFilter() | LowercaseFilter() | ElisionFilter()
-        | NumberFilter() | LengthFilter() | FrenchStopFilter() | StemFilter()
-        | FoldFilter()
+        | CompoundFilter() | NumberFilter() | LengthFilter() | FrenchStopFilter()
+        | StemFilter() | FoldFilter()
 
 :class:`FrenchAnalyzer` runs the very same steps, fused into one loop with a
 cache of the result per written word (most words of a text were seen before),
@@ -24,11 +24,14 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Collection, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Collection, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple, cast
 
 import Stemmer
 from unidecode import unidecode
 from whoosh.analysis import Analyzer, Filter, Token as _WhooshToken, Tokenizer
+
+from . import _compounds
+from ._compounds import CompoundFilter
 
 __all__ = [
     "Token",
@@ -40,6 +43,7 @@ __all__ = [
     "NormalizeFilter",
     "LowercaseFilter",
     "ElisionFilter",
+    "CompoundFilter",
     "NumberFilter",
     "LengthFilter",
     "FrenchStopFilter",
@@ -51,6 +55,8 @@ __all__ = [
     "normalize_word",
     "strip_elision",
     "normalize_number",
+    "spaced_numbers",
+    "joined_spelling",
     "fold",
 ]
 
@@ -119,6 +125,8 @@ _REMOVE_IGNORABLE = str.maketrans("", "", _IGNORABLE)
 _UNIFY_APOSTROPHES = str.maketrans({a: "'" for a in APOSTROPHES})
 _THOUSANDS_DOTS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _REMOVE_NUMBER_SPACES = str.maketrans("", "", _NUMBER_SPACES)
+# A chunk without these holds no hyphenated word and no apostrophe.
+_MAY_BE_COMPOUND_RE = re.compile(f"[{_compounds.HYPHENS}{APOSTROPHES}]")
 
 
 # -- the steps, one word at a time --------------------------------------------
@@ -149,6 +157,17 @@ def normalize_number(word: str) -> str:
     if "." in word:
         return word.replace(".", "")
     return word
+
+
+def _prepared(surface: str) -> Optional[Tuple[str, int]]:
+    """A written word normalised, lower-cased and past its elision, and how
+    many characters of it as written the elision took (None: garbage too
+    long to read)."""
+    if len(surface) > _compounds.LONGEST_WRITTEN:  # spare NFKC a megabyte of garbage
+        return None
+    lowered = normalize_word(surface).lower()
+    word = strip_elision(lowered)
+    return word, _elided_length(surface) if word is not lowered else 0
 
 
 def _unplural(stem: str) -> str:
@@ -204,7 +223,8 @@ class FrenchTokenizer(Tokenizer):
     Hyphens and punctuation separate tokens (``cessez-le-feu`` gives three
     consecutive positions); apostrophes stay inside a token so the elision
     step can tell ``l'armée`` from ``aujourd'hui``. ``token.surface`` keeps
-    the text exactly as written.
+    the text exactly as written, ``token.after_hyphen`` says whether a
+    hyphen joins the token to the one before.
     """
 
     def __eq__(self, other: object) -> bool:
@@ -228,8 +248,12 @@ class FrenchTokenizer(Tokenizer):
     ) -> Iterator[_WhooshToken]:
         token = _WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
+        previous = (-2, -2)
         for match in _TOKEN_RE.finditer(value) if tokenize else [None]:
             token.text = token.surface = match.group() if match else value
+            # For CompoundFilter: whether a hyphen joins this token to the last.
+            token.after_hyphen = match is not None and _compounds.after_hyphen(value, previous, match.span())
+            previous = match.span() if match else previous
             token.boost = 1.0
             token.stopped = False
             if keeporiginal:
@@ -369,16 +393,19 @@ class StemFilter(Filter):
 # None, the accent-resolution key, characters of elision to skip, the word
 # folded but not stemmed: its exact form, "" for a stop word).
 _WordInfo = Tuple[Optional[str], Optional[str], str, int, str]
-# Per chunk: how many tokens it holds; the indexed ones as (number in the
-# chunk, start, end, term); all of them as (start, end, info), info None for
-# a token the pipeline drops (it still takes a position); and the indexed
-# ones again as (number, term). Offsets are relative to the chunk, the start
-# past any elision.
+# Per chunk: how many tokens it holds (positions it takes); the indexed
+# ones as (number in the chunk, start, end, term); all of them as (number,
+# start, end, info, extra), info None for a token the pipeline drops (it
+# still takes a position), extra True for the joined form of a hyphenated
+# word or a name's part after its apostrophe (at the number of the token
+# they start at); the indexed ones again as (number, term); and as (term,
+# form). Offsets are relative to the chunk, the start past any elision.
 _Chunk = Tuple[
     int,
     Tuple[Tuple[int, int, int, str], ...],
-    Tuple[Tuple[int, int, Optional[_WordInfo]], ...],
+    Tuple[Tuple[int, int, int, Optional[_WordInfo], bool], ...],
     Tuple[Tuple[int, str], ...],
+    Tuple[Tuple[str, str], ...],
 ]
 
 _UNSEEN = object()
@@ -400,6 +427,33 @@ def _tokenizer_starts_at(value: str, chunk_start: int, index: int) -> bool:
         if token.end() > index:
             return token.start() >= index
     return True
+
+
+def spaced_numbers(value: str) -> List[Tuple[int, int]]:
+    """Where ``value`` holds numbers grouped by spaces ("280 000", "1 000
+    000", no-break spaces too) that the analyzer reads as one number: their
+    (start, end) offsets. Queries use it to read such a number as one word."""
+    if not _SPACED_NUMBER_HINT_RE.search(value):  # no lookbehind: a fast first look
+        return []
+    spans: List[Tuple[int, int]] = []
+    last = 0
+    position = 0
+    while (match := _SPACED_NUMBER_RE.search(value, position)) is not None:
+        start = match.start()
+        if not _tokenizer_starts_at(value, _chunk_start(value, last, start), start):
+            # Inside a word ("a1 000 000"): what follows may still be one ("000 000").
+            position = start + 1
+            continue
+        spans.append(match.span())
+        last = position = match.end()
+    return spans
+
+
+def joined_spelling(text: str) -> str:
+    """``text`` with its hyphenated words written joined, as the analyzer
+    also indexes them ("un e-mail" → "un email"); queries use it to find
+    the joined spelling too."""
+    return _compounds.joined_spelling(text, _TOKEN_RE)
 
 
 class FrenchAnalyzer(Analyzer):
@@ -450,11 +504,12 @@ class FrenchAnalyzer(Analyzer):
         return info
 
     def _analyze_word(self, surface: str) -> Optional[_WordInfo]:
-        if len(surface) > 4 * MAX_TOKEN_LENGTH:  # spare NFKC a megabyte of garbage
-            return None
-        lowered = normalize_word(surface).lower()
-        word = strip_elision(lowered)
-        skip = _elided_length(surface) if word is not lowered else 0
+        prepared = _prepared(surface)
+        return None if prepared is None else self._finished(*prepared)
+
+    def _finished(self, word: str, skip: int) -> Optional[_WordInfo]:
+        """The steps after elision, on a word normalised, lower-cased and
+        past its elision (``skip`` characters of it as written)."""
         word = normalize_number(word)
         if len(word) > MAX_TOKEN_LENGTH:
             return None
@@ -469,47 +524,70 @@ class FrenchAnalyzer(Analyzer):
         found = self._chunks.get(chunk)
         if found is None:
             word_info = self.word_info
-            tokens: List[Tuple[int, int, Optional[_WordInfo]]] = []
-            indexed: List[Tuple[int, int, int, str]] = []
-            number = 0
-            for match in _TOKEN_RE.finditer(chunk):
+            tokens: List[Tuple[int, int, int, Optional[_WordInfo], bool]] = []
+            matches = list(_TOKEN_RE.finditer(chunk))
+            for number, match in enumerate(matches):
                 info = word_info(match.group())
                 start, end = match.span()
-                tokens.append((start, end, info))
-                if info is not None and info[0] is not None:
-                    indexed.append((number, start + info[3], end, info[0]))
-                number += 1
-            found = (number, tuple(indexed), tuple(tokens), tuple((number, term) for number, _, _, term in indexed))
+                tokens.append((number, start, end, info, False))
+            if _MAY_BE_COMPOUND_RE.search(chunk):
+                tokens = self._with_extras(chunk, matches, tokens)
+            indexed = tuple((n, start + info[3], end, info[0]) for n, start, end, info, _ in tokens if info is not None and info[0] is not None)
+            found = (
+                len(matches),
+                indexed,
+                tuple(tokens),
+                tuple((number, term) for number, _, _, term in indexed),
+                tuple((info[0], info[4]) for _, _, _, info, _ in tokens if info is not None and info[0] is not None),
+            )
             if len(self._chunks) >= self.cache_size:
                 self._chunks.clear()
             self._chunks[chunk] = found
         return found
 
+    def _with_extras(
+        self, chunk: str, matches: List["re.Match[str]"], tokens: List[Tuple[int, int, int, Optional[_WordInfo], bool]]
+    ) -> List[Tuple[int, int, int, Optional[_WordInfo], bool]]:
+        """``tokens`` with what :class:`CompoundFilter` adds, in its order:
+        a hyphenated word joined right after its first part, then a name's
+        part after its apostrophe right after the name."""
+        joined = {
+            # runs() leaves out parts too long to read: each part is prepared.
+            first: (last, [cast(Tuple[str, int], _prepared(match.group())) for match in matches[first : last + 1]])
+            for first, last in _compounds.runs(chunk, [match.span() for match in matches])
+        }
+        result = []
+        for number, start, end, info, extra in tokens:
+            result.append((number, start, end, info, extra))
+            if number in joined:
+                last, parts = joined[number]
+                word = "".join(prepared_part[0] for prepared_part in parts)
+                result.append((number, start, matches[last].end(), self._finished(word, parts[0][1]), True))
+            prepared = _prepared(matches[number].group())
+            part = _compounds.name_part(prepared[0], matches[number].group()) if prepared is not None else None
+            if part is not None:
+                result.append((number, start, end, self._finished(part[0], part[1]), True))
+        return [token for token in result if not token[4] or token[3] is not None and token[3][0] is not None]
+
     @staticmethod
     def _segments(value: str) -> List[Tuple[int, str, bool]]:
         """``value`` as (offset, text, is_spaced_number) pieces: spaced
         numbers are single chunks, the rest splits at white space."""
-        if not _SPACED_NUMBER_HINT_RE.search(value):  # no lookbehind: a fast first look
-            return [(0, value, False)]
         segments: List[Tuple[int, str, bool]] = []
         last = 0
-        position = 0
-        while (match := _SPACED_NUMBER_RE.search(value, position)) is not None:
-            start = match.start()
-            if not _tokenizer_starts_at(value, _chunk_start(value, last, start), start):
-                # Inside a word ("a1 000 000"): what follows may still be one ("000 000").
-                position = start + 1
-                continue
+        for start, end in spaced_numbers(value):
             segments.append((last, value[last:start], False))
-            segments.append((start, match.group(), True))
-            last = position = match.end()
+            segments.append((start, value[start:end], True))
+            last = end
         segments.append((last, value[last:], False))
         return segments
 
-    def words(self, value: str) -> Iterator[Tuple[int, int, int, _WordInfo]]:
+    def words(self, value: str, extras: bool = True) -> Iterator[Tuple[int, int, int, _WordInfo]]:
         """Every word of ``value`` as ``(position, start, end, info)``, stop
-        words included: for the index's auxiliary fields and for highlighting."""
-        position = -1
+        words included: for the index's auxiliary fields and for highlighting.
+        ``extras=False`` leaves out the joined forms of hyphenated words and
+        names' parts after an apostrophe: the words as typed, for queries."""
+        position = 0
         chunks = self._chunks
         chunk_tokens = self._chunk_tokens
         for offset, segment, is_number in self._segments(value):
@@ -519,10 +597,11 @@ class FrenchAnalyzer(Analyzer):
                 cursor = find(chunk, cursor)
                 base = offset + cursor
                 cursor += len(chunk)
-                for start, end, info in (chunks.get(chunk) or chunk_tokens(chunk))[2]:
-                    position += 1
-                    if info is not None:
-                        yield position, base + start + info[3], base + end, info
+                count, _, tokens, _, _ = chunks.get(chunk) or chunk_tokens(chunk)
+                for number, start, end, info, extra in tokens:
+                    if info is not None and (extras or not extra):
+                        yield position + number, base + start + info[3], base + end, info
+                position += count
 
     def count_words(
         self, value: str, terms: Collection[str], forms: Collection[str]
@@ -538,10 +617,9 @@ class FrenchAnalyzer(Analyzer):
             pieces = [segment] if is_number else segment.split()
             for chunk, entry in zip(pieces, map(chunks.get, pieces)):
                 found = entry or chunk_tokens(chunk)
-                for number, term in found[3]:  # the indexed words only
+                for term, form in found[4]:  # the indexed words only
                     if term in terms:
                         term_counts[term] = term_counts.get(term, 0) + 1
-                        form = found[2][number][2][4]  # type: ignore[index]  # an indexed word has its info
                         if form in forms:
                             form_counts[form] = form_counts.get(form, 0) + 1
         return term_counts, form_counts
@@ -584,7 +662,7 @@ class FrenchAnalyzer(Analyzer):
             if not chars:
                 # What indexing asks for: no offsets, so no searching for them.
                 for chunk, entry in zip(pieces, map(chunks.get, pieces)):
-                    count, _, _, numbered = entry or chunk_tokens(chunk)
+                    count, _, _, numbered, _ = entry or chunk_tokens(chunk)
                     for number, term in numbered:
                         token.text = term
                         token.pos = position + number
@@ -594,7 +672,7 @@ class FrenchAnalyzer(Analyzer):
             cursor = 0
             find = segment.find
             for chunk, found in zip(pieces, map(chunks.get, pieces)):
-                count, indexed, _, _ = found or chunk_tokens(chunk)
+                count, indexed, _, _, _ = found or chunk_tokens(chunk)
                 cursor = find(chunk, cursor)
                 base = start_char + offset + cursor
                 cursor += len(chunk)
@@ -629,6 +707,7 @@ def french_pipeline(stop_words: Iterable[str] = FRENCH_STOP_WORDS) -> List[Tuple
         ("normalize", NormalizeFilter()),
         ("lowercase", LowercaseFilter()),
         ("elision", ElisionFilter()),
+        ("compounds", CompoundFilter()),
         ("numbers", NumberFilter()),
         ("length", LengthFilter()),
         ("stop", FrenchStopFilter(stop_words)),

@@ -266,9 +266,14 @@ def _parse_marks(value: Optional[str]) -> Optional[Tuple[str, str]]:
     return opening, closing
 
 
+def _shortened(query: str, length: int = 60) -> str:
+    """A query short enough to echo on one line: its start, then "…"."""
+    return query if len(query) <= length else query[:length].rstrip() + "…"
+
+
 def _print_results(results: SearchResults, style: str, marks: Optional[Tuple[str, str]]) -> None:
     if not results:
-        click.echo(f"No passage matches {results.query!r}.")
+        click.echo(f"No passage matches {_shortened(results.query)!r}.")
         return
     for rank, hit in enumerate(results, 1):
         heading = [click.style(f"{rank}.", bold=True), hit.title or hit.doc_id]

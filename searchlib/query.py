@@ -35,7 +35,7 @@ from whoosh import query as wq
 from whoosh.query.spans import SpanNear2, SpanOr
 
 from . import _syntax as syntax
-from .analysis import FrenchAnalyzer, fold, normalize_word, strip_elision
+from .analysis import FrenchAnalyzer, fold, joined_spelling, normalize_word, strip_elision
 from .ingest._decode import escape_surrogates
 from .synonyms import Synonyms
 
@@ -121,6 +121,11 @@ def _phrase_query(fieldname: str, pattern: Pattern) -> wq.Query:
     return query
 
 
+def _title_query(pattern: Pattern) -> wq.Query:
+    """A word or phrase in titles only (``title:``)."""
+    return _word_query("title", pattern[0][0], 1.0) if len(pattern) == 1 else _phrase_query("title", pattern)
+
+
 def _unit_query(pattern: Pattern, weights: Optional[Mapping[str, float]] = None) -> wq.Query:
     """Query for one word or phrase over every search field."""
     if len(pattern) == 1:
@@ -199,7 +204,7 @@ class _Builder:
     def pattern(self, text: str) -> Optional[Pattern]:
         slots: List[Slot] = []
         first: Optional[int] = None
-        for position, _, _, (term, stop, key, _, _) in self.analyzer.words(text):
+        for position, _, _, (term, stop, key, _, _) in self.analyzer.words(text, extras=False):
             if term is None:
                 if stop is not None and (stop, key) not in self.stop_words:
                     self.stop_words.append((stop, key))
@@ -245,12 +250,25 @@ class _Builder:
                 query = self.tolerant(node.text, pattern, query)
         elif not negated:
             self.remember(pattern)
+        joined = self.joined(node.text, negated)
+        if joined is not None:
+            query = wq.Or([query, _unit_query(joined)])
         return query.with_boost(boost) if boost != 1.0 else query
+
+    def joined(self, typed: str, negated: bool) -> Optional[Pattern]:
+        """The pattern of a hyphenated word's spelling joined, which it also
+        stands for: "e-mail" finds "email" (the index holds "e-mail" joined
+        as well, so the other way needs nothing); None without one."""
+        spelling = joined_spelling(typed)
+        pattern = self.pattern(spelling) if spelling != typed else None
+        if pattern is not None and not negated:
+            self.remember(pattern)
+        return pattern
 
     def remember_form(self, typed: str, pattern: Pattern) -> None:
         """A lone word's terms (its other spellings left out: they are
         other words, weighed as such) and exact form, folded, not stemmed."""
-        forms = [info[4] for _, _, _, info in self.analyzer.words(typed) if info[0] is not None]
+        forms = [info[4] for _, _, _, info in self.analyzer.words(typed, extras=False) if info[0] is not None]
         if len(forms) == 1 and (pattern[0][0], forms[0]) not in self.forms:
             self.forms.append((pattern[0][0], forms[0]))
 
@@ -298,7 +316,7 @@ class _Builder:
         Girard) is no proof they name one thing; a spelling the index does
         not hold at all is taken for the indexed one, at full weight."""
         assert self.expand is not None
-        surfaces = [typed[start:end] for _, start, end, info in self.analyzer.words(typed) if info[0] is not None]
+        surfaces = [typed[start:end] for _, start, end, info in self.analyzer.words(typed, extras=False) if info[0] is not None]
         if len(surfaces) != len(pattern):
             return pattern, {}
         slots: List[Slot] = []
@@ -385,9 +403,10 @@ class _Builder:
                 return None
             if not negated:
                 self.remember(pattern)
-            if len(pattern) == 1:
-                return _word_query("title", pattern[0][0], 1.0)
-            return _phrase_query("title", pattern)
+            joined = self.joined(value, negated)
+            if joined is None:
+                return _title_query(pattern)
+            return wq.Or([_title_query(pattern), _title_query(joined)])
         if node.name == "doc":
             if isinstance(node.value, syntax.Word) and node.value.prefix:
                 return wq.Prefix("doc_id", value)

@@ -57,7 +57,11 @@ def find_matches(
     marked = {i for i, token in enumerate(tokens) if token.text in single}
     phrases = [pattern for pattern in patterns if len(pattern) > 1]
     if phrases:
-        at_position = {token.position: i for i, token in enumerate(tokens)}
+        # A position may hold more than one token: a hyphenated word's first
+        # part and the word joined, a name and its part after an apostrophe.
+        at_position: Dict[int, List[int]] = {}
+        for i, token in enumerate(tokens):
+            at_position.setdefault(token.position, []).append(i)
         for phrase in phrases:
             (head, _), rest = phrase[0], phrase[1:]
             for i, token in enumerate(tokens):
@@ -65,13 +69,13 @@ def find_matches(
                     continue
                 found = [i]
                 for terms, offset in rest:
-                    j = at_position.get(token.position + offset)
-                    if j is None or tokens[j].text not in terms:
+                    j = next((j for j in at_position.get(token.position + offset, ()) if tokens[j].text in terms), None)
+                    if j is None:
                         break
                     found.append(j)
                 else:
                     marked.update(found)
-    return [(tokens[i].start, tokens[i].end, tokens[i].text) for i in sorted(marked)]
+    return sorted((tokens[i].start, tokens[i].end, tokens[i].text) for i in marked)
 
 
 def merge_spans(text: str, matches: Sequence[Match]) -> List[Span]:
@@ -79,7 +83,9 @@ def merge_spans(text: str, matches: Sequence[Match]) -> List[Span]:
     word ("cessez-le-feu", "États-Unis") make one span."""
     spans: List[Span] = []
     for start, end, _ in matches:
-        if spans and _COMPOUND_GAP_RE.fullmatch(text, spans[-1][1], start):
+        if spans and start < spans[-1][1]:  # within a word matched whole ("e-mail" as "email")
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        elif spans and _COMPOUND_GAP_RE.fullmatch(text, spans[-1][1], start):
             spans[-1] = (spans[-1][0], end)
         else:
             spans.append((start, end))

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Store", "build_schema", "FORMAT_VERSION", "MARKER_FILE", "DEFAULT_LOCK_TIMEOUT", "VARIANT_SEPARATOR"]
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 MARKER_FILE = "searchlib.json"
 # Files that may sit in an index folder before any index is built there.
 HOUSEKEEPING = frozenset({"README.md", ".gitignore", ".gitkeep"})

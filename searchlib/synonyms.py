@@ -53,7 +53,7 @@ class Synonyms:
     def _key(self, text: str) -> Tuple[Tuple[str, int], ...]:
         first: Optional[int] = None
         key: List[Tuple[str, int]] = []
-        for position, _, _, (term, _, _, _, _) in self._analyzer.words(text):
+        for position, _, _, (term, _, _, _, _) in self._analyzer.words(text, extras=False):
             if term is None:
                 continue
             first = position if first is None else first

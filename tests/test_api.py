@@ -340,6 +340,74 @@ def test_hyphenated_and_spaced_spellings_match_as_words_and_phrases(index):
     assert sorted(docs(index.search("cessez feu"))) == ["apart", "hyphen", "spaced"]
 
 
+@pytest.mark.parametrize("typed", ["280 000", "280\u00a0000", "280\u202f000", "280.000", '"280 000 réfugiés"'])
+def test_a_number_typed_in_groups_of_three_finds_it_however_written(index, typed):
+    index.add_documents(
+        [
+            {"id": "dots", "text": "Le pays accueille 280.000 réfugiés selon l'ONU."},
+            {"id": "spaces", "text": "Au total, 280\u202f000 réfugiés sont arrivés."},
+            {"id": "other", "text": "En 280 avant notre ère, 000 n'était pas un nombre."},
+        ]
+    )
+    results = index.search(typed)
+    assert sorted(docs(results)) == ["dots", "spaces"]
+    assert {span for hit in results for span in marked(hit)} >= {"280.000", "280\u202f000"}
+
+
+def test_a_year_beside_a_spaced_number_stays_a_year(index):
+    index.add_documents(
+        [
+            {"id": "year", "text": "En 2016, 300 000 personnes ont fui."},
+            {"id": "joined", "text": "Le compteur affiche 2016300000."},
+        ]
+    )
+    assert docs(index.search('"2016 300 000"')) == ["year"]
+    assert docs(index.search("2016 300 000")) == ["year"]
+
+
+def test_words_written_joined_or_hyphenated_find_each_other(index):
+    index.add_documents(
+        [
+            {"id": "hyphens", "text": "Envoyez-nous un e-mail avant le week-end."},
+            {"id": "joined", "text": "Un email envoyé pendant le weekend."},
+            {"id": "apart", "text": "Le courrier de la semaine et le mail du soir."},
+        ]
+    )
+    for query in ["email", "e-mail", "E‑mail", "weekend", "week-end", '"un e-mail"', '"un email"']:
+        assert sorted(docs(index.search(query))) == ["hyphens", "joined"], query
+    hits = {hit.doc_id: marked(hit) for hit in index.search("email week-end")}
+    assert hits == {"hyphens": ["e-mail", "week-end"], "joined": ["email", "weekend"]}
+
+
+def test_a_title_filter_finds_a_word_written_joined_or_hyphenated(index):
+    index.add_documents(
+        [
+            {"id": "hyphen", "title": "Un week-end à Rome", "text": "Le récit du voyage en train."},
+            {"id": "joined", "title": "Un weekend à Rome", "text": "Le voyage et ses musées."},
+            {"id": "other", "title": "Une semaine à Rome", "text": "Un voyage au printemps."},
+        ]
+    )
+    for query in ["titre:weekend", "titre:week-end", "voyage NOT titre:week-end"]:
+        expected = ["other"] if query.startswith("voyage") else ["hyphen", "joined"]
+        assert sorted(docs(index.search(query))) == expected, query
+
+
+def test_a_name_is_found_by_its_part_after_an_apostrophe_that_is_no_elision(index):
+    index.add_documents(
+        [
+            {"id": "straight", "text": "Une pièce d'Eugene O'Neill est reprise."},
+            {"id": "curly", "text": "Le juge Sandra Day O’Connor et Tip O’Neill."},
+            {"id": "other", "text": "Le neuvième art et la bande dessinée."},
+        ]
+    )
+    results = index.search("Neill")
+    assert sorted(docs(results)) == ["curly", "straight"]
+    assert {span for hit in results for span in marked(hit)} == {"Neill"}
+    for typed in ["O'Neill", "O’Neill", "oʼneill", '"Eugene O’Neill"']:
+        assert "straight" in docs(index.search(typed)), typed
+    assert marked(index.search('"Eugene O’Neill"')[0]) == ["Eugene", "O'Neill"]
+
+
 def test_document_gives_back_what_was_indexed_with_hit_offsets_intact(index):
     text = "Premier paragraphe sur la trêve à Alep.\n\nSecond paragraphe : les négociations de Genève reprennent."
     index.add_documents([{"id": "n1", "text": text, "title": "Trêve", "date": "2016-09-12", "auteur": "AFP"}])

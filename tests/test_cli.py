@@ -106,8 +106,8 @@ def test_stats(workdir):
 
 def test_analyze(workdir):
     data = json.loads(run("analyze", "--json", "L’armée des États-Unis").stdout)
-    assert [t["text"] for t in data] == ["arme", "etat", "unis"]
-    assert [t["original"] for t in data] == ["armée", "États", "Unis"]
+    assert [t["text"] for t in data] == ["arme", "etat", "etatsun", "unis"]
+    assert [t["original"] for t in data] == ["armée", "États", "États-Unis", "Unis"]
     human = run("analyze", "cessez-le-feu").stdout
     assert "cess" in human and "feu" in human
 
@@ -170,6 +170,31 @@ def test_python_dash_m_is_the_same_command(workdir):
     assert version.returncode == 0 and "searchlib" in version.stdout
 
 
+def test_a_number_typed_with_a_space_on_the_command_line(tmp_path):
+    source = tmp_path / "depeche.txt"
+    source.write_text("Le pays accueille désormais 280.000 réfugiés.\n", encoding="utf-8")
+    index = str(tmp_path / "index")
+    env = {k: v for k, v in os.environ.items() if k != "SEARCHLIB_INDEX"}
+    built = subprocess.run(
+        [sys.executable, "-m", "searchlib", "index", "--index", index, str(source)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert built.returncode == 0, built.stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "searchlib", "--index", index, "280 000"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "depeche" in done.stdout and "[280.000]" in done.stdout
+
+
+def test_a_long_query_without_match_is_echoed_shortened(workdir):
+    query = "introuvable " * 40
+    result = run(query)
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("No passage matches")]
+    assert line.startswith("No passage matches 'introuvable introuvable") and line.endswith("…'.")
+    assert len(line) < 100
+
+
 def test_no_arguments_prints_usage(workdir):
     result = run()
     assert result.exit_code == 2 and "Usage:" in result.stderr and "query" in result.stderr
@@ -177,9 +202,11 @@ def test_no_arguments_prints_usage(workdir):
 
 def test_analyze_steps(workdir):
     human = run("analyze", "--steps", "L’ARMÉE des États-Unis").stdout.splitlines()
-    assert [line.split()[0] for line in human] == ["tokenizer", "normalize", "lowercase", "elision", "numbers", "length", "stop", "stem", "fold"]
+    assert [line.split()[0] for line in human] == [
+        "tokenizer", "normalize", "lowercase", "elision", "compounds", "numbers", "length", "stop", "stem", "fold"
+    ]  # fmt: skip
     assert human[0].endswith("L’ARMÉE | des | États | Unis")
-    assert human[-1].endswith("arme | etat | unis")
+    assert human[-1].endswith("arme | etat | etatsun | unis")
     data = json.loads(run("analyze", "--steps", "--json", "l’O.N.U.").stdout)
     assert data[-1] == {"step": "fold", "tokens": [{"text": "onu", "start": 2, "end": 8, "position": 0}]}
 

@@ -316,13 +316,24 @@ ELISIONS = {prefix + "'" for prefix in ELISION_PREFIXES}
 
 
 def check_tokens(text: str, tokens: List[searchlib.Token]) -> None:
-    previous_end, previous_position = 0, -1
+    previous_end, previous_start, previous_position = 0, 0, -1
     for token in tokens:
         assert isinstance(token.text, str) and token.text
         assert 0 <= token.start < token.end <= len(text), (token, len(text))
-        assert previous_end <= token.start, "tokens overlap or go backwards"
+        assert previous_start <= token.start, "tokens go backwards"
+        if token.position == previous_position:
+            # A word's other forms share its position: the hyphenated word
+            # joined (it spans the next parts), a name's part after its apostrophe.
+            continue
         assert token.position > previous_position
-        previous_end, previous_position = token.end, token.position
+        assert previous_end <= token.start or _in_hyphenated_word(text, previous_end, token.start), "tokens overlap"
+        previous_end, previous_start, previous_position = token.end, token.start, token.position
+
+
+def _in_hyphenated_word(text: str, end: int, start: int) -> bool:
+    # Where the word joined came first at its position (its first part a
+    # stop word or too long), the next part starts inside it, after a hyphen.
+    return start < end and text[start - 1] in "-\u2010\u2011"
 
 
 def check_analysis(text: str) -> None:
@@ -336,15 +347,22 @@ def check_analysis(text: str) -> None:
     # What the index uses (the fused loop) is exactly the composed steps.
     assert tokens == list(steps[-1].tokens)
     # Each token lies on a word as the tokenizer found it, as written: the
-    # same end, the start past an elided article ("l'", "jusqu’") at most.
+    # same end, the start past an elided article ("l'", "jusqu’") at most;
+    # or it is the hyphenated word joined, which ends where a later part
+    # does, or a name's part after its apostrophe ("O'Neill": "Neill").
     written = {token.position: token for token in steps[0].tokens}
+    ends = {token.end for token in steps[0].tokens}
     for token in tokens:
         word = written[token.position]
-        assert word.start <= token.start and word.end == token.end
+        assert word.start <= token.start and token.end in ends
+        if token.end != word.end:
+            assert token.end > word.end and text[word.end] in "-\u2010\u2011", (token, word)
         skipped = normalize_word(text[word.start : token.start]).lower()
         # (Without its apostrophe only where normalisation makes it out of
         # the next character: "ŉ" is "ʼn".)
-        assert not skipped or skipped in ELISIONS or (skipped in ELISION_PREFIXES and text[token.start] == "ŉ"), skipped
+        elided = not skipped or skipped in ELISIONS or (skipped in ELISION_PREFIXES and text[token.start] == "ŉ")
+        name_part = "'" in skipped and text[token.start].isupper()
+        assert elided or name_part, skipped
         surface = text[token.start : token.end]
         assert surface.strip() == surface
 

@@ -27,10 +27,10 @@ def test_bare_words_each_count():
     assert {f for f, _ in parsed.query.iter_all_terms()} == {"text", "title"}
 
 
-def test_hyphenated_word_is_a_phrase_with_the_stop_word_gap():
+def test_hyphenated_word_is_a_phrase_with_the_stop_word_gap_or_the_word_joined():
     parsed = parse("cessez-le-feu")
-    assert parsed.patterns == (slots(("cess", 0), ("feu", 2)),)
-    assert {t for _, t in parsed.query.iter_all_terms()} == {"cess", "feu"}
+    assert parsed.patterns == (slots(("cess", 0), ("feu", 2)), slots(("cessezlefeu", 0)))
+    assert {t for _, t in parsed.query.iter_all_terms()} == {"cess", "feu", "cessezlefeu"}
     assert not any(isinstance(q, wq.Term) and q.fieldname == "text" for q in parsed.query.children())
 
 
@@ -172,6 +172,20 @@ def test_exact_matches_rank_above_corrections(index):
     exact = index.search("Lavrof", limit=10)
     assert exact[0].doc_id == "faute" and len(exact) == 6
     assert index.search("Lavrov", limit=10).total == 5  # a common word is not widened
+
+
+def test_a_query_cut_for_length_does_not_search_half_a_word(index):
+    index.add_documents(
+        [
+            {"id": "kerry", "text": "John Kerry rencontre Sergueï Lavrov à Genève."},
+            {"id": "cedric", "text": "Le secrétaire d'État Cédric O présente son plan numérique."},
+        ]
+    )
+    query = "«" + "mot " * 246 + "mot» Kerry OR Obama"
+    assert query[:1000].endswith("OR O")
+    results = index.search(query)
+    assert [hit.doc_id for hit in results] == ["kerry"]
+    assert any("1000 characters" in note for note in results.notes)
 
 
 def test_a_filter_inside_a_group_only_applies_there(seeds_index):

@@ -115,3 +115,22 @@ def test_arbitrary_input_never_raises_and_does_bounded_work():
     for text in ("(" * 100_000, '"' * 100_000, "-" * 100_000):
         _, calls = calls_made(lambda: parse(text))
         assert calls < 100_000, (text[:10], calls)  # 8,000 at most: cut at the length cap first
+
+
+@pytest.mark.parametrize("space", [" ", "\u00a0", "\u202f"])
+def test_a_number_grouped_by_spaces_is_one_word_as_in_documents(space):
+    assert clauses(f"280{space}000 réfugiés") == ((SHOULD, Word(f"280{space}000")), (SHOULD, Word("réfugiés")))
+    assert clauses(f"-1{space}000{space}000^2") == ((MUST_NOT, Word(f"1{space}000{space}000", boost=2.0)),)
+    # What the document analyzer keeps apart stays apart: a year, a 4-digit group.
+    assert clauses(f"2016{space}300{space}000") == ((SHOULD, Word("2016")), (SHOULD, Word(f"300{space}000")))
+    assert clauses(f"12{space}3456") == ((SHOULD, Word("12")), (SHOULD, Word("3456")))
+
+
+def test_a_query_too_long_is_cut_after_a_whole_word_without_a_dangling_operator():
+    tail = '" Kerry OR Obama'
+    head = '"' + "a" * (MAX_QUERY_CHARS - len(tail) + len(" Obama") - len(" O") - 1)
+    text = head + tail
+    assert text[:MAX_QUERY_CHARS].endswith("Kerry OR O")  # the hard cut fell inside "Obama"
+    parsed = parse(text)
+    assert parsed.root.clauses == ((SHOULD, Phrase(head[1:])), (SHOULD, Word("Kerry")))
+    assert any(f"first {MAX_QUERY_CHARS} characters" in note and "Kerry" in note for note in parsed.notes), parsed.notes
