@@ -307,7 +307,7 @@ def _parse_passage_words(value: Optional[str]) -> Optional[Tuple[int, int]]:
 @_index_option
 @click.option("--include", multiple=True, metavar="GLOB", help="Index only files matching GLOB (repeatable), e.g. '*.md', '2016/**'.")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files and folders matching GLOB (repeatable), e.g. 'drafts'.")
-@click.option("--prune", is_flag=True, help="Remove documents whose source has gone from under PATHS.")
+@click.option("--prune", is_flag=True, help="Remove documents read from under PATHS that this run does not read: their file has gone, or --include/--exclude now leave it out.")
 @click.option("--rebuild", is_flag=True, help="Build a fresh index beside the old one and swap it in when complete.")
 @click.option(
     "--format", "input_format", type=click.Choice(FORMATS), default=None,
