@@ -8,6 +8,11 @@ smallest hashes of their union have a Jaccard resemblance of about 0.5 or
 more: a reworded headline or a changed byline still counts as a copy, two
 articles on the same subject do not. Search compares the sketches of the
 passages it is about to show, so no index-wide clustering is needed.
+
+A document's sketch, stored with each of its passages, is taken the same
+way over all its passages: the same story filed under two ids ties passage
+for passage, so one copy's best passage may fold into the other's while its
+next passage would still be shown as if it were another story.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import heapq
 import zlib
 from typing import Iterable, Sequence, Tuple
 
-__all__ = ["Sketch", "sketch", "resemblance", "near_identical", "SKETCH_SIZE", "THRESHOLD"]
+__all__ = ["Sketch", "sketch", "document_sketch", "resemblance", "near_identical", "SKETCH_SIZE", "THRESHOLD"]
 
 Sketch = Tuple[int, ...]
 SKETCH_SIZE = 12
@@ -38,6 +43,13 @@ def sketch(words: Iterable[str], size: int = SKETCH_SIZE) -> Sketch:
         return (crc32(" ".join(sequence).encode("utf-8")),)
     shingles = map(" ".join, zip(*(sequence[offset:] for offset in range(_SHINGLE))))
     return tuple(sorted({crc32(shingle.encode("utf-8")) for shingle in shingles})[:size])
+
+
+def document_sketch(passages: Iterable[Sketch], size: int = SKETCH_SIZE) -> Sketch:
+    """The sketch of a document from its passages' sketches: the smallest
+    hashes of the union of their shingles are among each passage's own
+    smallest, so the passages' words need not be read again."""
+    return tuple(sorted(set().union(*passages))[:size])
 
 
 def resemblance(first: Sequence[int], second: Sequence[int], size: int = SKETCH_SIZE) -> float:
