@@ -136,16 +136,42 @@ def _read_jsonl(text: str, doc_id: str, source: str, origin: str, fields: FieldM
     yield from read_json_lines(enumerate(text.split("\n"), 1), doc_id, source, origin, fields)
 
 
+def _load_json(raw: str) -> Any:
+    """JSON from decoded source text, its strings cleaned as every text is.
+
+    Cleaning first is one fast pass, but it makes line separators and
+    carriage returns line ends: a string holding U+2028 (valid JSON) would
+    break, and an error's line and column would not be the file's. So the
+    raw text decides when the cleaned one fails, and its error is the one
+    reported."""
+    try:
+        return json.loads(clean_text(raw))
+    except json.JSONDecodeError:
+        pass
+    return _clean_strings(json.loads(raw))
+
+
+def _clean_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(key): _clean_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean_strings(item) for item in value]
+    return value
+
+
 def read_json_lines(
     lines: Iterable[Tuple[int, str]], doc_id: str, source: str, origin: str, fields: FieldMap
 ) -> Iterator[Item]:
-    """Documents from numbered JSON Lines, one object a line."""
+    """Documents from numbered JSON Lines, one object a line, as decoded
+    (not cleaned: a line is split at ``\\n`` only, as JSON Lines are)."""
     for number, line in lines:
         if not line.strip():
             continue
         where = f"{source}:{number}"
         try:
-            data = json.loads(line)
+            data = _load_json(line)
         except json.JSONDecodeError as error:
             yield IngestFailure(where, f"invalid JSON ({error.msg}, column {error.colno})")
             continue
@@ -157,7 +183,7 @@ def read_json_lines(
 
 def _read_json(text: str, doc_id: str, source: str, origin: str, fields: FieldMap) -> Iterator[Item]:
     try:
-        data = json.loads(text)
+        data = _load_json(text)
     except json.JSONDecodeError as error:
         yield IngestFailure(f"{source}:{error.lineno}", f"invalid JSON ({error.msg}, column {error.colno})")
         return
@@ -292,6 +318,8 @@ def read_bytes(
     name = fmt or sniff_format(text)
     _, reader, takes_fields = READERS[name]
     if takes_fields:
+        if name in ("json", "jsonl"):
+            text = decoded.text  # cleaned as parsed, so lines and columns stay the file's
         yield from reader(text, doc_id, source, origin, fields)  # type: ignore[call-arg]
     else:
         yield from reader(text, doc_id, source, origin)  # type: ignore[call-arg]

@@ -258,7 +258,7 @@ def _stream_json_lines(
             except UnicodeDecodeError:
                 legacy = True
                 text = line.decode("cp1252", errors="replace")
-            yield number, clean_text(text)
+            yield number, text
             if advance is not None and number % 256 == 0:
                 advance(raw.tell())
 
