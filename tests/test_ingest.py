@@ -234,16 +234,31 @@ def test_control_characters_and_nul_bytes_do_not_break_a_file(tmp_path):
         (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG"),
         (bytes(range(256)) * 8, "binary"),
-        (b"", "empty"),
-        (b"  \n\n \t\n", "white space"),
     ],
 )
-def test_binary_and_empty_files_fail_with_a_reason(tmp_path, content, reason):
+def test_binary_files_fail_with_a_reason(tmp_path, content, reason):
     path = tmp_path / "x.txt"
     path.write_bytes(content)
     (failure,) = read(path)
     assert isinstance(failure, IngestFailure) and failure.source == str(path)
     assert reason in failure.message
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("x.txt", b"", "empty"),
+        ("x.md", b"  \n\n \t\n", "white space"),
+        ("x.jsonl", b"", "empty"),
+        ("x.csv.gz", gzip.compress(b""), "empty"),
+    ],
+)
+def test_empty_files_are_skipped_with_a_note(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    (note,) = read(path)
+    assert isinstance(note, IngestWarning) and note.source == str(path)
+    assert reason in note.message and "skipped" in note.message
 
 
 # -- formats -------------------------------------------------------------------

@@ -309,12 +309,14 @@ def read_bytes(
     except NotText as error:
         yield IngestFailure(source, str(error))
         return
-    if decoded.warning:
-        yield IngestWarning(source, decoded.warning)
     text = clean_text(decoded.text)
     if not text.strip():
-        yield IngestFailure(source, "empty file" if not data else "no text (only white space)")
+        # Nothing to index is not an error: failing made every later run
+        # over the folder fail too.
+        yield IngestWarning(source, "empty file; skipped" if not data else "no text (only white space); skipped")
         return
+    if decoded.warning:
+        yield IngestWarning(source, decoded.warning, origin)
     name = fmt or sniff_format(text)
     _, reader, takes_fields = READERS[name]
     if takes_fields:

@@ -82,10 +82,16 @@ class IngestFailure:
 @dataclass(frozen=True)
 class IngestWarning:
     """A source that was read, but with a caveat worth telling (a legacy
-    encoding, a date that was not understood)."""
+    encoding, a date that was not understood, an empty file skipped).
+
+    ``origin``, for a caveat about how a file's bytes were read, is that
+    file's absolute path: indexing tells it only when the file's documents
+    are added or updated, not on every run that finds them unchanged.
+    """
 
     source: str
     message: str
+    origin: Optional[str] = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.source}: {self.message}"
