@@ -357,7 +357,7 @@ def test_markdown_front_matter_gives_title_date_and_metadata(tmp_path):
     path.write_text("---\ntitle: Les pourparlers\ndate: 2016-07-14\nauteur: Marie\n---\n# Autre\n\nTexte.\n", encoding="utf-8")
     document = only_document(path)
     assert (document.title, document.date, document.metadata) == ("Les pourparlers", "2016-07-14", {"auteur": "Marie"})
-    assert document.text[document.text_start :].startswith("# Autre")
+    assert document.text[document.text_start :].startswith("Autre\n\nTexte.")  # the heading's text, without "#"
 
 
 def test_plain_text_headline_becomes_the_title(seeds_dir):

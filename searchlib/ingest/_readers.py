@@ -17,6 +17,7 @@ from ._clean import first_line_title
 from ._dates import normalize_date
 from ._decode import NotText, clean_text, decode_bytes
 from ._html import html_to_text
+from ._markdown import markdown_to_text
 from ._types import DEFAULT_FIELDS, Document, FieldMap, IngestFailure, IngestWarning
 
 __all__ = ["FieldMap", "READERS", "read_bytes", "read_json_lines", "Item"]
@@ -24,8 +25,6 @@ __all__ = ["FieldMap", "READERS", "read_bytes", "read_json_lines", "Item"]
 Item = Union[Document, IngestFailure, IngestWarning]
 
 _DATE_MARKER_RE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)\b[ \t]*")
-_MD_HEADING_RE = re.compile(r"^[ \t]{0,3}#\s+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
-_MD_SETEXT_RE = re.compile(r"\A\s*([^\n#][^\n]*)\n=+[ \t]*$", re.MULTILINE)
 _FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.DOTALL)
 _FRONT_MATTER_LINE_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$", re.MULTILINE)
 
@@ -114,10 +113,8 @@ def _read_markdown(text: str, doc_id: str, source: str, origin: str) -> Iterator
         date, start, warning = _date_marker(text, source)
         if warning is not None:
             yield warning
-    if title is None:
-        heading = _MD_HEADING_RE.search(text, start) or _MD_SETEXT_RE.search(text, start)
-        title = heading.group(1).strip() if heading else None
-    yield Document(doc_id, text, title, date, source, metadata, start, origin)
+    page = markdown_to_text(text[start:])
+    yield Document(doc_id, page.text, title or page.title, date, source, metadata, 0, origin)
 
 
 def _read_html(text: str, doc_id: str, source: str, origin: str) -> Iterator[Item]:

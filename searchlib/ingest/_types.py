@@ -20,8 +20,8 @@ class Document:
     """A source document: ``id`` and ``text`` are required.
 
     ``date`` is an ISO date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``);
-    ``text_start`` is where the body starts in ``text`` (after a leading
-    date marker or front matter), so passages never include such markers;
+    ``text_start`` is where the body starts in ``text`` (after a plain-text
+    file's leading date marker), so passages never include such markers;
     ``metadata`` holds any other fields and is returned with every hit;
     ``origin`` is the absolute path of the file it was read from (None for
     documents given directly), which ``prune`` uses to find vanished sources.
