@@ -192,10 +192,10 @@ def _queue_one(
 
 
 class _ToldWhenIndexed:
-    """Warnings about how a file was read (a guessed encoding) are told
-    when its documents are added or updated, not on every run over an
-    unchanged folder; they may come before the file's documents or after
-    them (JSON Lines are streamed)."""
+    """Warnings about a file's content (a guessed encoding, a date not
+    understood) are told when its documents are added or updated, not on
+    every run over an unchanged folder; they may come before the file's
+    documents or after them (JSON Lines are streamed)."""
 
     def __init__(self, report: AddReport) -> None:
         self._report = report

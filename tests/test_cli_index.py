@@ -196,17 +196,18 @@ def test_an_empty_file_is_a_note_and_every_run_succeeds(workdir):
     assert ids("ix", "Alep") == ["bon"]
 
 
-def test_the_encoding_guess_is_told_only_when_the_file_is_indexed(workdir):
+def test_content_warnings_are_told_only_when_the_file_is_indexed(workdir):
     (workdir / "src").mkdir()
     (workdir / "src/vieux.txt").write_bytes("Un vieil article sur Alep, écrit sous Windows.".encode("cp1252"))
     (workdir / "src/vieux.jsonl").write_bytes('{"id": "j1", "text": "Alep, côté jsonl."}\n'.encode("cp1252"))
+    write(workdir / "src/date.md", "date 2016-02-30 Un billet sur Alep.")
     first = run("index", "--index", "ix", "src")
-    assert first.exit_code == 0 and "2 added" in first.stdout
+    assert first.exit_code == 0 and "3 added" in first.stdout
     assert sorted(line.split(": ")[2] for line in first.stderr.splitlines()) == [
-        str(Path("src/vieux.jsonl")), str(Path("src/vieux.txt"))
+        str(Path("src/date.md")), str(Path("src/vieux.jsonl")), str(Path("src/vieux.txt"))
     ], first.stderr
     again = run("index", "--index", "ix", "src")
-    assert again.exit_code == 0 and "2 documents unchanged" in again.stdout
+    assert again.exit_code == 0 and "3 documents unchanged" in again.stdout
     assert again.stderr == ""
     (workdir / "src/vieux.txt").write_bytes("Un vieil article sur Alep, réécrit sous Windows.".encode("cp1252"))
     changed = run("index", "--index", "ix", "src")

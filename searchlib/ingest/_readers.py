@@ -74,13 +74,13 @@ def _document(
 
 
 def _read_plain(text: str, doc_id: str, source: str, origin: str) -> Iterator[Item]:
-    date, start, warning = _date_marker(text, source)
+    date, start, warning = _date_marker(text, source, origin)
     if warning is not None:
         yield warning
     yield Document(doc_id, text, first_line_title(text, start), date, source, {}, start, origin)
 
 
-def _date_marker(text: str, source: str) -> Tuple[Optional[str], int, Optional[IngestWarning]]:
+def _date_marker(text: str, source: str, origin: str) -> Tuple[Optional[str], int, Optional[IngestWarning]]:
     """(date, where the body starts, warning) from a leading ``date YYYY-MM[-DD]``
     line; a date that does not exist is left in the text, with a warning."""
     marker = _DATE_MARKER_RE.match(text)
@@ -89,7 +89,7 @@ def _date_marker(text: str, source: str) -> Tuple[Optional[str], int, Optional[I
     try:
         return normalize_date(marker.group(1)), marker.end(), None
     except ValueError as error:
-        return None, 0, IngestWarning(source, f"{error}; date marker ignored")
+        return None, 0, IngestWarning(source, f"{error}; date marker ignored", origin)
 
 
 def _read_markdown(text: str, doc_id: str, source: str, origin: str) -> Iterator[Item]:
@@ -108,9 +108,9 @@ def _read_markdown(text: str, doc_id: str, source: str, origin: str) -> Iterator
             try:
                 date = normalize_date(metadata.pop("date"))
             except ValueError as error:
-                yield IngestWarning(source, f"front matter: {error}")
+                yield IngestWarning(source, f"front matter: {error}", origin)
     else:
-        date, start, warning = _date_marker(text, source)
+        date, start, warning = _date_marker(text, source, origin)
         if warning is not None:
             yield warning
     page = markdown_to_text(text[start:])
@@ -124,7 +124,7 @@ def _read_html(text: str, doc_id: str, source: str, origin: str) -> Iterator[Ite
         try:
             date = normalize_date(page.date)
         except ValueError:
-            yield IngestWarning(source, f"publication date {page.date!r} not understood; ignored")
+            yield IngestWarning(source, f"publication date {page.date!r} not understood; ignored", origin)
     metadata: Dict[str, Any] = {"language": page.language} if page.language else {}
     yield Document(doc_id, clean_text(page.text), page.title, date, source, metadata, 0, origin)
 

@@ -84,9 +84,9 @@ class IngestWarning:
     """A source that was read, but with a caveat worth telling (a legacy
     encoding, a date that was not understood, an empty file skipped).
 
-    ``origin``, for a caveat about how a file's bytes were read, is that
-    file's absolute path: indexing tells it only when the file's documents
-    are added or updated, not on every run that finds them unchanged.
+    ``origin``, for a caveat about a file's content (its encoding, a date),
+    is that file's absolute path: indexing tells it only when the file's
+    documents are added or updated, not on every run that finds them unchanged.
     """
 
     source: str
