@@ -338,7 +338,7 @@ class _Documents:
             for other in self._by_value.get(value, ()):
                 if other not in seen:
                     seen.add(other)
-                    if duplicates.near_identical(sketch, self._sketches[other]):
+                    if duplicates.near_identical(sketch, self._sketches[other], duplicates.DOCUMENT_THRESHOLD):
                         self._copied[doc_id] = other
                         self.named.setdefault(other, []).append(doc_id)
                         return True
