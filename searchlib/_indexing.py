@@ -14,7 +14,7 @@ import hashlib
 import json
 import time
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from . import ingest, store
 from ._prepare import Preparer
@@ -124,6 +124,7 @@ def write(
     those roots whose file has gone (what pruning them would remove)."""
     report = AddReport()
     seen: Dict[str, str] = {}
+    told = _ToldWhenIndexed(report)
     batches = _Batches(the_store)
     preparer = Preparer(the_store.analyzer, the_store.passage_words)
     locks = frozenset({store.WRITE_LOCK, store.QUEUE_LOCK})
@@ -131,13 +132,14 @@ def write(
         try:
             for item in items:
                 if isinstance(item, IngestWarning):
-                    report.warnings.append(item)
+                    told.warning(item)
                 elif isinstance(item, IngestFailure):
                     report.failed += 1
                     report.failures.append(item)
                 else:
                     with _writing(the_store):
-                        _queue_one(the_store, batches, preparation, item, report, seen)
+                        if _queue_one(the_store, batches, preparation, item, report, seen):
+                            told.indexed(item.origin)
                         for done in preparation.ready():
                             _write_prepared(batches, done, report)
                             if between is not None:
@@ -177,21 +179,45 @@ def _queue_one(
     document: Document,
     report: AddReport,
     seen: Dict[str, str],
-) -> None:
-    """Send a new or changed document to be prepared; count the others."""
+) -> bool:
+    """Send a new or changed document to be prepared (True); count the others."""
     where = document.source or f"document {document.id!r}"
     if document.id in seen:
         report.failed += 1
         report.failures.append(IngestFailure(where, f"duplicate document id {document.id!r} (also {seen[document.id]})"))
-        return
+        return False
     seen[document.id] = where
     digest = content_hash(document, the_store.passage_words)
     previous = the_store.stored_hash(the_store.searcher(for_writing=True), document.id)
     if previous == digest:
         report.unchanged += 1
-        return
+        return False
     batches.writer()  # the run writes from here on: it holds the lock
     preparation.submit(document, digest, replaces=previous is not None)
+    return True
+
+
+class _ToldWhenIndexed:
+    """Warnings about a file's content (a guessed encoding, a date not
+    understood) are told when its documents are added or updated, not on
+    every run over an unchanged folder; they may come before the file's
+    documents or after them (JSON Lines are streamed)."""
+
+    def __init__(self, report: AddReport) -> None:
+        self._report = report
+        self._held: Dict[str, List[IngestWarning]] = {}
+        self._indexed: Set[str] = set()
+
+    def warning(self, warning: IngestWarning) -> None:
+        if warning.origin is None or warning.origin in self._indexed:
+            self._report.warnings.append(warning)
+        else:
+            self._held.setdefault(warning.origin, []).append(warning)
+
+    def indexed(self, origin: Optional[str]) -> None:
+        if origin is not None:
+            self._indexed.add(origin)
+            self._report.warnings.extend(self._held.pop(origin, ()))
 
 
 def _write_prepared(batches: _Batches, done: Prepared, report: AddReport) -> None:

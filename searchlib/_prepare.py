@@ -115,8 +115,9 @@ class Preparer:
             "origin": [document.origin or ""],
         }
         names: Dict[str, Any] = self._names
-        for piece in pieces:
-            number = len(chunk.records)
+        first = len(chunk.records)
+        stored: List[Dict[str, Any]] = []
+        for number, piece in enumerate(pieces, first):
             text = piece.text_of(document.text)
             positions: Dict[str, List[int]] = {}
             stops: Dict[str, int] = {}
@@ -155,24 +156,24 @@ class Preparer:
             chunk.add_terms("variants", number, variants)
             chunk.add_terms("sounds", number, sounds)
             chunk.columns.append({"doc_id": document.id})
-            chunk.records.append(
-                stored_record(
-                    dict(
-                        doc_id=document.id,
-                        passage=piece.number,
-                        text=text,
-                        title=title,
-                        date=document.date or "",
-                        source=document.source or "",
-                        sketch=duplicates.sketch(keys),
-                        start=piece.start,
-                        end=piece.end,
-                        metadata=document.metadata,
-                        doc_hash=digest,
-                    )
+            stored.append(
+                dict(
+                    doc_id=document.id,
+                    passage=piece.number,
+                    text=text,
+                    title=title,
+                    date=document.date or "",
+                    source=document.source or "",
+                    sketch=duplicates.sketch(keys),
+                    start=piece.start,
+                    end=piece.end,
+                    metadata=document.metadata,
+                    doc_hash=digest,
                 )
             )
             chunk.lengths.append({"text": text_postings[3], "title": title_postings[3], "stops": stop_postings[3]})
+        whole = duplicates.document_sketch(values["sketch"] for values in stored)
+        chunk.records.extend(stored_record(dict(values, doc_sketch=whole)) for values in stored)
         return len(pieces)
 
 

@@ -225,10 +225,13 @@ class Ranker:
 
     def _walk(self, ranked: List[Tuple[int, float]], limit: int, per_doc: Optional[int], collapse: bool) -> List[_Kept]:
         """Copies of a passage score alike, so they sit next to each other
-        in the ranking: a window a little deeper than ``limit`` finds them."""
+        in the ranking: a window a little deeper than ``limit`` finds them.
+        A document near-identical to one shown (the same story under two
+        ids) is left out whole, and named by that document's hits."""
         kept: List[_Kept] = []
         by_value: Dict[int, List[int]] = {}
         per_document: Dict[str, int] = {}
+        documents = _Documents()
         for docnum, score in ranked:
             fields = self._fields(docnum)
             doc_id = fields["doc_id"]
@@ -236,6 +239,8 @@ class Ranker:
                 original = _original(fields, kept, by_value)
                 if original is not None:
                     original[2].append(doc_id)
+                    continue
+                if documents.copies(fields):
                     continue
             if len(kept) == limit:
                 continue  # only looking for copies of what is shown
@@ -245,7 +250,11 @@ class Ranker:
                 per_document[doc_id] = per_document.get(doc_id, 0) + 1
             for value in fields.get("sketch") or ():
                 by_value.setdefault(value, []).append(len(kept))
+            documents.shown(fields)
             kept.append((fields, score, []))
+        if documents.named:
+            for fields, _, copies in kept:
+                copies.extend(documents.named.get(fields["doc_id"], ()))
         return kept
 
     def explain(self, docnum: int) -> List[Tuple[str, str, float]]:
@@ -295,6 +304,45 @@ def _best(ids: "npt.NDArray[np.int64]", scores: "npt.NDArray[np.float64]", count
         chosen = np.arange(len(ids))
     chosen = chosen[np.lexsort((ids[chosen], -scores[chosen]))][:count]
     return list(zip(ids[chosen].tolist(), scores[chosen].tolist()))
+
+
+class _Documents:
+    """The documents shown so far, by the values of their sketches, and the
+    documents found to copy them."""
+
+    def __init__(self) -> None:
+        self._sketches: Dict[str, Sequence[int]] = {}
+        self._by_value: Dict[int, List[str]] = {}
+        self._copied: Dict[str, str] = {}  # a copy's id: the id of the document shown
+        self.named: Dict[str, List[str]] = {}  # a document shown: the ids of its copies
+
+    def shown(self, fields: Dict[str, Any]) -> None:
+        doc_id = fields["doc_id"]
+        sketch = fields.get("doc_sketch")
+        if sketch and doc_id not in self._sketches:
+            self._sketches[doc_id] = sketch
+            for value in sketch:
+                self._by_value.setdefault(value, []).append(doc_id)
+
+    def copies(self, fields: Dict[str, Any]) -> bool:
+        """Whether the passage's document copies a document shown (noted
+        if so). Indexes made before documents had sketches compare passages only."""
+        doc_id = fields["doc_id"]
+        if doc_id in self._copied:
+            return True
+        sketch = fields.get("doc_sketch")
+        if not sketch or doc_id in self._sketches:
+            return False
+        seen: Set[str] = set()
+        for value in sketch:
+            for other in self._by_value.get(value, ()):
+                if other not in seen:
+                    seen.add(other)
+                    if duplicates.near_identical(sketch, self._sketches[other], duplicates.DOCUMENT_THRESHOLD):
+                        self._copied[doc_id] = other
+                        self.named.setdefault(other, []).append(doc_id)
+                        return True
+        return False
 
 
 def _original(fields: Dict[str, Any], kept: List[_Kept], by_value: Dict[int, List[int]]) -> Optional[_Kept]:

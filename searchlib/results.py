@@ -23,7 +23,8 @@ class Hit:
     offsets into ``text``, one per matched word; ``snippet`` is the best
     fragment, HTML-escaped, with matches in ``<mark>…</mark>``;
     ``duplicates`` are the ids of other documents whose near-identical
-    passage (the same wire copy, say) also matched and is not listed;
+    passage (the same wire copy, say) also matched and is not listed, or
+    that are near-identical copies of this hit's document;
     ``explanation`` (when asked for) lists ``(field, term, score)`` for
     each query term the passage holds, highest first.
     """

@@ -73,7 +73,8 @@ def build_schema(analyzer: FrenchAnalyzer) -> Schema:
     them); ``variants`` pairs each accented word's key with its term, so a
     query typed without accents finds the accented spelling; ``origin`` is
     the file a document came from (for pruning vanished sources);
-    ``sketch`` finds near-identical passages (see :mod:`.duplicates`);
+    ``sketch`` and ``doc_sketch`` find near-identical passages and
+    documents (see :mod:`.duplicates`);
     ``sounds`` pairs each capitalised word's consonant skeleton with its
     spelling and term, for names spelt several ways (see :mod:`.phonetic`).
     """
@@ -89,6 +90,7 @@ def build_schema(analyzer: FrenchAnalyzer) -> Schema:
         source=ID(stored=True),
         origin=ID(),
         sketch=STORED,
+        doc_sketch=STORED,
         start=STORED,
         end=STORED,
         metadata=STORED,

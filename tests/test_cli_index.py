@@ -74,9 +74,9 @@ def test_failures_and_warnings_are_one_line_each(workdir):
     assert len(lines) == 4, result.stderr
     assert any("warning" in line and "vieux.txt" in line and "UTF-8" in line for line in lines)
     assert any("image.txt" in line and "PNG" in line for line in lines)
-    assert any("vide.md" in line and "empty" in line for line in lines)
+    assert any("warning" in line and "vide.md" in line and "empty" in line for line in lines)
     assert any("table.csv" in line and "'text'" in line for line in lines)
-    assert "2 added" in result.stdout and "3 failed" in result.stdout
+    assert "2 added" in result.stdout and "2 failed" in result.stdout
     assert "Traceback" not in result.output
     assert ids("ix", "Alep") == ["bon", "vieux"]
 
@@ -274,3 +274,35 @@ def test_standard_input_shows_documents_and_bytes_read_on_a_terminal_only(workdi
         cwd=workdir, env=env, input=lines, capture_output=True, timeout=60,
     )
     assert piped.returncode == 0 and piped.stderr == b""
+
+
+def test_an_empty_file_is_a_note_and_every_run_succeeds(workdir):
+    write(workdir / "src/bon.txt", "Un bon article sur Alep.")
+    write(workdir / "src/vide.txt", "")
+    write(workdir / "src/blanc.md", "  \n\n")
+    (workdir / "src/rien.jsonl").write_bytes(b"")
+    for _ in range(2):
+        result = run("index", "--index", "ix", "src")
+        assert result.exit_code == 0, result.output
+        lines = result.stderr.splitlines()
+        assert len(lines) == 3 and all("warning" in line and "skipped" in line for line in lines), result.stderr
+    assert ids("ix", "Alep") == ["bon"]
+
+
+def test_content_warnings_are_told_only_when_the_file_is_indexed(workdir):
+    (workdir / "src").mkdir()
+    (workdir / "src/vieux.txt").write_bytes("Un vieil article sur Alep, écrit sous Windows.".encode("cp1252"))
+    (workdir / "src/vieux.jsonl").write_bytes('{"id": "j1", "text": "Alep, côté jsonl."}\n'.encode("cp1252"))
+    write(workdir / "src/date.md", "date 2016-02-30 Un billet sur Alep.")
+    first = run("index", "--index", "ix", "src")
+    assert first.exit_code == 0 and "3 added" in first.stdout
+    assert sorted(line.split(": ")[2] for line in first.stderr.splitlines()) == [
+        str(Path("src/date.md")), str(Path("src/vieux.jsonl")), str(Path("src/vieux.txt"))
+    ], first.stderr
+    again = run("index", "--index", "ix", "src")
+    assert again.exit_code == 0 and "3 documents unchanged" in again.stdout
+    assert again.stderr == ""
+    (workdir / "src/vieux.txt").write_bytes("Un vieil article sur Alep, réécrit sous Windows.".encode("cp1252"))
+    changed = run("index", "--index", "ix", "src")
+    assert "1 updated" in changed.stdout
+    assert len(changed.stderr.splitlines()) == 1 and "vieux.txt" in changed.stderr and "UTF-8" in changed.stderr

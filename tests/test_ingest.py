@@ -82,6 +82,52 @@ def test_jsonl_lines_become_documents_and_bad_lines_are_named(tmp_path):
     assert "object" in failures[2].message
 
 
+# A record whose text holds a line separator (valid JSON, common in scraped
+# text), then one broken far along a line that also holds a carriage return
+# (JSON white space): the column must be the one Python's parser gives.
+_SEPARATED = json.dumps({"id": "sep", "text": "Première ligne\u2028seconde ligne"}, ensure_ascii=False)
+_BROKEN = '{"id": "b",\r "text": "' + "Alep " * 30 + '" "title": "sans virgule"}'
+
+
+def _json_error(text: str) -> json.JSONDecodeError:
+    with pytest.raises(json.JSONDecodeError) as caught:
+        json.loads(text)
+    return caught.value
+
+
+@pytest.mark.parametrize("through", ["file", "gzip", "stdin"])
+def test_a_jsonl_error_gives_the_line_and_column_python_gives(tmp_path, through):
+    data = (_SEPARATED + "\n" + _BROKEN + "\n" + json.dumps({"id": "c", "text": "Fin"}) + "\n").encode("utf-8")
+    if through == "stdin":
+        items = list(read_stream(io.BytesIO(data)))
+        name = "<stdin>"
+    else:
+        path = tmp_path / ("a.jsonl.gz" if through == "gzip" else "a.jsonl")
+        path.write_bytes(gzip.compress(data) if through == "gzip" else data)
+        items, name = read(path), str(path)
+    (failure,) = [i for i in items if isinstance(i, IngestFailure)]
+    expected = _json_error(_BROKEN)
+    assert expected.colno > 100
+    assert (failure.source, failure.message) == (f"{name}:2", f"invalid JSON ({expected.msg}, column {expected.colno})")
+    assert "\n" not in str(failure)
+    documents = [i for i in items if isinstance(i, Document)]
+    assert [d.id for d in documents] == ["sep", "c"]
+    assert documents[0].text == "Première ligne\nseconde ligne"
+
+
+def test_a_json_file_error_gives_the_line_and_column_python_gives(tmp_path):
+    text = "[\n" + _SEPARATED + ",\n" + _BROKEN + "\n]\n"
+    path = tmp_path / "a.json"
+    path.write_text(text, encoding="utf-8", newline="")
+    (failure,) = read(path)
+    expected = _json_error(text)
+    assert (expected.lineno, expected.colno > 100) == (3, True)
+    assert (failure.source, failure.message) == (f"{path}:3", f"invalid JSON ({expected.msg}, column {expected.colno})")
+    path.write_text("[\n" + _SEPARATED + "\n]\n", encoding="utf-8")
+    (document,) = read(path)
+    assert document.text == "Première ligne\nseconde ligne"
+
+
 def test_missing_paths_are_failures(tmp_path):
     (missing,) = read(tmp_path / "nope")
     assert isinstance(missing, IngestFailure) and "no such file" in missing.message
@@ -188,16 +234,31 @@ def test_control_characters_and_nul_bytes_do_not_break_a_file(tmp_path):
         (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG"),
         (bytes(range(256)) * 8, "binary"),
-        (b"", "empty"),
-        (b"  \n\n \t\n", "white space"),
     ],
 )
-def test_binary_and_empty_files_fail_with_a_reason(tmp_path, content, reason):
+def test_binary_files_fail_with_a_reason(tmp_path, content, reason):
     path = tmp_path / "x.txt"
     path.write_bytes(content)
     (failure,) = read(path)
     assert isinstance(failure, IngestFailure) and failure.source == str(path)
     assert reason in failure.message
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("x.txt", b"", "empty"),
+        ("x.md", b"  \n\n \t\n", "white space"),
+        ("x.jsonl", b"", "empty"),
+        ("x.csv.gz", gzip.compress(b""), "empty"),
+    ],
+)
+def test_empty_files_are_skipped_with_a_note(tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    (note,) = read(path)
+    assert isinstance(note, IngestWarning) and note.source == str(path)
+    assert reason in note.message and "skipped" in note.message
 
 
 # -- formats -------------------------------------------------------------------
@@ -296,7 +357,7 @@ def test_markdown_front_matter_gives_title_date_and_metadata(tmp_path):
     path.write_text("---\ntitle: Les pourparlers\ndate: 2016-07-14\nauteur: Marie\n---\n# Autre\n\nTexte.\n", encoding="utf-8")
     document = only_document(path)
     assert (document.title, document.date, document.metadata) == ("Les pourparlers", "2016-07-14", {"auteur": "Marie"})
-    assert document.text[document.text_start :].startswith("# Autre")
+    assert document.text[document.text_start :].startswith("Autre\n\nTexte.")  # the heading's text, without "#"
 
 
 def test_plain_text_headline_becomes_the_title(seeds_dir):

@@ -17,6 +17,7 @@ from ._clean import first_line_title
 from ._dates import normalize_date
 from ._decode import NotText, clean_text, decode_bytes
 from ._html import html_to_text
+from ._markdown import markdown_to_text
 from ._types import DEFAULT_FIELDS, Document, FieldMap, IngestFailure, IngestWarning
 
 __all__ = ["FieldMap", "READERS", "read_bytes", "read_json_lines", "Item"]
@@ -24,8 +25,6 @@ __all__ = ["FieldMap", "READERS", "read_bytes", "read_json_lines", "Item"]
 Item = Union[Document, IngestFailure, IngestWarning]
 
 _DATE_MARKER_RE = re.compile(r"\A\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)\b[ \t]*")
-_MD_HEADING_RE = re.compile(r"^[ \t]{0,3}#\s+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
-_MD_SETEXT_RE = re.compile(r"\A\s*([^\n#][^\n]*)\n=+[ \t]*$", re.MULTILINE)
 _FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.DOTALL)
 _FRONT_MATTER_LINE_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$", re.MULTILINE)
 
@@ -75,13 +74,13 @@ def _document(
 
 
 def _read_plain(text: str, doc_id: str, source: str, origin: str) -> Iterator[Item]:
-    date, start, warning = _date_marker(text, source)
+    date, start, warning = _date_marker(text, source, origin)
     if warning is not None:
         yield warning
     yield Document(doc_id, text, first_line_title(text, start), date, source, {}, start, origin)
 
 
-def _date_marker(text: str, source: str) -> Tuple[Optional[str], int, Optional[IngestWarning]]:
+def _date_marker(text: str, source: str, origin: str) -> Tuple[Optional[str], int, Optional[IngestWarning]]:
     """(date, where the body starts, warning) from a leading ``date YYYY-MM[-DD]``
     line; a date that does not exist is left in the text, with a warning."""
     marker = _DATE_MARKER_RE.match(text)
@@ -90,7 +89,7 @@ def _date_marker(text: str, source: str) -> Tuple[Optional[str], int, Optional[I
     try:
         return normalize_date(marker.group(1)), marker.end(), None
     except ValueError as error:
-        return None, 0, IngestWarning(source, f"{error}; date marker ignored")
+        return None, 0, IngestWarning(source, f"{error}; date marker ignored", origin)
 
 
 def _read_markdown(text: str, doc_id: str, source: str, origin: str) -> Iterator[Item]:
@@ -109,15 +108,13 @@ def _read_markdown(text: str, doc_id: str, source: str, origin: str) -> Iterator
             try:
                 date = normalize_date(metadata.pop("date"))
             except ValueError as error:
-                yield IngestWarning(source, f"front matter: {error}")
+                yield IngestWarning(source, f"front matter: {error}", origin)
     else:
-        date, start, warning = _date_marker(text, source)
+        date, start, warning = _date_marker(text, source, origin)
         if warning is not None:
             yield warning
-    if title is None:
-        heading = _MD_HEADING_RE.search(text, start) or _MD_SETEXT_RE.search(text, start)
-        title = heading.group(1).strip() if heading else None
-    yield Document(doc_id, text, title, date, source, metadata, start, origin)
+    page = markdown_to_text(text[start:])
+    yield Document(doc_id, page.text, title or page.title, date, source, metadata, 0, origin)
 
 
 def _read_html(text: str, doc_id: str, source: str, origin: str) -> Iterator[Item]:
@@ -127,7 +124,7 @@ def _read_html(text: str, doc_id: str, source: str, origin: str) -> Iterator[Ite
         try:
             date = normalize_date(page.date)
         except ValueError:
-            yield IngestWarning(source, f"publication date {page.date!r} not understood; ignored")
+            yield IngestWarning(source, f"publication date {page.date!r} not understood; ignored", origin)
     metadata: Dict[str, Any] = {"language": page.language} if page.language else {}
     yield Document(doc_id, clean_text(page.text), page.title, date, source, metadata, 0, origin)
 
@@ -136,16 +133,42 @@ def _read_jsonl(text: str, doc_id: str, source: str, origin: str, fields: FieldM
     yield from read_json_lines(enumerate(text.split("\n"), 1), doc_id, source, origin, fields)
 
 
+def _load_json(raw: str) -> Any:
+    """JSON from decoded source text, its strings cleaned as every text is.
+
+    Cleaning first is one fast pass, but it makes line separators and
+    carriage returns line ends: a string holding U+2028 (valid JSON) would
+    break, and an error's line and column would not be the file's. So the
+    raw text decides when the cleaned one fails, and its error is the one
+    reported."""
+    try:
+        return json.loads(clean_text(raw))
+    except json.JSONDecodeError:
+        pass
+    return _clean_strings(json.loads(raw))
+
+
+def _clean_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(key): _clean_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean_strings(item) for item in value]
+    return value
+
+
 def read_json_lines(
     lines: Iterable[Tuple[int, str]], doc_id: str, source: str, origin: str, fields: FieldMap
 ) -> Iterator[Item]:
-    """Documents from numbered JSON Lines, one object a line."""
+    """Documents from numbered JSON Lines, one object a line, as decoded
+    (not cleaned: a line is split at ``\\n`` only, as JSON Lines are)."""
     for number, line in lines:
         if not line.strip():
             continue
         where = f"{source}:{number}"
         try:
-            data = json.loads(line)
+            data = _load_json(line)
         except json.JSONDecodeError as error:
             yield IngestFailure(where, f"invalid JSON ({error.msg}, column {error.colno})")
             continue
@@ -157,7 +180,7 @@ def read_json_lines(
 
 def _read_json(text: str, doc_id: str, source: str, origin: str, fields: FieldMap) -> Iterator[Item]:
     try:
-        data = json.loads(text)
+        data = _load_json(text)
     except json.JSONDecodeError as error:
         yield IngestFailure(f"{source}:{error.lineno}", f"invalid JSON ({error.msg}, column {error.colno})")
         return
@@ -283,15 +306,19 @@ def read_bytes(
     except NotText as error:
         yield IngestFailure(source, str(error))
         return
-    if decoded.warning:
-        yield IngestWarning(source, decoded.warning)
     text = clean_text(decoded.text)
     if not text.strip():
-        yield IngestFailure(source, "empty file" if not data else "no text (only white space)")
+        # Nothing to index is not an error: failing made every later run
+        # over the folder fail too.
+        yield IngestWarning(source, "empty file; skipped" if not data else "no text (only white space); skipped")
         return
+    if decoded.warning:
+        yield IngestWarning(source, decoded.warning, origin)
     name = fmt or sniff_format(text)
     _, reader, takes_fields = READERS[name]
     if takes_fields:
+        if name in ("json", "jsonl"):
+            text = decoded.text  # cleaned as parsed, so lines and columns stay the file's
         yield from reader(text, doc_id, source, origin, fields)  # type: ignore[call-arg]
     else:
         yield from reader(text, doc_id, source, origin)  # type: ignore[call-arg]

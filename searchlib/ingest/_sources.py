@@ -258,7 +258,7 @@ def _stream_json_lines(
             except UnicodeDecodeError:
                 legacy = True
                 text = line.decode("cp1252", errors="replace")
-            yield number, clean_text(text)
+            yield number, text
             if advance is not None and number % 256 == 0:
                 advance(raw.tell())
 
@@ -285,9 +285,10 @@ def _stream_json_lines(
         yield IngestFailure(name, f"cannot read ({message})")
         return
     if legacy:
-        yield IngestWarning(name, "not UTF-8: lines read as Windows-1252; convert the file to UTF-8 to be sure")
+        message = "not UTF-8: lines read as Windows-1252; convert the file to UTF-8 to be sure"
+        yield IngestWarning(name, message, source.origin)
     if not documents and source.size == 0:
-        yield IngestFailure(name, "empty file")
+        yield IngestWarning(name, "empty file; skipped")
 
 
 def read_path(

@@ -20,8 +20,8 @@ class Document:
     """A source document: ``id`` and ``text`` are required.
 
     ``date`` is an ISO date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``);
-    ``text_start`` is where the body starts in ``text`` (after a leading
-    date marker or front matter), so passages never include such markers;
+    ``text_start`` is where the body starts in ``text`` (after a plain-text
+    file's leading date marker), so passages never include such markers;
     ``metadata`` holds any other fields and is returned with every hit;
     ``origin`` is the absolute path of the file it was read from (None for
     documents given directly), which ``prune`` uses to find vanished sources.
@@ -82,10 +82,16 @@ class IngestFailure:
 @dataclass(frozen=True)
 class IngestWarning:
     """A source that was read, but with a caveat worth telling (a legacy
-    encoding, a date that was not understood)."""
+    encoding, a date that was not understood, an empty file skipped).
+
+    ``origin``, for a caveat about a file's content (its encoding, a date),
+    is that file's absolute path: indexing tells it only when the file's
+    documents are added or updated, not on every run that finds them unchanged.
+    """
 
     source: str
     message: str
+    origin: Optional[str] = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.source}: {self.message}"
