@@ -3,3 +3,6 @@ nothing: the command's help and completion read them without loading Whoosh."""
 
 #: seconds a writer waits for another one to let the index's lock go
 DEFAULT_LOCK_TIMEOUT = 10.0
+
+#: the formats of source files and of standard input
+FORMATS = ("txt", "md", "html", "jsonl", "json", "csv")

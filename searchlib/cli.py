@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
 import click
 
 from . import __version__
-from ._defaults import DEFAULT_LOCK_TIMEOUT
+from ._defaults import DEFAULT_LOCK_TIMEOUT, FORMATS
 from ._interrupt import DeferredInterrupt
 from .errors import DocumentIdError, IndexNotFoundError, QueryError, SearchlibError
-from .ingest._types import FORMATS
 
 # The API (numpy, Whoosh) is imported by the commands that use it, so that
 # help, version and shell completion answer at Python's own start-up speed.

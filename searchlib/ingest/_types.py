@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Sequence, TypeVar
 
+from .._defaults import FORMATS
 from ._decode import _LONE_SURROGATE_RE, escape_surrogates
 
 __all__ = ["Document", "IngestFailure", "IngestWarning", "FieldMap", "FORMATS"]
 
 #: the formats sources can be read as (each a reader in ``_readers``)
-FORMATS = ("txt", "md", "html", "jsonl", "json", "csv")
 
 _T = TypeVar("_T")
 
