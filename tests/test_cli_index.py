@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import List
 
 import pytest
 from click.testing import CliRunner
@@ -157,26 +158,35 @@ def test_a_killed_run_leaves_a_searchable_index_and_the_rerun_completes(workdir)
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
-def test_progress_bar_shows_on_a_terminal_only(workdir, seeds_dir):
+def _stderr_on_a_terminal(args: List[str], cwd: Path, stdin: bytes = b"") -> str:
+    """What ``search ARGS`` writes to its stderr when that is a terminal."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    leader, follower = os.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "searchlib", *args], cwd=cwd, env=env,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=follower,
+    )  # fmt: skip
+    os.close(follower)
+    assert process.stdin is not None
+    process.stdin.write(stdin)
+    process.stdin.close()
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    process.wait(timeout=60)
+    os.close(leader)
+    return seen.decode("utf-8", "replace")
 
+
+def test_progress_bar_shows_on_a_terminal_only(workdir, seeds_dir):
     def stderr_of(*options: str) -> str:
-        leader, follower = os.openpty()
-        command = [sys.executable, "-m", "searchlib", "index", *options, str(seeds_dir)]
-        process = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=follower)
-        os.close(follower)
-        seen = b""
-        while True:
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-        process.wait(timeout=60)
-        os.close(leader)
-        return seen.decode("utf-8", "replace")
+        return _stderr_on_a_terminal(["index", *options, str(seeds_dir)], workdir)
 
     shown = stderr_of("--index", "ix")
     assert "Indexing" in shown and "4 documents" in shown and "100%" in shown
@@ -241,34 +251,15 @@ def test_a_second_text_on_standard_input_needs_an_id_rather_than_replacing_the_f
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_standard_input_shows_documents_and_bytes_read_on_a_terminal_only(workdir):
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     lines = "".join(json.dumps({"id": f"s{n}", "text": f"Dépêche {n} sur Alep."}) + "\n" for n in range(3)).encode()
 
     def stderr_of(*options: str) -> str:
-        leader, follower = os.openpty()
-        command = [sys.executable, "-m", "searchlib", "index", *options, "-"]
-        process = subprocess.Popen(
-            command, cwd=workdir, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=follower
-        )
-        os.close(follower)
-        process.stdin.write(lines)
-        process.stdin.close()
-        seen = b""
-        while True:
-            try:
-                chunk = os.read(leader, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-        process.wait(timeout=60)
-        os.close(leader)
-        return seen.decode("utf-8", "replace")
+        return _stderr_on_a_terminal(["index", *options, "-"], workdir, stdin=lines)
 
     shown = stderr_of("--index", "ix")
     assert "3 documents" in shown and f"{len(lines)} bytes read" in shown
     assert stderr_of("--index", "ix2", "--quiet") == ""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     piped = subprocess.run(
         [sys.executable, "-m", "searchlib", "index", "--index", "ix3", "-"],
         cwd=workdir, env=env, input=lines, capture_output=True, timeout=60,
