@@ -1,0 +1,43 @@
+"""An index written by an earlier searchlib keeps opening and answers as
+one built now from the same sources (tests/data/README.md)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import searchlib
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture
+def written_before(tmp_path: Path) -> Path:
+    # A copy: opening and searching must work on a folder the test owns.
+    return Path(shutil.copytree(DATA / "index-v5", tmp_path / "index-v5"))
+
+
+@pytest.mark.parametrize(
+    "query", ["Lavrov Kerry", "cessez-le-feu en Syrie", "securite", '"conflit en Syrie"', "Lavorv", "négoc*"]
+)
+def test_an_index_written_before_answers_as_one_built_now(written_before, seeds_index, query):
+    with searchlib.Index(written_before, create=False) as before:
+        old = before.search(query, limit=5, explain=True)
+    new = seeds_index.search(query, limit=5, explain=True)
+    assert len(new) > 0
+    assert [(h.doc_id, h.passage, h.snippet, h.highlights, h.explanation) for h in old] == [
+        (h.doc_id, h.passage, h.snippet, h.highlights, h.explanation) for h in new
+    ]
+    assert [h.score for h in old] == pytest.approx([h.score for h in new], abs=1e-9)
+    assert (old.total, old.suggestion, old.notes) == (new.total, new.suggestion, new.notes)
+
+
+def test_an_index_written_before_checks_clean_and_takes_new_documents(written_before):
+    assert searchlib.Index.check(written_before).ok
+    with searchlib.Index(written_before) as ix:
+        assert ix.stats().documents == 4
+        ix.add_documents([{"id": "note", "text": "Une note ajoutée sur Tombouctou."}])
+        assert [hit.doc_id for hit in ix.search("Tombouctou")] == ["note"]
+        assert ix.stats().documents == 5
