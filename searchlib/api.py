@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import io
+import itertools
 import os
 import pickle
 import shutil
@@ -230,17 +231,25 @@ class Index:
             raise DocumentIdError(f"doc_id must be a non-empty string, not {doc_id!r}")
         name = _STREAM_ID if doc_id is None else doc_id.strip()
         counter = _StreamProgress(progress)
-        data = counter.read_all(stream)
+        # Read as it is indexed (JSON Lines a line at a time), so that
+        # memory does not grow with the stream.
+        items = iter(ingest.read_stream(counter.reading(stream), format, name, fields or FieldMap()))
+        ahead: List[Any] = []
         try:
-            items = list(ingest.read_stream(io.BytesIO(data), format, name, fields or FieldMap()))
+            # Up to the first document: a bad format is told before anything
+            # is written, and so is a text that would replace another.
+            for item in items:
+                ahead.append(item)
+                if isinstance(item, Document):
+                    break
         except ValueError as error:
             raise SearchlibError(str(error)) from None
         from . import _indexing
 
         if doc_id is None:
-            self._refuse_replacing_unnamed(items)
-        report = _indexing.write(self._store, counter.documents(items), workers=self._workers)
-        counter.report(force=True)
+            self._refuse_replacing_unnamed(ahead)
+        report = _indexing.write(self._store, counter.documents(itertools.chain(ahead, items)), workers=self._workers)
+        counter.finished()
         return report
 
     def _refuse_replacing_unnamed(self, items: Sequence[Any]) -> None:
@@ -540,6 +549,25 @@ class Index:
         return IndexStats(str(self.path), raw.documents, raw.passages, raw.terms, raw.size_bytes, last)
 
 
+class _Counted(io.RawIOBase):
+    """A binary stream that tells a :class:`_StreamProgress` what is read."""
+
+    def __init__(self, stream: BinaryIO, progress: "_StreamProgress") -> None:
+        # read1 returns what a pipe holds now rather than waiting for a
+        # whole chunk, so a slow producer still shows progress.
+        self._read = getattr(stream, "read1", stream.read)
+        self._progress = progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._read(len(buffer))
+        buffer[: len(data)] = data
+        self._progress.read(len(data))
+        return len(data)
+
+
 class _StreamProgress:
     """Progress of reading a stream, whose size is unknown: bytes read, then
     documents, reported at most every tenth of a second (and at the end)."""
@@ -559,21 +587,17 @@ class _StreamProgress:
             self._last = now
             self._progress(Progress(int(self._read), 1, self._bytes, 0, self._documents))
 
-    def read_all(self, stream: BinaryIO) -> bytes:
-        # read1 returns what a pipe holds now rather than waiting for a
-        # whole chunk, so a slow producer still shows progress.
-        read = getattr(stream, "read1", stream.read)
-        chunks: List[bytes] = []
-        while True:
-            chunk = read(self._CHUNK)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            self._bytes += len(chunk)
-            self.report()
+    def reading(self, stream: BinaryIO) -> BinaryIO:
+        """``stream``, buffered, counting the bytes read from it."""
+        return io.BufferedReader(_Counted(stream, self), self._CHUNK)
+
+    def read(self, count: int) -> None:
+        self._bytes += count
+        self.report()
+
+    def finished(self) -> None:
         self._read = True
         self.report(force=True)
-        return b"".join(chunks)
 
     def documents(self, items: Iterable[_T]) -> Iterator[_T]:
         for item in items:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+import json
 import threading
 import unicodedata
 
@@ -479,3 +481,47 @@ def test_add_stream_reports_bytes_and_documents_read(tmp_path):
     assert (last.bytes_done, last.documents, last.bytes_total) == (len(data), 300, 0)  # 0: the total is unknown
     assert [s.bytes_done for s in states] == sorted(s.bytes_done for s in states)
     assert [s.documents for s in states] == sorted(s.documents for s in states)
+
+
+_DISPATCH = "Les diplomates ont discuté de la trêve à Alep et du convoi humanitaire. " * 25  # 2 KB
+
+
+class _EndlessNews(io.RawIOBase):
+    """JSON Lines of 2 KB produced as they are read, up to ``most`` lines
+    or until ``stop`` is set."""
+
+    def __init__(self, most: int) -> None:
+        self.served = 0
+        self.most = most
+        self.stop = False
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        while len(self._pending) < len(buffer) and not self.stop and self.served < self.most:
+            line = {"id": f"d{self.served}", "text": f"Dépêche {self.served}. " + _DISPATCH}
+            self._pending += (json.dumps(line, ensure_ascii=False) + "\n").encode()
+            self.served += 1
+        count = min(len(buffer), len(self._pending))
+        buffer[:count], self._pending = self._pending[:count], self._pending[count:]
+        return count
+
+
+@pytest.mark.parametrize("workers", [0, None], ids=["in process", "workers"])
+def test_add_stream_indexes_json_lines_as_they_are_read(tmp_path, workers):
+    # Were the stream read whole first (40 MB), no document would be
+    # indexed before all its lines were produced; read as indexed, the
+    # producer is told to stop once the first documents are (a chunk of
+    # documents, a few hundred kilobytes, is prepared at a time).
+    stream = _EndlessNews(most=20_000)
+
+    def progress(state: searchlib.Progress) -> None:
+        if state.documents:
+            stream.stop = True
+
+    with searchlib.Index(tmp_path / "ix", workers=workers) as ix:
+        report = ix.add_stream(io.BufferedReader(stream), progress=progress)
+        assert report.added == stream.served == ix.stats().documents
+    assert 0 < stream.served < 5_000

@@ -6,6 +6,8 @@ from __future__ import annotations
 import codecs
 import fnmatch
 import gzip
+import io
+import itertools
 import os
 import re
 import stat
@@ -18,7 +20,7 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator, List, Mapping, O
 from ._clean import content_paragraphs as content_paragraphs
 from ._dates import normalize_date as normalize_date
 from ._decode import NotText, _refuse_binary, clean_text
-from ._readers import READERS, SUFFIX_FORMATS, Item, _document, read_bytes, read_json_lines
+from ._readers import READERS, SUFFIX_FORMATS, Item, _document, read_bytes, read_json_lines, sniff_format
 from ._types import DEFAULT_FIELDS, FORMATS, Document, FieldMap, IngestFailure, IngestWarning
 
 assert FORMATS == tuple(READERS), "a reader for each format, in order"
@@ -242,26 +244,37 @@ def read_source(
     yield from read_bytes(data, source.format, source.doc_id, name, source.origin, fields)
 
 
-def _stream_json_lines(
-    source: SourceFile, fields: FieldMap, advance: Optional[Callable[[int], None]]
-) -> Iterator[Item]:
-    name = str(source.path)
-    legacy = False
+class _JsonLines:
+    """Numbered lines of JSON Lines bytes, decoded as UTF-8, each line not
+    UTF-8 as Windows-1252 (``legacy`` then says so); ``every_256`` is
+    called every 256 lines, for progress."""
 
-    def numbered(raw: BinaryIO, binary: BinaryIO) -> Iterator[Tuple[int, str]]:
-        nonlocal legacy
-        for number, line in enumerate(binary, 1):
+    def __init__(self, lines: Iterable[bytes], every_256: Optional[Callable[[], None]] = None) -> None:
+        self._lines = lines
+        self._every_256 = every_256
+        self.legacy = False
+
+    def __iter__(self) -> Iterator[Tuple[int, str]]:
+        for number, line in enumerate(self._lines, 1):
             if number == 1 and line.startswith(codecs.BOM_UTF8):
                 line = line[len(codecs.BOM_UTF8) :]
             try:
                 text = line.decode("utf-8")
             except UnicodeDecodeError:
-                legacy = True
+                self.legacy = True
                 text = line.decode("cp1252", errors="replace")
             yield number, text
-            if advance is not None and number % 256 == 0:
-                advance(raw.tell())
+            if self._every_256 is not None and number % 256 == 0:
+                self._every_256()
 
+
+_LEGACY_LINES = "not UTF-8: lines read as Windows-1252; convert the file to UTF-8 to be sure"
+
+
+def _stream_json_lines(
+    source: SourceFile, fields: FieldMap, advance: Optional[Callable[[int], None]]
+) -> Iterator[Item]:
+    name = str(source.path)
     try:
         with open(source.path, "rb") as raw:
             head = raw.read(8192)
@@ -274,8 +287,9 @@ def _stream_json_lines(
                     yield IngestFailure(name, str(error))
                     return
             binary: BinaryIO = gzip.GzipFile(fileobj=raw) if compressed else raw  # type: ignore[assignment]
+            lines = _JsonLines(binary, None if advance is None else lambda: advance(raw.tell()))
             documents = 0
-            for item in read_json_lines(numbered(raw, binary), source.doc_id, name, source.origin, fields):
+            for item in read_json_lines(lines, source.doc_id, name, source.origin, fields):
                 documents += isinstance(item, Document)
                 yield item
             if advance is not None:
@@ -284,9 +298,8 @@ def _stream_json_lines(
         message = getattr(error, "strerror", None) or str(error)
         yield IngestFailure(name, f"cannot read ({message})")
         return
-    if legacy:
-        message = "not UTF-8: lines read as Windows-1252; convert the file to UTF-8 to be sure"
-        yield IngestWarning(name, message, source.origin)
+    if lines.legacy:
+        yield IngestWarning(name, _LEGACY_LINES, source.origin)
     if not documents and source.size == 0:
         yield IngestWarning(name, "empty file; skipped")
 
@@ -307,18 +320,47 @@ def read_path(
 def read_stream(
     stream: BinaryIO, format: Optional[str] = None, doc_id: str = "stdin", fields: FieldMap = DEFAULT_FIELDS
 ) -> Iterator[Item]:
-    """Documents from a binary stream such as standard input.
+    """Documents from a binary stream such as standard input (plain or gzip).
 
     The format is sniffed from the content unless given (JSON Lines when
     it starts with "{", HTML with a tag, else plain text); a plain-text
-    stream is one document named ``doc_id``.
+    stream is one document named ``doc_id``. JSON Lines are read a line at
+    a time, as from a file, so memory does not grow with the stream; the
+    other formats are read whole.
     """
     if format is not None and format not in READERS:
         raise ValueError(f"unknown format {format!r} (known: {', '.join(READERS)})")
-    data = stream.read()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    yield from read_bytes(data, format, doc_id, "<stdin>", "", fields)
+    try:
+        yield from _read_stream(stream, format, doc_id, fields)
+    except (OSError, EOFError, zlib.error) as error:
+        message = getattr(error, "strerror", None) or str(error)
+        yield IngestFailure("<stdin>", f"cannot read ({message})")
+
+
+def _read_stream(stream: BinaryIO, format: Optional[str], doc_id: str, fields: FieldMap) -> Iterator[Item]:
+    buffered: Any = stream if hasattr(stream, "peek") else io.BufferedReader(stream)
+    if buffered.peek(2)[:2] == b"\x1f\x8b":
+        buffered = gzip.GzipFile(fileobj=buffered)
+    # The lines up to the first that is not blank tell the format.
+    head: List[bytes] = []
+    for line in buffered:
+        head.append(line)
+        if line.strip():
+            break
+    first = head[-1] if head else b""
+    wide = first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))  # BOM_UTF32_LE starts so too
+    if not wide and (format or sniff_format(first[:512].decode("utf-8", errors="replace").lstrip("\ufeff"))) == "jsonl":
+        try:
+            _refuse_binary(first[:8192])
+        except NotText as error:
+            yield IngestFailure("<stdin>", str(error))
+            return
+        lines = _JsonLines(itertools.chain(head, buffered))
+        yield from read_json_lines(lines, doc_id, "<stdin>", "", fields)
+        if lines.legacy:
+            yield IngestWarning("<stdin>", _LEGACY_LINES)
+        return
+    yield from read_bytes(b"".join(head) + buffered.read(), format, doc_id, "<stdin>", "", fields)
 
 
 def document_from_mapping(data: Mapping[str, Any], fields: FieldMap = DEFAULT_FIELDS) -> Document:
