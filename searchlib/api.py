@@ -77,6 +77,7 @@ class Index:
         passage_words: Optional[Tuple[int, int]] = None,
         synonyms: Union[None, PathLike, Iterable[Sequence[str]]] = None,
         workers: Optional[int] = None,
+        ranking: Optional[_ranking.Ranking] = None,
     ) -> None:
         """Open the index in directory ``path``.
 
@@ -92,9 +93,13 @@ class Index:
         group also searches for the other members. Large indexing runs cut
         and analyse documents in ``workers`` processes besides this one
         (default: one per core, at most 4; 0 keeps all the work here).
+        ``ranking`` (a :class:`Ranking`; default ``Ranking()``) is how
+        searches rank passages, unless a search gives its own.
         """
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 0):
             raise SearchlibError(f"workers must be a whole number of processes (0 or more) or None, not {workers!r}")
+        if ranking is not None:
+            _check_ranking(ranking)
         self.path = Path(path)
         self._workers = workers
         _rebuild.finish_interrupted_swap(self.path)
@@ -102,7 +107,7 @@ class Index:
             self.path, create=create, lock_timeout=lock_timeout, stop_words=stop_words, passage_words=passage_words
         )
         self._analyzer = self._store.analyzer
-        self._ranking = _ranking.DEFAULT
+        self._ranking = ranking if ranking is not None else _ranking.DEFAULT
         self._segments = _scoring.SegmentCache()  # what the ranking reads of each segment, once
         self._synonyms: Optional[_query.Synonyms] = None
         if synonyms is not None:
@@ -331,6 +336,7 @@ class Index:
         source: Optional[str] = None,
         snippet_chars: int = snippets.SNIPPET_WIDTH,
         explain: bool = False,
+        ranking: Optional[_ranking.Ranking] = None,
     ) -> SearchResults:
         """Ranked passages for ``query``, best first.
 
@@ -343,12 +349,15 @@ class Index:
         ``source`` keeps those whose source contains the text given;
         ``snippet_chars`` is the snippet's length (about; cuts fall between
         words); with ``explain``, each hit's ``explanation`` lists the terms
-        it matched, in which field, and what each added to the score. The
-        query language is in docs/query.md. Raises :class:`QueryError` for
-        an empty query, bad limits or bad dates.
+        it matched, in which field, and what each added to the score;
+        ``ranking`` (a :class:`Ranking`) ranks this search in place of the
+        index's. The query language is in docs/query.md. Raises
+        :class:`QueryError` for an empty query, bad limits or bad dates.
         """
         return self._read(
-            lambda: self._search(query, limit, per_doc, collapse_duplicates, after, before, source, snippet_chars, explain)
+            lambda: self._search(
+                query, limit, per_doc, collapse_duplicates, after, before, source, snippet_chars, explain, ranking
+            )
         )
 
     def _search(
@@ -362,6 +371,7 @@ class Index:
         source: Optional[str],
         snippet_chars: int,
         explain: bool,
+        ranking: Optional[_ranking.Ranking] = None,
     ) -> SearchResults:
         if not isinstance(query, str):
             raise QueryError(f"query must be a string, not {type(query).__name__}")
@@ -374,7 +384,10 @@ class Index:
         if per_doc is not None and (not isinstance(per_doc, int) or per_doc < 1):
             raise QueryError(f"per_doc must be a positive integer or None, not {per_doc!r}")
 
-        ranking = self._ranking
+        if ranking is None:
+            ranking = self._ranking
+        else:
+            _check_ranking(ranking)
         searcher = self._store.searcher()
         searcher.weighting = ranking.weighting()  # this thread's own searcher
         parsed = _query.parse_query(
@@ -581,6 +594,11 @@ class _StreamProgress:
                 self._documents += 1
                 self.report()
             yield item
+
+
+def _check_ranking(ranking: object) -> None:
+    if not isinstance(ranking, _ranking.Ranking):
+        raise TypeError(f"ranking must be a searchlib.Ranking or None, not {type(ranking).__name__}")
 
 
 def _blank(length: int) -> str:
