@@ -78,6 +78,8 @@ class Index:
         synonyms: Union[None, PathLike, Iterable[Sequence[str]]] = None,
         workers: Optional[int] = None,
         ranking: Optional[_ranking.Ranking] = None,
+        batch_size: Optional[int] = None,
+        batch_chars: Optional[int] = None,
     ) -> None:
         """Open the index in directory ``path``.
 
@@ -94,14 +96,22 @@ class Index:
         and analyse documents in ``workers`` processes besides this one
         (default: one per core, at most 4; 0 keeps all the work here).
         ``ranking`` (a :class:`Ranking`; default ``Ranking()``) is how
-        searches rank passages, unless a search gives its own.
+        searches rank passages, unless a search gives its own. Writes are
+        committed every ``batch_size`` documents (default 5,000) or
+        ``batch_chars`` characters of text (default 24 million), whichever
+        comes first: larger batches commit less often, smaller ones hold
+        less memory and lose less to an interrupted run.
         """
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 0):
             raise SearchlibError(f"workers must be a whole number of processes (0 or more) or None, not {workers!r}")
         if ranking is not None:
             _check_ranking(ranking)
+        for name, value in (("batch_size", batch_size), ("batch_chars", batch_chars)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise SearchlibError(f"{name} must be a positive whole number or None, not {value!r}")
         self.path = Path(path)
         self._workers = workers
+        self._batch = (batch_size, batch_chars)
         _rebuild.finish_interrupted_swap(self.path)
         self._store = store.Store(
             self.path, create=create, lock_timeout=lock_timeout, stop_words=stop_words, passage_words=passage_words
@@ -207,7 +217,7 @@ class Index:
         failed_origins.update(os.path.abspath(failure.source) for failure in missing)
         return _indexing.write(
             self._store, items(), prune_roots=roots if prune else None, kept_origins=failed_origins,
-            workers=self._workers, between=report_again, orphan_roots=None if prune else roots,
+            workers=self._workers, between=report_again, orphan_roots=None if prune else roots, batch=self._batch,
         )
 
     def add_stream(
@@ -244,7 +254,7 @@ class Index:
 
         if doc_id is None:
             self._refuse_replacing_unnamed(items)
-        report = _indexing.write(self._store, counter.documents(items), workers=self._workers)
+        report = _indexing.write(self._store, counter.documents(items), workers=self._workers, batch=self._batch)
         counter.report(force=True)
         return report
 
@@ -272,7 +282,7 @@ class Index:
             documents = [documents]
         from . import _indexing
 
-        return _indexing.write(self._store, ingest.as_documents(documents), workers=self._workers)
+        return _indexing.write(self._store, ingest.as_documents(documents), workers=self._workers, batch=self._batch)
 
     def delete(self, doc_id: str) -> bool:
         """Remove a document and its passages; False if it was not indexed."""
