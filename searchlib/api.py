@@ -303,6 +303,8 @@ class Index:
         lock_timeout: float = store.DEFAULT_LOCK_TIMEOUT,
         progress: Optional[Callable[[Progress], None]] = None,
         workers: Optional[int] = None,
+        batch_size: Optional[int] = None,
+        batch_chars: Optional[int] = None,
     ) -> AddReport:
         """Build a fresh index of ``paths`` beside ``path``, then swap it in.
 
@@ -310,7 +312,8 @@ class Index:
         damaged or of an older format) stays in place and searchable; if the
         run fails or is interrupted, the old index is left as it was. The
         old index's stop words and passage sizes are kept unless new ones
-        are given.
+        are given. ``workers``, ``batch_size`` and ``batch_chars`` are as
+        for :class:`Index`.
         """
         target = Path(path)
         if stop_words is None or passage_words is None:
@@ -324,7 +327,10 @@ class Index:
         except OSError as error:
             raise store.write_error(target, error) from None
         try:
-            with cls(fresh, stop_words=stop_words, passage_words=passage_words, workers=workers) as ix:
+            with cls(
+                fresh, stop_words=stop_words, passage_words=passage_words, workers=workers, batch_size=batch_size,
+                batch_chars=batch_chars,
+            ) as ix:
                 report = ix.add_path(*paths, include=include, exclude=exclude, fields=fields, progress=progress)
             _rebuild.rebuild_swap(fresh, target, lock_timeout)
         except BaseException:
