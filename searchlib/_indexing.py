@@ -129,8 +129,6 @@ def write(
     report = AddReport()
     seen: Dict[str, str] = {}
     told = _ToldWhenIndexed(report)
-    # The defaults are read at each run, so a process that sets them (the
-    # crash tests' instrumented command) changes every run it makes.
     limits = (batch[0] or _BATCH_DOCUMENTS, batch[1] or _BATCH_CHARS)
     batches = _Batches(the_store, *limits)
     preparer = Preparer(the_store.analyzer, the_store.passage_words)
