@@ -16,6 +16,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .analysis import AnalysisStep, Token, analysis_steps, analyze
+    from ._ranking import Ranking
     from .api import AddReport, CheckReport, Hit, Index, IndexStats, Progress, SearchResults
     from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 
@@ -29,6 +30,7 @@ __all__ = [
     "IndexStats",
     "CheckReport",
     "Progress",
+    "Ranking",
     "Document",
     "FieldMap",
     "IngestFailure",
@@ -61,6 +63,7 @@ _LAZY = {
     "IndexStats": "api",
     "Progress": "api",
     "SearchResults": "api",
+    "Ranking": "_ranking",
     "Document": "ingest",
     "FieldMap": "ingest",
     "IngestFailure": "ingest",

@@ -26,7 +26,8 @@ __all__ = ["write", "iter_sources", "content_hash"]
 
 Item = Union[Document, IngestFailure, IngestWarning]
 
-# A batch is committed once it holds this much text or this many documents.
+# A batch is committed once it holds this much text or this many documents,
+# unless the run is given other limits (``Index(batch_size=, batch_chars=)``).
 _BATCH_CHARS = 24_000_000
 _BATCH_DOCUMENTS = 5_000
 #: seconds between two looks for another writer waiting for the lock
@@ -55,8 +56,9 @@ def content_hash(document: Document, passage_words: Tuple[int, int]) -> str:
 class _Batches:
     """A writer opened on the first change and committed every batch."""
 
-    def __init__(self, the_store: store.Store) -> None:
+    def __init__(self, the_store: store.Store, documents: int, chars: int) -> None:
         self._store = the_store
+        self._limits = (documents, chars)
         self._writer: Any = None
         self._chars = 0
         self._documents = 0
@@ -75,7 +77,7 @@ class _Batches:
         self._changed = True
         self._chars += chars
         self._documents += documents
-        if self._chars >= _BATCH_CHARS or self._documents >= _BATCH_DOCUMENTS:
+        if self._documents >= self._limits[0] or self._chars >= self._limits[1]:
             self.commit()
         elif time.monotonic() >= self._next_look:
             # Another writer waiting for the lock gets its turn now rather
@@ -112,6 +114,7 @@ def write(
     workers: Optional[int] = None,
     between: Optional[Callable[[], None]] = None,
     orphan_roots: Optional[Sequence[str]] = None,
+    batch: Tuple[Optional[int], Optional[int]] = (None, None),
 ) -> AddReport:
     """Index ``items``; with ``prune_roots``, also remove the documents read
     from files under those roots that this run did not see (except those
@@ -121,14 +124,16 @@ def write(
     reading done or not: what it raises stops the run as cleanly as an error
     of ``items`` does (a progress report that cancels the run). With
     ``orphan_roots``, the report counts the documents read from files under
-    those roots whose file has gone (what pruning them would remove)."""
+    those roots whose file has gone (what pruning them would remove).
+    ``batch`` is (documents, characters) a commit, None for the default."""
     report = AddReport()
     seen: Dict[str, str] = {}
     told = _ToldWhenIndexed(report)
-    batches = _Batches(the_store)
+    limits = (batch[0] or _BATCH_DOCUMENTS, batch[1] or _BATCH_CHARS)
+    batches = _Batches(the_store, *limits)
     preparer = Preparer(the_store.analyzer, the_store.passage_words)
     locks = frozenset({store.WRITE_LOCK, store.QUEUE_LOCK})
-    with Preparation(preparer, workers, (_BATCH_DOCUMENTS, _BATCH_CHARS), locks) as preparation:
+    with Preparation(preparer, workers, limits, locks) as preparation:
         try:
             for item in items:
                 if isinstance(item, IngestWarning):

@@ -16,13 +16,14 @@ BM25 counts every form.
 
 Every passage the query matches is scored (:mod:`._scoring`), so ``total``
 is exact and the best articles are never missed for want of a deep enough
-window. ``FOUNDATION`` is the ranking searchlib had before these levers:
+window. ``FOUNDATION`` (public as ``Ranking.bm25()``) is the ranking searchlib had before these levers:
 Whoosh's own matchers and BM25F over passages alone; benchmarks compare
 against it.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
@@ -39,40 +40,80 @@ __all__ = ["Ranking", "DEFAULT", "FOUNDATION", "ablations", "Ranker", "Chosen"]
 
 @dataclass(frozen=True)
 class Ranking:
-    """The levers of the ranking, each of which can be turned off."""
+    """How searches rank passages: BM25's parameters and the levers added
+    to it, each of which can be turned off.
 
-    #: BM25's term-frequency saturation and length normalisation, for the
-    #: passages and the articles alike: news articles run from a 40-word
-    #: brief to a 1,000-word live report, and a long one holds the query's
-    #: words by sheer length more often than by being about them
+    ``Ranking()`` is the default ranking; :meth:`bm25` is plain BM25 over
+    passages with every lever off. Change one lever with
+    ``dataclasses.replace(Ranking(), context=0.0)`` or by naming it:
+    ``Ranking(context=0.0)``. Pass it as ``Index(path, ranking=...)`` or
+    ``ix.search(query, ranking=...)``. A negative weight, ``k1 < 0`` or
+    ``b`` outside [0, 1] raise ``ValueError``.
+    """
+
+    #: BM25's term-frequency saturation (default 0.9), for the passages and
+    #: the articles alike. Lower, a word's repetitions count for less.
     k1: float = 0.9
+    #: BM25's length normalisation, 0 to 1 (default 0.9): news articles run
+    #: from a 40-word brief to a 1,000-word live report, and a long one
+    #: holds the query's words by sheer length more often than by being
+    #: about them.
     b: float = 0.9
     #: Robertson/Lucene IDF, log(1 + (N - df + 0.5) / (df + 0.5)), instead of
-    #: Whoosh's log(N / (df + 1)) + 1.
+    #: Whoosh's log(N / (df + 1)) + 1 (default True): a word found
+    #: everywhere weighs next to nothing.
     probabilistic_idf: bool = True
     #: weight of the article's whole-text BM25 added to each passage's score
+    #: (default 2.0; 0 ranks passages alone)
     context: float = 2.0
     #: a passage holding m of the query's n words scores × (m / n) ** coordination
+    #: (default 0.5; 0 turns it off)
     coordination: float = 0.5
-    #: weight of the bonus for query words standing close together in a passage
+    #: weight of the bonus for query words standing close together in a
+    #: passage (default 0.0: measured, left off)
     proximity: float = 0.0
-    #: passages, best first, that the proximity bonus is computed for
+    #: passages, best first, that the proximity bonus is computed for (default 100)
     proximity_depth: int = 100
     #: weight of question words, conversational filler and auxiliary verbs
-    #: ("quel", "combien", "a", "peut")
+    #: ("quel", "combien", "a", "peut") (default 0.25; 1 weighs them as
+    #: any other word)
     weak_words: float = 0.25
     #: what an occurrence of a query word in another form than the one typed
     #: counts (folded forms: "présidence" for "président") in the passage's
-    #: own BM25, in the best passages (1: as much as the form typed; the
-    #: article's BM25 counts every form)
+    #: own BM25, in the best passages (default 0.0; 1: as much as the form
+    #: typed; the article's BM25 counts every form)
     other_forms: float = 0.0
-    #: passages, best first, whose words' forms are read
+    #: passages, best first, whose words' forms are read (default 30)
     forms_depth: int = 30
     #: a word's spellings (accents, names written two ways) scored as one
     #: word, as Lucene's synonym query does, rather than as separate words
+    #: (default True)
     one_word_spellings: bool = True
-    #: score term by term over postings (False: Whoosh's matchers, as before)
+    #: score term by term over postings (default True; False: Whoosh's
+    #: matchers, as before the levers, which ignore ``context``,
+    #: ``coordination``, ``other_forms`` and ``proximity``)
     term_at_a_time: bool = True
+
+    def __post_init__(self) -> None:
+        # Checked here rather than at search time: a bad value would
+        # otherwise rank silently wrong (a negative weight inverts a lever).
+        for name in ("k1", "b", "context", "coordination", "proximity", "weak_words", "other_forms"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise ValueError(f"Ranking.{name} must be a number of 0 or more, not {value!r}")
+        if self.b > 1:
+            raise ValueError(f"Ranking.b must be between 0 and 1, not {self.b!r}")
+        for name in ("proximity_depth", "forms_depth"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"Ranking.{name} must be a whole number of 0 or more, not {value!r}")
+
+    @classmethod
+    def bm25(cls) -> "Ranking":
+        """Plain BM25F over passages with every lever off (k1 = 1.2,
+        b = 0.75, Whoosh's IDF and matchers): the ranking searchlib had
+        before the levers, which benchmarks compare against."""
+        return FOUNDATION
 
     def weighting(self) -> Weighting:
         return Weighting(self.k1, self.b, self.probabilistic_idf)

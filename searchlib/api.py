@@ -78,6 +78,9 @@ class Index:
         passage_words: Optional[Tuple[int, int]] = None,
         synonyms: Union[None, PathLike, Iterable[Sequence[str]]] = None,
         workers: Optional[int] = None,
+        ranking: Optional[_ranking.Ranking] = None,
+        batch_size: Optional[int] = None,
+        batch_chars: Optional[int] = None,
     ) -> None:
         """Open the index in directory ``path``.
 
@@ -93,17 +96,29 @@ class Index:
         group also searches for the other members. Large indexing runs cut
         and analyse documents in ``workers`` processes besides this one
         (default: one per core, at most 4; 0 keeps all the work here).
+        ``ranking`` (a :class:`Ranking`; default ``Ranking()``) is how
+        searches rank passages, unless a search gives its own. Writes are
+        committed every ``batch_size`` documents (default 5,000) or
+        ``batch_chars`` characters of text (default 24 million), whichever
+        comes first: larger batches commit less often, smaller ones hold
+        less memory and lose less to an interrupted run.
         """
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 0):
             raise SearchlibError(f"workers must be a whole number of processes (0 or more) or None, not {workers!r}")
+        if ranking is not None:
+            _check_ranking(ranking)
+        for name, value in (("batch_size", batch_size), ("batch_chars", batch_chars)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise SearchlibError(f"{name} must be a positive whole number or None, not {value!r}")
         self.path = Path(path)
         self._workers = workers
+        self._batch = (batch_size, batch_chars)
         _rebuild.finish_interrupted_swap(self.path)
         self._store = store.Store(
             self.path, create=create, lock_timeout=lock_timeout, stop_words=stop_words, passage_words=passage_words
         )
         self._analyzer = self._store.analyzer
-        self._ranking = _ranking.DEFAULT
+        self._ranking = ranking if ranking is not None else _ranking.DEFAULT
         self._segments = _scoring.SegmentCache()  # what the ranking reads of each segment, once
         self._synonyms: Optional[_query.Synonyms] = None
         if synonyms is not None:
@@ -203,7 +218,7 @@ class Index:
         failed_origins.update(os.path.abspath(failure.source) for failure in missing)
         return _indexing.write(
             self._store, items(), prune_roots=roots if prune else None, kept_origins=failed_origins,
-            workers=self._workers, between=report_again, orphan_roots=None if prune else roots,
+            workers=self._workers, between=report_again, orphan_roots=None if prune else roots, batch=self._batch,
         )
 
     def add_stream(
@@ -248,7 +263,9 @@ class Index:
 
         if doc_id is None:
             self._refuse_replacing_unnamed(ahead)
-        report = _indexing.write(self._store, counter.documents(itertools.chain(ahead, items)), workers=self._workers)
+        report = _indexing.write(
+            self._store, counter.documents(itertools.chain(ahead, items)), workers=self._workers, batch=self._batch
+        )
         counter.finished()
         return report
 
@@ -276,7 +293,7 @@ class Index:
             documents = [documents]
         from . import _indexing
 
-        return _indexing.write(self._store, ingest.as_documents(documents), workers=self._workers)
+        return _indexing.write(self._store, ingest.as_documents(documents), workers=self._workers, batch=self._batch)
 
     def delete(self, doc_id: str) -> bool:
         """Remove a document and its passages; False if it was not indexed."""
@@ -297,6 +314,8 @@ class Index:
         lock_timeout: float = store.DEFAULT_LOCK_TIMEOUT,
         progress: Optional[Callable[[Progress], None]] = None,
         workers: Optional[int] = None,
+        batch_size: Optional[int] = None,
+        batch_chars: Optional[int] = None,
     ) -> AddReport:
         """Build a fresh index of ``paths`` beside ``path``, then swap it in.
 
@@ -304,7 +323,8 @@ class Index:
         damaged or of an older format) stays in place and searchable; if the
         run fails or is interrupted, the old index is left as it was. The
         old index's stop words and passage sizes are kept unless new ones
-        are given.
+        are given. ``workers``, ``batch_size`` and ``batch_chars`` are as
+        for :class:`Index`.
         """
         target = Path(path)
         if stop_words is None or passage_words is None:
@@ -318,7 +338,10 @@ class Index:
         except OSError as error:
             raise store.write_error(target, error) from None
         try:
-            with cls(fresh, stop_words=stop_words, passage_words=passage_words, workers=workers) as ix:
+            with cls(
+                fresh, stop_words=stop_words, passage_words=passage_words, workers=workers, batch_size=batch_size,
+                batch_chars=batch_chars,
+            ) as ix:
                 report = ix.add_path(*paths, include=include, exclude=exclude, fields=fields, progress=progress)
             _rebuild.rebuild_swap(fresh, target, lock_timeout)
         except BaseException:
@@ -340,6 +363,7 @@ class Index:
         source: Optional[str] = None,
         snippet_chars: int = snippets.SNIPPET_WIDTH,
         explain: bool = False,
+        ranking: Optional[_ranking.Ranking] = None,
     ) -> SearchResults:
         """Ranked passages for ``query``, best first.
 
@@ -352,12 +376,15 @@ class Index:
         ``source`` keeps those whose source contains the text given;
         ``snippet_chars`` is the snippet's length (about; cuts fall between
         words); with ``explain``, each hit's ``explanation`` lists the terms
-        it matched, in which field, and what each added to the score. The
-        query language is in docs/query.md. Raises :class:`QueryError` for
-        an empty query, bad limits or bad dates.
+        it matched, in which field, and what each added to the score;
+        ``ranking`` (a :class:`Ranking`) ranks this search in place of the
+        index's. The query language is in docs/query.md. Raises
+        :class:`QueryError` for an empty query, bad limits or bad dates.
         """
         return self._read(
-            lambda: self._search(query, limit, per_doc, collapse_duplicates, after, before, source, snippet_chars, explain)
+            lambda: self._search(
+                query, limit, per_doc, collapse_duplicates, after, before, source, snippet_chars, explain, ranking
+            )
         )
 
     def _search(
@@ -371,6 +398,7 @@ class Index:
         source: Optional[str],
         snippet_chars: int,
         explain: bool,
+        ranking: Optional[_ranking.Ranking] = None,
     ) -> SearchResults:
         if not isinstance(query, str):
             raise QueryError(f"query must be a string, not {type(query).__name__}")
@@ -383,7 +411,10 @@ class Index:
         if per_doc is not None and (not isinstance(per_doc, int) or per_doc < 1):
             raise QueryError(f"per_doc must be a positive integer or None, not {per_doc!r}")
 
-        ranking = self._ranking
+        if ranking is None:
+            ranking = self._ranking
+        else:
+            _check_ranking(ranking)
         searcher = self._store.searcher()
         searcher.weighting = ranking.weighting()  # this thread's own searcher
         parsed = _query.parse_query(
@@ -605,6 +636,11 @@ class _StreamProgress:
                 self._documents += 1
                 self.report()
             yield item
+
+
+def _check_ranking(ranking: object) -> None:
+    if not isinstance(ranking, _ranking.Ranking):
+        raise TypeError(f"ranking must be a searchlib.Ranking or None, not {type(ranking).__name__}")
 
 
 def _blank(length: int) -> str:

@@ -330,6 +330,10 @@ def _parse_passage_words(value: Optional[str]) -> Optional[Tuple[int, int]]:
     "--workers", type=click.IntRange(min=0), default=None, metavar="N",
     help="Processes that cut and analyse documents while this one writes (default: one per core, at most 4; 0: none).",
 )
+@click.option(
+    "--batch-size", type=click.IntRange(min=1), default=None, metavar="N",
+    help="Documents written between two commits (default: 5000); an interrupted run keeps every batch committed.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but warnings and errors.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path))
 def index_command(
@@ -348,6 +352,7 @@ def index_command(
     passage_words: Optional[str],
     lock_timeout: float,
     workers: Optional[int],
+    batch_size: Optional[int],
     quiet: bool,
     paths: Tuple[Path, ...],
 ) -> None:
@@ -396,10 +401,12 @@ def index_command(
             if rebuild:
                 report = Index.rebuild(
                     path, *paths, include=include, exclude=exclude, fields=fields, passage_words=sizes,
-                    lock_timeout=lock_timeout, progress=progress, workers=workers,
+                    lock_timeout=lock_timeout, progress=progress, workers=workers, batch_size=batch_size,
                 )
             else:
-                with Index(path, passage_words=sizes, lock_timeout=lock_timeout, workers=workers) as ix:
+                with Index(
+                    path, passage_words=sizes, lock_timeout=lock_timeout, workers=workers, batch_size=batch_size
+                ) as ix:
                     if from_stdin:
                         try:
                             report = ix.add_stream(

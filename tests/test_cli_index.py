@@ -297,3 +297,22 @@ def test_content_warnings_are_told_only_when_the_file_is_indexed(workdir):
     changed = run("index", "--index", "ix", "src")
     assert "1 updated" in changed.stdout
     assert len(changed.stderr.splitlines()) == 1 and "vieux.txt" in changed.stderr and "UTF-8" in changed.stderr
+
+
+def generation(path: Path) -> int:
+    """The number of the index's latest commit (its table of contents)."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    return int(TOC._latest_generation(FileStorage(str(path)), "MAIN"))
+
+
+def test_batch_size_sets_the_documents_a_commit(workdir):
+    make_corpus(workdir / "corpus.jsonl", 5)
+    result = run("index", "--index", "ix", "--batch-size", "2", "corpus.jsonl")
+    assert result.exit_code == 0, result.output
+    assert generation(workdir / "ix") == 3  # 2 + 2 + 1, the first commit creating the index
+    rebuilt = run("index", "--index", "ix", "--rebuild", "--batch-size", "3", "corpus.jsonl")
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert generation(workdir / "ix") == 2  # 3 + 2 in the fresh index swapped in
+    assert run("index", "--index", "ix", "--batch-size", "0", "corpus.jsonl").exit_code == 2

@@ -53,18 +53,17 @@ KILLS_PER_SERIES = 5  # then the same command runs to the end, and a new index s
 REBUILD_KILLS = 4
 SEED = 1789
 
-# ``search index`` as the CLI runs it, with two changes made from outside:
-# - commits every BATCH documents instead of every 5,000 (a module constant,
-#   so it is set here, in the child process): a test corpus of a few hundred
-#   articles then commits a dozen times a run, and kills land before, during
-#   and between commits in a run of seconds rather than many minutes;
-# - it notes each commit (and a rebuild's swap) as it begins and ends, with
-#   os.write, so the line reaches the kernel at once and survives SIGKILL:
-#   the test then knows exactly which batches a killed run had committed.
+# ``search index`` as the CLI runs it, given ``--batch-size BATCH`` (commits
+# every BATCH documents instead of every 5,000: a test corpus of a few
+# hundred articles then commits a dozen times a run, and kills land before,
+# during and between commits in a run of seconds rather than many minutes),
+# and one change made from outside: it notes each commit (and a rebuild's
+# swap) as it begins and ends, with os.write, so the line reaches the kernel
+# at once and survives SIGKILL: the test then knows exactly which batches a
+# killed run had committed.
 WRAPPER = r"""
 import os, sys
 import searchlib._indexing as indexing
-indexing._BATCH_DOCUMENTS = int(os.environ["CRASH_BATCH"])
 log = os.open(os.environ["CRASH_LOG"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 def note(event, count=0):
     os.write(log, f"{event} {count}\n".encode())
@@ -168,8 +167,11 @@ def run_command(workdir: Path, args: Sequence[str], real: bool, plan: Optional[T
     n, seconds) so long after it ended; None: let it end."""
     log = workdir / "events.log"
     log.write_text("")
-    command = [sys.executable, "-m", "searchlib", *args] if real else [sys.executable, "-c", WRAPPER, *args]
-    env = {**ENV, "CRASH_BATCH": str(BATCH), "CRASH_LOG": str(log)}
+    if real:
+        command = [sys.executable, "-m", "searchlib", *args]
+    else:  # every instrumented run is a ``search index``
+        command = [sys.executable, "-c", WRAPPER, args[0], "--batch-size", str(BATCH), *args[1:]]
+    env = {**ENV, "CRASH_LOG": str(log)}
     with (workdir / "stderr.txt").open("w+", encoding="utf-8") as errors:
         began = time.monotonic()
         seconds = 0.0

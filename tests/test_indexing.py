@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import searchlib
-from searchlib import Index, SearchlibError, _indexing
+from searchlib import Index, SearchlibError
 
 WIRE = (
     "Le ministre russe des Affaires étrangères Sergueï Lavrov et le secrétaire d'État américain "
@@ -94,21 +94,55 @@ def test_an_unchanged_run_writes_nothing(index, seeds_dir):
     assert {p.name: p.stat().st_mtime_ns for p in index.path.iterdir()} == before
 
 
-def test_a_failure_mid_run_keeps_completed_batches_and_older_documents(index, monkeypatch):
-    index.add_documents([{"id": "ancien", "text": "Un document sur Palmyre."}])
-    monkeypatch.setattr(_indexing, "_BATCH_DOCUMENTS", 2)
-
+def test_a_failure_mid_run_keeps_completed_batches_and_older_documents(tmp_path):
     def documents():
         for number in range(4):
             yield {"id": f"n{number}", "text": f"Nouveau document {number} sur Alep."}
         yield {"id": "ancien", "text": "Remplacement sur Homs."}
         raise OSError("disk vanished")
 
-    with pytest.raises(OSError):
-        index.add_documents(documents())
-    assert docs(index.search("Palmyre")) == ["ancien"]
-    assert docs(index.search("Homs")) == []
-    assert sorted(docs(index.search("Alep", limit=10))) == ["n0", "n1", "n2", "n3"]
+    with Index(tmp_path / "index", batch_size=2) as index:
+        index.add_documents([{"id": "ancien", "text": "Un document sur Palmyre."}])
+        with pytest.raises(OSError):
+            index.add_documents(documents())
+        assert docs(index.search("Palmyre")) == ["ancien"]
+        assert docs(index.search("Homs")) == []
+        assert sorted(docs(index.search("Alep", limit=10))) == ["n0", "n1", "n2", "n3"]
+
+
+def generation(path: Path) -> int:
+    """The number of the index's latest commit (its table of contents)."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    return int(TOC._latest_generation(FileStorage(str(path)), "MAIN"))
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_batch_size_sets_the_documents_a_commit(tmp_path, workers):
+    rows = [{"id": f"d{number}", "text": f"Dépêche {number} sur Alep."} for number in range(5)]
+    with Index(tmp_path / "small", batch_size=2, workers=workers) as small, Index(tmp_path / "default") as default:
+        first = generation(small.path)
+        small.add_documents(rows)
+        assert generation(small.path) - first == 3  # 2 + 2 + 1
+        first = generation(default.path)
+        default.add_documents(rows)
+        assert generation(default.path) - first == 1
+
+
+def test_batch_chars_sets_the_text_a_commit(tmp_path):
+    rows = [{"id": f"d{number}", "text": f"Dépêche {number} sur Alep. " * 10} for number in range(4)]
+    with Index(tmp_path / "ix", batch_chars=len(rows[0]["text"]) * 2, workers=0) as ix:
+        first = generation(ix.path)
+        ix.add_documents(rows)
+        assert generation(ix.path) - first == 2
+
+
+@pytest.mark.parametrize("name", ["batch_size", "batch_chars"])
+@pytest.mark.parametrize("value", [0, -5, 2.5, True])
+def test_batch_limits_must_be_positive_whole_numbers(tmp_path, name, value):
+    with pytest.raises(SearchlibError, match=name):
+        Index(tmp_path / "ix", **{name: value})
 
 
 def test_passage_size_is_a_setting_of_the_index(tmp_path):
@@ -206,11 +240,10 @@ def test_an_interrupted_rebuild_leaves_the_old_index_in_place(tmp_path, seeds_di
 
 
 @pytest.mark.parametrize("workers", [0, 2])
-def test_progress_goes_on_until_the_run_ends_and_can_stop_it_there(tmp_path, monkeypatch, workers):
+def test_progress_goes_on_until_the_run_ends_and_can_stop_it_there(tmp_path, workers):
     """Sources are read ahead of the writing (a whole small corpus at once,
     with workers): reports go on while the rest is written, so a report that
     stops the run (the command line's Ctrl-C) is heard until the end."""
-    monkeypatch.setattr(_indexing, "_BATCH_DOCUMENTS", 50)
     corpus = tmp_path / "corpus.jsonl"
     with corpus.open("w", encoding="utf-8") as handle:
         for number in range(320):
@@ -223,7 +256,7 @@ def test_progress_goes_on_until_the_run_ends_and_can_stop_it_there(tmp_path, mon
             if len(after_reading) == 2:
                 raise KeyboardInterrupt
 
-    with Index(tmp_path / "ix", workers=workers) as ix:
+    with Index(tmp_path / "ix", workers=workers, batch_size=50) as ix:
         with pytest.raises(KeyboardInterrupt):
             ix.add_path(corpus, progress=progress)
         held = ix.stats().documents

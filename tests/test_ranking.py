@@ -8,7 +8,8 @@ import math
 
 import pytest
 
-from searchlib import Index, _ranking
+import searchlib
+from searchlib import Index, Ranking, _ranking
 from searchlib._scoring import probabilistic_idf
 
 FILLER = "La réunion a eu lieu dans la capitale, selon un communiqué publié le soir même. "
@@ -45,8 +46,8 @@ def test_the_article_context_ranks_a_passage_of_an_article_about_the_query_first
     hits = index.search("Lavrov Kerry Genève", limit=10, collapse_duplicates=False)
     copies = [hit.doc_id for hit in hits if hit.text.startswith(shared)]
     assert copies == ["about", "aside"]
-    index._ranking = dataclasses.replace(_ranking.DEFAULT, context=0.0)
-    alone = [hit for hit in index.search("Lavrov Kerry Genève", limit=10, collapse_duplicates=False) if hit.text.startswith(shared)]
+    without = index.search("Lavrov Kerry Genève", limit=10, collapse_duplicates=False, ranking=Ranking(context=0.0))
+    alone = [hit for hit in without if hit.text.startswith(shared)]
     assert alone[0].score == pytest.approx(alone[1].score)  # the same passage scores alike without its article
 
 
@@ -88,8 +89,8 @@ def test_question_words_weigh_less_than_the_words_that_matter(index):
         ]
     )
     assert docs(index.search("combien traité", limit=2)) == ["treaty", "filler"]
-    index._ranking = dataclasses.replace(_ranking.DEFAULT, weak_words=1.0)
-    assert docs(index.search("combien traité", limit=2)) == ["filler", "treaty"]  # the lever decides
+    # the lever decides
+    assert docs(index.search("combien traité", limit=2, ranking=Ranking(weak_words=1.0))) == ["filler", "treaty"]
 
 
 def test_a_rare_spelling_does_not_outweigh_the_word_typed(index):
@@ -121,9 +122,7 @@ def test_totals_and_matches_agree_with_whoosh_scoring(index):
     )
     for query in ["Lavrov Kerry", "Lavrov AND Genève", "Genève -Kerry", '"à Genève"', "Gen*"]:
         ours = index.search(query, limit=50, collapse_duplicates=False)
-        index._ranking = _ranking.FOUNDATION
-        theirs = index.search(query, limit=50, collapse_duplicates=False)
-        index._ranking = _ranking.DEFAULT
+        theirs = index.search(query, limit=50, collapse_duplicates=False, ranking=Ranking.bm25())
         assert ours.total == theirs.total == len(ours), query
         assert sorted((h.doc_id, h.passage) for h in ours) == sorted((h.doc_id, h.passage) for h in theirs), query
 
@@ -132,7 +131,7 @@ def test_without_levers_passages_score_as_whoosh_scores_them(tmp_path):
     """With every lever off, searchlib's own scoring gives each passage
     Whoosh's BM25F score: the passage lengths and articles it reads match
     Whoosh's, across segments, updates and deletions."""
-    plain = dataclasses.replace(_ranking.FOUNDATION, term_at_a_time=True, one_word_spellings=False)
+    plain = dataclasses.replace(Ranking.bm25(), term_at_a_time=True, one_word_spellings=False)
     words = ["Lavrov", "Kerry", "Genève", "Alep", "trêve"]
     rows = [
         {"id": f"d{n}", "text": paragraphs(*(" ".join(words[(n + k) % 5] for k in range(n % 4 + 1)) + "." for _ in range(n % 3 + 1)))}
@@ -144,10 +143,13 @@ def test_without_levers_passages_score_as_whoosh_scores_them(tmp_path):
         ix.add_documents([dict(rows[3], text=paragraphs("Lavrov Lavrov Kerry à Genève, encore."))])  # an update
         ix.delete("d20")
         for query in ["Lavrov", "Kerry", "Genève", "trêve"]:
-            ix._ranking = plain
-            ours = {(h.doc_id, h.passage): h.score for h in ix.search(query, limit=100, collapse_duplicates=False)}
-            ix._ranking = _ranking.FOUNDATION
-            theirs = {(h.doc_id, h.passage): h.score for h in ix.search(query, limit=100, collapse_duplicates=False)}
+            ours = {
+                (h.doc_id, h.passage): h.score for h in ix.search(query, limit=100, collapse_duplicates=False, ranking=plain)
+            }
+            theirs = {
+                (h.doc_id, h.passage): h.score
+                for h in ix.search(query, limit=100, collapse_duplicates=False, ranking=Ranking.bm25())
+            }
             assert ours.keys() == theirs.keys() and len(ours) > 10, query
             assert ("d20", 0) not in ours
             for key, score in ours.items():
@@ -168,8 +170,8 @@ def test_the_proximity_lever_ranks_words_standing_together_first(index):
     far = "Lavrov " + " ".join(f"mot{n}" for n in range(30)) + " Kerry."
     near = "Lavrov et Kerry " + " ".join(f"mot{n}" for n in range(28)) + "."
     index.add_documents([{"id": "far", "text": far}, {"id": "near", "text": near}])
-    index._ranking = dataclasses.replace(_ranking.DEFAULT, proximity=0.5)
-    results = index.search("Lavrov Kerry", limit=2, explain=True, collapse_duplicates=False)
+    near_first = Ranking(proximity=0.5)
+    results = index.search("Lavrov Kerry", limit=2, explain=True, collapse_duplicates=False, ranking=near_first)
     assert docs(results) == ["near", "far"]
     bonus = {hit.doc_id: dict((f, s) for f, _, s in hit.explanation)["proximity"] for hit in results}
     assert bonus["near"] > 0 == bonus["far"]
@@ -230,15 +232,14 @@ def test_a_word_found_as_typed_ranks_before_its_other_forms(index):
     # Typed without its accent, the word is still found as written.
     assert docs(index.search("president", limit=2)) == ["person", "office"]
     assert docs(index.search("présidence", limit=2)) == ["office", "person"]
-    index._ranking = dataclasses.replace(_ranking.DEFAULT, other_forms=1.0)
-    assert docs(index.search("président", limit=2)) == ["office", "person"]  # the lever decides
+    # the lever decides
+    assert docs(index.search("président", limit=2, ranking=Ranking(other_forms=1.0))) == ["office", "person"]
 
 
 def test_a_word_written_only_as_typed_keeps_its_whole_score(index):
     index.add_documents([{"id": "a", "text": "Kerry et Lavrov se sont vus à Genève."}])
     with_lever = index.search("Kerry Genève", limit=1)[0].score
-    index._ranking = dataclasses.replace(_ranking.DEFAULT, other_forms=1.0)
-    assert index.search("Kerry Genève", limit=1)[0].score == with_lever
+    assert index.search("Kerry Genève", limit=1, ranking=Ranking(other_forms=1.0))[0].score == with_lever
 
 
 def test_a_name_spelt_another_way_is_not_taken_for_another_form(index):
@@ -265,8 +266,8 @@ def test_an_auxiliary_verb_weighs_less_than_the_words_that_matter(index):
         ]
     )
     assert docs(index.search("Qui a signé ?", limit=2)) == ["treaty", "weather"]
-    index._ranking = dataclasses.replace(_ranking.DEFAULT, weak_words=1.0)
-    assert docs(index.search("Qui a signé ?", limit=2)) == ["weather", "treaty"]  # the lever decides
+    # the lever decides
+    assert docs(index.search("Qui a signé ?", limit=2, ranking=Ranking(weak_words=1.0))) == ["weather", "treaty"]
 
 
 def test_a_brief_about_the_query_ranks_above_a_long_report_repeating_its_words(index):
@@ -295,5 +296,53 @@ def test_a_brief_about_the_query_ranks_above_a_long_report_repeating_its_words(i
         ]
     )
     assert docs(index.search("retraites sénateurs", limit=2, per_doc=1)) == ["breve", "rapport"]
-    index._ranking = dataclasses.replace(_ranking.DEFAULT, k1=1.2, b=0.75)
-    assert docs(index.search("retraites sénateurs", limit=2, per_doc=1)) == ["rapport", "breve"]  # the lever decides
+    classic = Ranking(k1=1.2, b=0.75)
+    assert docs(index.search("retraites sénateurs", limit=2, per_doc=1, ranking=classic)) == ["rapport", "breve"]  # the lever decides
+
+
+def test_the_public_ranking_and_its_presets():
+    assert searchlib.Ranking is Ranking is _ranking.Ranking
+    assert Ranking() == _ranking.DEFAULT
+    assert Ranking.bm25() == _ranking.FOUNDATION
+    bm25 = Ranking.bm25()
+    assert (bm25.context, bm25.coordination, bm25.proximity, bm25.term_at_a_time) == (0.0, 0.0, 0.0, False)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("k1", -0.1), ("b", -0.1), ("b", 1.5), ("context", -1.0), ("coordination", -0.5), ("proximity", -0.5),
+     ("weak_words", -0.25), ("other_forms", -1.0), ("k1", float("nan")), ("forms_depth", -1), ("proximity_depth", 2.5)],
+)
+def test_a_ranking_out_of_range_is_refused_naming_the_field(field, value):
+    with pytest.raises(ValueError, match=rf"Ranking\.{field} "):
+        Ranking(**{field: value})
+
+
+def test_the_ranking_given_to_the_index_ranks_its_searches(tmp_path):
+    shared = "Le ministre Lavrov a rencontré son homologue à Genève."
+    rows = [
+        {"id": "about", "text": paragraphs(shared, "Lavrov et Kerry ont parlé de la trêve.", "Kerry reviendra.")},
+        {"id": "aside", "text": paragraphs(shared, "Le marché aux fleurs ouvre samedi.", "Il pleuvra demain.")},
+    ]
+
+    def shared_scores(ix, **options):
+        hits = ix.search("Lavrov Kerry Genève", limit=10, collapse_duplicates=False, **options)
+        return [hit.score for hit in hits if hit.text.startswith(shared)]
+
+    with Index(tmp_path / "ix", ranking=Ranking(context=0.0)) as ix:
+        ix.add_documents(rows)
+        alone = shared_scores(ix)
+        assert alone[0] == pytest.approx(alone[1])  # the article's context is off
+        with_context = shared_scores(ix, ranking=Ranking())  # a search's own ranking wins
+        assert with_context[0] > with_context[1]
+        assert shared_scores(ix) == alone  # and is not kept
+    with Index(tmp_path / "ix") as default:
+        assert shared_scores(default) == with_context
+
+
+def test_a_ranking_argument_must_be_a_ranking(index):
+    index.add_documents([{"id": "a", "text": "Lavrov à Genève."}])
+    with pytest.raises(TypeError, match="Ranking"):
+        index.search("Lavrov", ranking={"context": 0.0})
+    with pytest.raises(TypeError, match="Ranking"):
+        Index(index.path, ranking="bm25")
