@@ -331,6 +331,7 @@ class Index:
         source: Optional[str] = None,
         snippet_chars: int = snippets.SNIPPET_WIDTH,
         explain: bool = False,
+        offset: int = 0,
     ) -> SearchResults:
         """Ranked passages for ``query``, best first.
 
@@ -344,11 +345,16 @@ class Index:
         ``snippet_chars`` is the snippet's length (about; cuts fall between
         words); with ``explain``, each hit's ``explanation`` lists the terms
         it matched, in which field, and what each added to the score. The
-        query language is in docs/query.md. Raises :class:`QueryError` for
-        an empty query, bad limits or bad dates.
+        query language is in docs/query.md. ``offset`` skips that many hits
+        first, for pages: the hits are those after the first ``offset`` of a
+        search limited to ``offset + limit``, so a page never repeats what an
+        earlier one showed. Raises :class:`QueryError` for an empty query,
+        bad limits or offsets, or bad dates.
         """
         return self._read(
-            lambda: self._search(query, limit, per_doc, collapse_duplicates, after, before, source, snippet_chars, explain)
+            lambda: self._search(
+                query, limit, per_doc, collapse_duplicates, after, before, source, snippet_chars, explain, offset
+            )
         )
 
     def _search(
@@ -362,6 +368,7 @@ class Index:
         source: Optional[str],
         snippet_chars: int,
         explain: bool,
+        offset: int = 0,
     ) -> SearchResults:
         if not isinstance(query, str):
             raise QueryError(f"query must be a string, not {type(query).__name__}")
@@ -369,6 +376,8 @@ class Index:
             raise QueryError("empty query")
         if not isinstance(limit, int) or limit < 1:
             raise QueryError(f"limit must be a positive integer, not {limit!r}")
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise QueryError(f"offset must be a non-negative integer, not {offset!r}")
         if not isinstance(snippet_chars, int) or snippet_chars < 20:
             raise QueryError(f"snippet_chars must be an integer of at least 20, not {snippet_chars!r}")
         if per_doc is not None and (not isinstance(per_doc, int) or per_doc < 1):
@@ -386,14 +395,17 @@ class Index:
             ranking.weak_words,
         )
         if parsed.query is None:
-            return SearchResults(query, [], 0, parsed.notes)
+            return SearchResults(query, [], 0, parsed.notes, offset=offset, limit=limit)
         restriction = self._restriction(parsed.filter, after, before, source, searcher)
         if restriction is not None and not restriction:
-            return SearchResults(query, [], 0, parsed.notes)  # the filters keep nothing
+            return SearchResults(query, [], 0, parsed.notes, offset=offset, limit=limit)  # the filters keep nothing
         ranker = _ranking.Ranker(
             searcher, parsed.query, restriction, ranking, self._segments, parsed.forms, self._analyzer
         )
-        total, chosen = ranker.choose(limit, per_doc, collapse_duplicates)
+        # A page is cut from the list a larger limit gives: per_doc and the
+        # copies folded away depend on every hit ranked above it.
+        total, chosen = ranker.choose(offset + limit, per_doc, collapse_duplicates)
+        chosen = chosen[offset:]
         # Only the query's own words can be highlighted: only they become tokens.
         wanted = snippets.pattern_terms(parsed.patterns)
         hits = [
@@ -404,7 +416,9 @@ class Index:
                 dataclasses.replace(hit, explanation=tuple(ranker.explain(fields["_docnum"])))
                 for hit, (fields, _, _) in zip(hits, chosen)
             ]
-        return SearchResults(query, hits, total, parsed.notes, self._suggestion(query, parsed.corrections, hits))
+        return SearchResults(
+            query, hits, total, parsed.notes, self._suggestion(query, parsed.corrections, hits), offset=offset, limit=limit
+        )
 
     def _read(self, operation: Callable[[], _T]) -> _T:
         """Run a read of the index, telling damage from other failures.

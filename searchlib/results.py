@@ -80,14 +80,25 @@ class SearchResults(Sequence[Hit]):
     limit cut the list); ``notes`` say how the query was read, when that is
     worth telling the user; ``suggestion`` is the query with its misspelt
     words corrected from the index's own text ("Lavorv" → "Lavrov"), when
-    some were.
+    some were. ``offset`` is the number of better hits skipped before the
+    first one here (a page's start) and ``limit`` the most it could hold.
     """
 
     def __init__(
-        self, query: str, hits: List[Hit], total: int, notes: Sequence[str] = (), suggestion: Optional[str] = None
+        self,
+        query: str,
+        hits: List[Hit],
+        total: int,
+        notes: Sequence[str] = (),
+        suggestion: Optional[str] = None,
+        *,
+        offset: int = 0,
+        limit: Optional[int] = None,
     ) -> None:
         self.query = query
         self.total = total
+        self.offset = offset
+        self.limit = limit
         self.notes: Tuple[str, ...] = tuple(notes)
         self.suggestion = suggestion
         self._hits = hits
@@ -113,9 +124,11 @@ class SearchResults(Sequence[Hit]):
         return {
             "query": self.query,
             "total": self.total,
+            "offset": self.offset,
+            "limit": self.limit,
             "suggestion": self.suggestion,
             "notes": list(self.notes),
-            "results": [dict(rank=rank, **hit.to_dict(marks)) for rank, hit in enumerate(self._hits, 1)],
+            "results": [dict(rank=rank, **hit.to_dict(marks)) for rank, hit in enumerate(self._hits, self.offset + 1)],
         }
 
 

@@ -479,3 +479,72 @@ def test_add_stream_reports_bytes_and_documents_read(tmp_path):
     assert (last.bytes_done, last.documents, last.bytes_total) == (len(data), 300, 0)  # 0: the total is unknown
     assert [s.bytes_done for s in states] == sorted(s.bytes_done for s in states)
     assert [s.documents for s in states] == sorted(s.documents for s in states)
+
+
+# -- pages ------------------------------------------------------------------------
+
+PAGED_QUERIES = ["Syrie", "Lavrov Kerry", "cessez-le-feu en Syrie", "(Washington OR Moscou) terrorisme", "terror*", "Russie -Kerry"]
+
+
+def _ranked(results) -> list:
+    return [(hit.doc_id, hit.passage, hit.score) for hit in results]
+
+
+@pytest.mark.parametrize("per_doc", [None, 1])
+@pytest.mark.parametrize("query", PAGED_QUERIES)
+def test_pages_put_together_are_the_long_list(seeds_index, query, per_doc):
+    whole = seeds_index.search(query, limit=40, per_doc=per_doc)
+    assert len(whole) > 2  # several pages to compare
+    pages = []
+    for offset in range(0, len(whole) + 2, 2):
+        page = seeds_index.search(query, limit=2, per_doc=per_doc, offset=offset)
+        assert (page.offset, page.limit, page.total) == (offset, 2, whole.total)
+        pages.extend(page)
+    assert _ranked(pages) == _ranked(whole)
+
+
+def test_a_page_is_the_end_of_the_list_a_larger_limit_gives(seeds_index):
+    page = seeds_index.search("Syrie", limit=4, offset=4)
+    first_eight = seeds_index.search("Syrie", limit=8)
+    assert [hit.to_dict() for hit in page] == [hit.to_dict() for hit in first_eight[4:]]
+    data = page.to_dict()
+    assert (data["offset"], data["limit"]) == (4, 4)
+    assert [row["rank"] for row in data["results"]] == [5, 6, 7, 8]  # ranks in the whole list
+
+
+def test_a_later_page_never_repeats_a_story_of_an_earlier_one(tmp_path):
+    import random
+
+    words = (
+        "ministre conflit téléphone semaine accord frontière armée ville réfugiés aide convoi trêve sommet "
+        "négociation opposition régime frappe aviation coalition rebelles province route hôpital école "
+        "pétrole gaz élection parlement président sanction embargo Genève Vienne Astana Moscou Washington"
+    ).split()
+    documents = []
+    for n in range(12):  # twelve stories, each filed by three outlets
+        text = "Lavrov et Kerry : " + " ".join(random.Random(n).choices(words, k=60)) + "."
+        for outlet in ("afp", "reuters", "ap"):
+            documents.append({"id": f"{outlet}-{n}", "text": text})
+    with searchlib.Index(tmp_path / "ix") as ix:
+        ix.add_documents(documents)
+        whole = ix.search("Lavrov Kerry", limit=30)
+        stories = [hit.doc_id.split("-")[1] for hit in whole]
+        assert len(stories) == len(set(stories)) == 12  # each story once, its copies named by it
+        assert all(len(hit.duplicates) == 2 for hit in whole)
+        seen = []
+        for offset in range(0, 12, 5):
+            seen.extend(hit.doc_id.split("-")[1] for hit in ix.search("Lavrov Kerry", limit=5, offset=offset))
+        assert seen == stories
+
+
+def test_an_offset_past_the_end_gives_no_hits_and_the_total(seeds_index):
+    total = seeds_index.search("Syrie").total
+    for offset in (total, total + 1, 10**9):
+        results = seeds_index.search("Syrie", offset=offset)
+        assert (len(results), results.total, results.offset) == (0, total, offset)
+
+
+@pytest.mark.parametrize("offset", [-1, 1.5, "2", None, True])
+def test_a_bad_offset_is_refused_by_name(seeds_index, offset):
+    with pytest.raises(QueryError, match="offset"):
+        seeds_index.search("Syrie", offset=offset)
