@@ -183,6 +183,10 @@ def cli() -> None:
 @cli.command("query", context_settings={"ignore_unknown_options": True})
 @_index_option
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True, help="Number of passages to show.")
+@click.option(
+    "--offset", type=click.IntRange(min=0), default=0, metavar="N",
+    help="Skip the N best passages first (the next page: --offset 10 --limit 10).",
+)
 @click.option("--per-doc", type=click.IntRange(min=1), default=None, help="At most N passages of any one document.")
 @click.option("--after", metavar="DATE", help="Only passages dated on or after DATE (2016, 2016-07, 2016-07-14).")
 @click.option("--before", metavar="DATE", help="Only passages dated on or before DATE.")
@@ -203,6 +207,7 @@ def cli() -> None:
 def query_command(
     index_dir: Optional[Path],
     limit: int,
+    offset: int,
     per_doc: Optional[int],
     after: Optional[str],
     before: Optional[str],
@@ -239,6 +244,7 @@ def query_command(
                 source=source,
                 snippet_chars=snippet_chars,
                 explain=explain,
+                offset=offset,
             )
         except QueryError as error:
             raise click.UsageError(str(error)) from None
@@ -271,10 +277,17 @@ def _shortened(query: str, length: int = 60) -> str:
 
 
 def _print_results(results: SearchResults, style: str, marks: Optional[Tuple[str, str]]) -> None:
+    if not results and results.total:
+        several = results.total != 1
+        click.echo(
+            f"Only {results.total} passage{'s' if several else ''} match{'' if several else 'es'} "
+            f"{_shortened(results.query)!r}: none from {results.offset + 1} on."
+        )
+        return
     if not results:
         click.echo(f"No passage matches {_shortened(results.query)!r}.")
         return
-    for rank, hit in enumerate(results, 1):
+    for rank, hit in enumerate(results, results.offset + 1):
         heading = [click.style(f"{rank}.", bold=True), hit.title or hit.doc_id]
         if hit.date:
             heading.append(hit.date)
@@ -289,7 +302,9 @@ def _print_results(results: SearchResults, style: str, marks: Optional[Tuple[str
             names = ", ".join(hit.duplicates[:3]) + (", …" if count > 3 else "")
             click.echo(f"   (the same passage is in {count} other document{'s' if count > 1 else ''}: {names})")
         click.echo()
-    shown = len(results)
+    shown = f"{len(results)}"
+    if results.offset:
+        shown = f"{results.offset + 1}–{results.offset + len(results)}"
     click.echo(f"{shown} of {results.total} matching passage{'s' if results.total != 1 else ''} shown.")
 
 
