@@ -39,7 +39,7 @@ from .analysis import FrenchAnalyzer, fold, joined_spelling, normalize_word, str
 from .ingest._decode import escape_surrogates
 from .synonyms import Synonyms
 
-__all__ = ["ParsedQuery", "Pattern", "Expander", "Synonyms", "parse_query", "date_range", "source_filter", "SEARCH_FIELDS", "STOPS_FIELD"]
+__all__ = ["BuiltQuery", "Pattern", "Expander", "Synonyms", "parse_query", "date_range", "source_filter", "SEARCH_FIELDS", "STOPS_FIELD"]
 
 # Field name and boost: a word in the title says more about a passage
 # than the same word once in its body.
@@ -60,7 +60,7 @@ Resolver = Callable[[Optional[str], str], Set[str]]
 
 
 @dataclass(frozen=True)
-class ParsedQuery:
+class BuiltQuery:
     """A query ready to run: the Whoosh query (None when nothing is left to
     search), the word and phrase patterns to highlight, and notes on how the
     query was read."""
@@ -504,7 +504,7 @@ def parse_query(
     expand: Optional[Expander] = None,
     synonyms: Optional[Synonyms] = None,
     weak_words: float = 1.0,
-) -> ParsedQuery:
+) -> BuiltQuery:
     """Read ``text`` with the index's ``analyzer``; ``resolve`` maps a word's
     term and accent key to the indexed terms it should match; ``expand``
     answers prefixes, fuzzy words and source filters; ``weak_words`` is the
@@ -517,22 +517,22 @@ def parse_query(
     if query is None and filters and not builder.excluded_only:
         query = wq.Every()
     if query is not None:
-        return ParsedQuery(
+        return BuiltQuery(
             query, tuple(builder.patterns), tuple(notes), _combine(filters), tuple(builder.corrections), tuple(builder.forms)
         )
     if builder.excluded_only:
-        return ParsedQuery(None, (), tuple(notes + ["only exclusions (-word, NOT): nothing to search for"]))
+        return BuiltQuery(None, (), tuple(notes + ["only exclusions (-word, NOT): nothing to search for"]))
     if builder.stop_words:
         stops = _stop_words_query(builder.stop_words, resolve)
-        return ParsedQuery(stops.query, stops.patterns, tuple(notes) + stops.notes, _combine(filters))
-    return ParsedQuery(None, (), tuple(notes + ["no words to search for"]))
+        return BuiltQuery(stops.query, stops.patterns, tuple(notes) + stops.notes, _combine(filters))
+    return BuiltQuery(None, (), tuple(notes + ["no words to search for"]))
 
 
 def _combine(filters: Sequence[wq.Query]) -> Optional[wq.Query]:
     return None if not filters else filters[0] if len(filters) == 1 else wq.And(list(filters))
 
 
-def _stop_words_query(stop_words: Sequence[Tuple[str, str]], resolve: Optional[Resolver]) -> ParsedQuery:
+def _stop_words_query(stop_words: Sequence[Tuple[str, str]], resolve: Optional[Resolver]) -> BuiltQuery:
     """A query of only common words ("il était", "qui") searches for them as
     written, and for words that differ from them only by accents ("maïs"
     typed as "mais", "là" as "la")."""
@@ -548,4 +548,4 @@ def _stop_words_query(stop_words: Sequence[Tuple[str, str]], resolve: Optional[R
         patterns.append(((terms, 0),))
     query = units[0] if len(units) == 1 else wq.Or(units, scale=_COORDINATION)
     note = "only common words (" + ", ".join(stop for stop, _ in stop_words) + "): matched as written"
-    return ParsedQuery(query, tuple(patterns), (note,))
+    return BuiltQuery(query, tuple(patterns), (note,))
