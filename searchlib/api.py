@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import io
+import itertools
 import os
 import pickle
 import shutil
@@ -24,8 +25,8 @@ from typing import (
 
 from whoosh import query as wq
 
-from . import _ranking, _rebuild, _scoring, ingest, query as _query, snippets, store
-from .results import AddReport, CheckReport, Hit, IndexStats, Progress, SearchResults
+from . import _ranking, _rebuild, _scoring, _syntax, ingest, query as _query, snippets, store
+from .results import AddReport, CheckReport, Hit, IndexStats, ParsedQuery, Progress, QueryClause, SearchResults
 from .errors import DocumentIdError, IndexCorruptError, QueryError, SearchlibError
 from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 
@@ -36,6 +37,8 @@ __all__ = [
     "Index",
     "Hit",
     "SearchResults",
+    "ParsedQuery",
+    "QueryClause",
     "AddReport",
     "Progress",
     "IndexStats",
@@ -51,6 +54,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 _DAMAGE = (zlib.error, EOFError, struct.error, pickle.UnpicklingError)
 _READ_ATTEMPTS = 3
 _STREAM_ID = "stdin"  # the id of a plain-text stream given none
+_SPELLING_PASSAGES = 20  # passages read for the ways the index writes a corrected word
 _T = TypeVar("_T")
 DocumentLike = Union[Document, Mapping[str, Any]]
 
@@ -420,6 +424,63 @@ class Index:
             query, hits, total, parsed.notes, self._suggestion(query, parsed.corrections, hits), offset=offset, limit=limit
         )
 
+    def parse(self, query: str) -> ParsedQuery:
+        """How ``query`` is read in this index, as :meth:`search` reads it:
+        its clauses (words, phrases, exclusions, OR groups, prefixes, fuzzy
+        words, boosts, filters), each word with the indexed terms it
+        searches, the notes on what was malformed or capped, and the words
+        taken for typing errors with the query corrected. Searches nothing.
+        Raises :class:`QueryError` for an empty query."""
+        return self._read(lambda: self._parse(query))
+
+    def _parse(self, query: str) -> ParsedQuery:
+        if not isinstance(query, str):
+            raise QueryError(f"query must be a string, not {type(query).__name__}")
+        if not query.strip():
+            raise QueryError("empty query")
+        searcher = self._store.searcher()
+        built = _query.parse_query(
+            query,
+            self._analyzer,
+            lambda term, key: self._store.alternatives(searcher, term, key),
+            store.Store.Vocabulary(searcher),
+            self._synonyms,
+            self._ranking.weak_words,
+        )
+        clauses = built.tree.clauses if built.tree is not None else ()
+        suggestion: Optional[str] = query
+        for typed, term in built.corrections:
+            written = self._written(searcher, typed, term)
+            suggestion = suggestion.replace(typed, written, 1) if suggestion is not None and written else None
+        return ParsedQuery(
+            query,
+            tuple(_clause(_group_occur(occur, node), node, built.resolved) for occur, node in clauses),
+            built.notes,
+            built.corrections,
+            suggestion if suggestion != query else None,
+        )
+
+    def _written(self, searcher: Any, typed: str, term: str) -> Optional[str]:
+        """How the indexed text writes ``term``: of its spellings in the
+        first passages holding it, the nearest to ``typed`` (a stem stands
+        for many words: "négotiations" is "négociations", not "négocier")."""
+        import difflib
+
+        spellings: Dict[str, int] = {}
+        for fieldname in ("text", "title"):
+            for docnum in itertools.islice(searcher.document_numbers(**{fieldname: term}), _SPELLING_PASSAGES):
+                text = str(searcher.stored_fields(docnum).get(fieldname) or "")
+                for token in self._analyzer.all_tokens(text):
+                    if token.text == term:
+                        spelling = text[token.start : token.end]
+                        spellings[spelling] = spellings.get(spelling, 0) + 1
+        wanted = typed.lower()
+        return max(
+            spellings,
+            key=lambda spelling: (difflib.SequenceMatcher(None, wanted, spelling.lower()).ratio(), spellings[spelling]),
+            default=None,
+        )
+
     def _read(self, operation: Callable[[], _T]) -> _T:
         """Run a read of the index, telling damage from other failures.
 
@@ -595,6 +656,33 @@ class _StreamProgress:
                 self._documents += 1
                 self.report()
             yield item
+
+
+def _clause(occur: str, node: _syntax.Node, resolved: Mapping[_syntax.Node, _query.Pattern]) -> QueryClause:
+    """A node of the query's tree as users are shown it."""
+    terms = tuple(tuple(sorted(slot)) for slot, _ in resolved.get(node, ()))
+    if isinstance(node, _syntax.Group):
+        inner = tuple(_clause(_group_occur(inner_occur, child), child, resolved) for inner_occur, child in node.clauses)
+        return QueryClause("group", occur, boost=node.boost, clauses=inner)
+    if isinstance(node, _syntax.Either):
+        options = tuple(_clause(_syntax.SHOULD, option, resolved) for option in node.options)
+        return QueryClause("or", occur, clauses=options)
+    if isinstance(node, _syntax.Filter):
+        value = node.value
+        text = value.text + ("*" if isinstance(value, _syntax.Word) and value.prefix else "")
+        return QueryClause("filter", occur, text, field=node.name, terms=terms)
+    if isinstance(node, _syntax.Phrase):
+        return QueryClause("phrase", occur, node.text, node.boost, terms=terms)
+    kind = "prefix" if node.prefix else "fuzzy" if node.fuzzy else "word"
+    return QueryClause(kind, occur, node.text, node.boost, distance=node.fuzzy, terms=terms)
+
+
+def _group_occur(occur: str, node: _syntax.Node) -> str:
+    """A clause's occurrence as the search applies it: a source, doc or
+    date filter among a group's clauses keeps only what it matches."""
+    if isinstance(node, _syntax.Filter) and node.name != "title" and occur != _syntax.MUST_NOT:
+        return _syntax.MUST
+    return occur
 
 
 def _blank(length: int) -> str:

@@ -548,3 +548,59 @@ def test_an_offset_past_the_end_gives_no_hits_and_the_total(seeds_index):
 def test_a_bad_offset_is_refused_by_name(seeds_index, offset):
     with pytest.raises(QueryError, match="offset"):
         seeds_index.search("Syrie", offset=offset)
+
+
+# -- how a query is read ---------------------------------------------------------
+
+
+def test_parse_shows_a_phrase_an_exclusion_an_or_and_a_filter(seeds_index):
+    parsed = seeds_index.parse('"cessez le feu" -Daech (Alep OR Homs) date:2017')
+    assert isinstance(parsed, searchlib.ParsedQuery)
+    phrase, excluded, group, date = parsed.clauses
+    assert (phrase.kind, phrase.occur, phrase.text) == ("phrase", "should", "cessez le feu")
+    assert phrase.terms == (("cess",), ("feu",))  # "le" is a stop word: it keeps its place, holds no term
+    assert (excluded.kind, excluded.occur, excluded.text) == ("word", "must_not", "Daech")
+    assert "daesh" in excluded.terms[0]  # the other spelling the index holds is excluded too
+    (either,) = group.clauses
+    assert (group.kind, either.kind) == ("group", "or")
+    assert [(option.kind, option.text) for option in either.clauses] == [("word", "Alep"), ("word", "Homs")]
+    assert (date.kind, date.field, date.text, date.occur) == ("filter", "date", "2017", "must")
+    assert parsed.notes == () and parsed.suggestion is None
+
+
+def test_parse_shows_prefixes_fuzzy_words_boosts_and_accents(seeds_index):
+    prefix, fuzzy, boosted, unaccented, title = seeds_index.parse("négoc* Lavorv~1 Kerry^3 securite titre:entretien").clauses
+    assert (prefix.kind, prefix.text) == ("prefix", "négoc") and prefix.terms
+    assert all(term.startswith("negoc") for term in prefix.terms[0])
+    assert (fuzzy.kind, fuzzy.distance) == ("fuzzy", 1)
+    assert (boosted.kind, boosted.text, boosted.boost) == ("word", "Kerry", 3.0)
+    assert "securit" in unaccented.terms[0]  # "sécurité", which Snowball stems apart from "securite"
+    assert (title.kind, title.field, title.occur, title.terms) == ("filter", "title", "should", (("entretien",),))
+
+
+def test_parse_notes_an_over_long_query(seeds_index):
+    parsed = seeds_index.parse("Syrie " * 300)
+    assert any("cut to its first 1000 characters" in note for note in parsed.notes)
+    assert any("only the first 64 words" in note for note in parsed.notes)
+    assert parsed.notes == seeds_index.search("Syrie " * 300).notes
+
+
+def test_parse_takes_a_misspelt_word_for_the_indexed_one_and_suggests_it(seeds_index):
+    parsed = seeds_index.parse("Lavorv Kerry")
+    lavorv = parsed.clauses[0]
+    assert "lavrov" in lavorv.terms[0]
+    assert parsed.corrections == (("Lavorv", "lavrov"),)
+    assert parsed.suggestion == "Lavrov Kerry" == seeds_index.search("Lavorv Kerry").suggestion
+    # A stem stands for several words: the one suggested is the nearest to the word typed.
+    assert seeds_index.parse("négotiations à Astanna").suggestion == "négociations à Astana"
+
+
+def test_parse_is_plain_json_and_refuses_an_empty_query(seeds_index):
+    import json
+
+    data = seeds_index.parse("Lavrov -Kerry (Alep OR Homs)^2").to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert [clause["occur"] for clause in data["clauses"]] == ["should", "must_not", "should"]
+    assert data["clauses"][2]["boost"] == 2.0 and data["clauses"][2]["clauses"][0]["kind"] == "or"
+    with pytest.raises(QueryError, match="empty"):
+        seeds_index.parse("  ")
