@@ -25,7 +25,7 @@ from .errors import DocumentIdError, IndexNotFoundError, QueryError, SearchlibEr
 # The API (numpy, Whoosh) is imported by the commands that use it, so that
 # help, version and shell completion answer at Python's own start-up speed.
 if TYPE_CHECKING:
-    from .api import AddReport, Index, Progress, SearchResults
+    from .api import AddReport, Index, Progress, QueryClause, SearchResults
 
 DEFAULT_INDEX = Path("index")
 _DEBUG_VARIABLE = "SEARCHLIB_DEBUG"
@@ -260,6 +260,66 @@ def query_command(
     if output_format == "auto":
         output_format = "ansi" if sys.stdout.isatty() else "text"
     _print_results(results, output_format, chosen_marks)
+
+
+@cli.command("parse", context_settings={"ignore_unknown_options": True})
+@_index_option
+@click.option(
+    "--synonyms", type=click.Path(exists=True, dir_okay=False, path_type=Path), envvar="SEARCHLIB_SYNONYMS",
+    help="File of synonym groups, as for a search (default: $SEARCHLIB_SYNONYMS).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the reading as one JSON object.")
+@click.argument("words", nargs=-1, required=True)
+def parse_command(index_dir: Optional[Path], synonyms: Optional[Path], as_json: bool, words: Tuple[str, ...]) -> None:
+    """Show how a search reads WORDS: each clause, with the indexed terms it searches.
+
+    Searches nothing; notes and the corrected query follow the clauses.
+    """
+    for word in words:
+        if word.startswith("--") and len(word) > 2:
+            raise click.NoSuchOption(word.split("=", 1)[0])
+    text = " ".join(words)
+    if not text.strip():
+        raise click.UsageError("empty query: give at least one word to read")
+    with _open_existing(index_dir, synonyms) as ix:
+        try:
+            parsed = ix.parse(text)
+        except QueryError as error:
+            raise click.UsageError(str(error)) from None
+        except SearchlibError as error:
+            raise _fail(error) from None
+    if as_json:
+        click.echo(json.dumps(parsed.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for clause in parsed.clauses:
+        _print_clause(clause, 0)
+    for note in parsed.notes:
+        click.echo(f"note: {note}")
+    if parsed.suggestion:
+        click.echo(f"Vouliez-vous dire : {parsed.suggestion}")
+
+
+_OCCUR_LABELS = {"must": "required ", "must_not": "excluded ", "should": ""}
+
+
+def _print_clause(clause: QueryClause, depth: int) -> None:
+    """``excluded word "Daech": daech|daesh``, a group's clauses indented below it."""
+    line = "  " * depth + _OCCUR_LABELS.get(clause.occur, "") + clause.kind
+    if clause.kind == "filter":
+        line += f" {clause.field}:{clause.text}"
+    elif clause.text:
+        line += f" {json.dumps(clause.text, ensure_ascii=False)}"
+    if clause.distance:
+        line += f" ~{clause.distance}"
+    if clause.boost != 1.0:
+        line += f" ^{clause.boost:g}"
+    if clause.terms:
+        line += ": " + " ".join("|".join(slot) for slot in clause.terms)
+    elif clause.kind in ("word", "phrase", "prefix", "fuzzy"):
+        line += ": (no indexed term)"
+    click.echo(line)
+    for inner in clause.clauses:
+        _print_clause(inner, depth + 1)
 
 
 def _parse_marks(value: Optional[str]) -> Optional[Tuple[str, str]]:

@@ -352,3 +352,26 @@ def test_a_bad_offset_is_a_usage_error(workdir, value):
     result = run("--offset", value, "Syrie")
     assert result.exit_code == 2
     assert "Invalid value for '--offset'" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_parse_shows_each_clause_with_its_terms(workdir):
+    result = run("parse", "Lavorv", "NOT", "Daesh", "(Alep OR Homs)", "date:2017")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        'word "Lavorv": lavorv|lavrov',
+        'excluded word "Daesh": daech|daesh',
+        "group",
+        "  or",
+        '    word "Alep": alep',
+        '    word "Homs": hom',
+        "required filter date:2017",
+        "Vouliez-vous dire : Lavrov NOT Daesh (Alep OR Homs) date:2017",
+    ]
+    data = json.loads(run("parse", "--json", '"cessez le feu"').stdout)
+    assert [(c["kind"], c["text"], c["terms"]) for c in data["clauses"]] == [("phrase", "cessez le feu", [["cess"], ["feu"]])]
+
+
+def test_parse_tells_the_notes_and_refuses_an_empty_query(workdir):
+    assert "note: unclosed quote" in run("parse", '"cessez le feu').stdout
+    result = run("parse", " ")
+    assert result.exit_code == 2 and "empty query" in result.stderr
