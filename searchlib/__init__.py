@@ -17,7 +17,7 @@ from .errors import (
 if TYPE_CHECKING:
     from .analysis import AnalysisStep, Token, analysis_steps, analyze
     from ._ranking import Ranking
-    from .api import AddReport, CheckReport, Hit, Index, IndexStats, Progress, SearchResults
+    from .api import AddReport, CheckReport, Hit, Index, IndexStats, ParsedQuery, Progress, QueryClause, SearchResults
     from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 
 __version__ = "0.1.0"
@@ -26,6 +26,8 @@ __all__ = [
     "Index",
     "Hit",
     "SearchResults",
+    "ParsedQuery",
+    "QueryClause",
     "AddReport",
     "IndexStats",
     "CheckReport",
@@ -61,7 +63,9 @@ _LAZY = {
     "Hit": "api",
     "Index": "api",
     "IndexStats": "api",
+    "ParsedQuery": "api",
     "Progress": "api",
+    "QueryClause": "api",
     "SearchResults": "api",
     "Ranking": "_ranking",
     "Document": "ingest",

@@ -25,8 +25,8 @@ from typing import (
 
 from whoosh import query as wq
 
-from . import _ranking, _rebuild, _scoring, ingest, query as _query, snippets, store
-from .results import AddReport, CheckReport, Hit, IndexStats, Progress, SearchResults
+from . import _ranking, _rebuild, _scoring, _syntax, ingest, query as _query, snippets, store
+from .results import AddReport, CheckReport, Hit, IndexStats, ParsedQuery, Progress, QueryClause, SearchResults
 from .errors import DocumentIdError, IndexCorruptError, QueryError, SearchlibError
 from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 
@@ -37,6 +37,8 @@ __all__ = [
     "Index",
     "Hit",
     "SearchResults",
+    "ParsedQuery",
+    "QueryClause",
     "AddReport",
     "Progress",
     "IndexStats",
@@ -52,6 +54,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 _DAMAGE = (zlib.error, EOFError, struct.error, pickle.UnpicklingError)
 _READ_ATTEMPTS = 3
 _STREAM_ID = "stdin"  # the id of a plain-text stream given none
+_SPELLING_PASSAGES = 20  # passages read for the ways the index writes a corrected word
 _T = TypeVar("_T")
 DocumentLike = Union[Document, Mapping[str, Any]]
 
@@ -364,6 +367,7 @@ class Index:
         snippet_chars: int = snippets.SNIPPET_WIDTH,
         explain: bool = False,
         ranking: Optional[_ranking.Ranking] = None,
+        offset: int = 0,
     ) -> SearchResults:
         """Ranked passages for ``query``, best first.
 
@@ -378,12 +382,16 @@ class Index:
         words); with ``explain``, each hit's ``explanation`` lists the terms
         it matched, in which field, and what each added to the score;
         ``ranking`` (a :class:`Ranking`) ranks this search in place of the
-        index's. The query language is in docs/query.md. Raises
-        :class:`QueryError` for an empty query, bad limits or bad dates.
+        index's. The query language is in docs/query.md. ``offset`` skips
+        that many hits first, for pages: the hits are those after the first
+        ``offset`` of a search limited to ``offset + limit``, so a page never
+        repeats what an earlier one showed. Raises :class:`QueryError` for an
+        empty query, bad limits or offsets, or bad dates.
         """
         return self._read(
             lambda: self._search(
-                query, limit, per_doc, collapse_duplicates, after, before, source, snippet_chars, explain, ranking
+                query, limit, per_doc, collapse_duplicates, after, before, source, snippet_chars, explain, ranking,
+                offset,
             )
         )
 
@@ -399,6 +407,7 @@ class Index:
         snippet_chars: int,
         explain: bool,
         ranking: Optional[_ranking.Ranking] = None,
+        offset: int = 0,
     ) -> SearchResults:
         if not isinstance(query, str):
             raise QueryError(f"query must be a string, not {type(query).__name__}")
@@ -406,6 +415,8 @@ class Index:
             raise QueryError("empty query")
         if not isinstance(limit, int) or limit < 1:
             raise QueryError(f"limit must be a positive integer, not {limit!r}")
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise QueryError(f"offset must be a non-negative integer, not {offset!r}")
         if not isinstance(snippet_chars, int) or snippet_chars < 20:
             raise QueryError(f"snippet_chars must be an integer of at least 20, not {snippet_chars!r}")
         if per_doc is not None and (not isinstance(per_doc, int) or per_doc < 1):
@@ -426,14 +437,17 @@ class Index:
             ranking.weak_words,
         )
         if parsed.query is None:
-            return SearchResults(query, [], 0, parsed.notes)
+            return SearchResults(query, [], 0, parsed.notes, offset=offset, limit=limit)
         restriction = self._restriction(parsed.filter, after, before, source, searcher)
         if restriction is not None and not restriction:
-            return SearchResults(query, [], 0, parsed.notes)  # the filters keep nothing
+            return SearchResults(query, [], 0, parsed.notes, offset=offset, limit=limit)  # the filters keep nothing
         ranker = _ranking.Ranker(
             searcher, parsed.query, restriction, ranking, self._segments, parsed.forms, self._analyzer
         )
-        total, chosen = ranker.choose(limit, per_doc, collapse_duplicates)
+        # A page is cut from the list a larger limit gives: per_doc and the
+        # copies folded away depend on every hit ranked above it.
+        total, chosen = ranker.choose(offset + limit, per_doc, collapse_duplicates)
+        chosen = chosen[offset:]
         # Only the query's own words can be highlighted: only they become tokens.
         wanted = snippets.pattern_terms(parsed.patterns)
         hits = [
@@ -444,7 +458,66 @@ class Index:
                 dataclasses.replace(hit, explanation=tuple(ranker.explain(fields["_docnum"])))
                 for hit, (fields, _, _) in zip(hits, chosen)
             ]
-        return SearchResults(query, hits, total, parsed.notes, self._suggestion(query, parsed.corrections, hits))
+        return SearchResults(
+            query, hits, total, parsed.notes, self._suggestion(query, parsed.corrections, hits), offset=offset, limit=limit
+        )
+
+    def parse(self, query: str) -> ParsedQuery:
+        """How ``query`` is read in this index, as :meth:`search` reads it:
+        its clauses (words, phrases, exclusions, OR groups, prefixes, fuzzy
+        words, boosts, filters), each word with the indexed terms it
+        searches, the notes on what was malformed or capped, and the words
+        taken for typing errors with the query corrected. Searches nothing.
+        Raises :class:`QueryError` for an empty query."""
+        return self._read(lambda: self._parse(query))
+
+    def _parse(self, query: str) -> ParsedQuery:
+        if not isinstance(query, str):
+            raise QueryError(f"query must be a string, not {type(query).__name__}")
+        if not query.strip():
+            raise QueryError("empty query")
+        searcher = self._store.searcher()
+        built = _query.parse_query(
+            query,
+            self._analyzer,
+            lambda term, key: self._store.alternatives(searcher, term, key),
+            store.Store.Vocabulary(searcher),
+            self._synonyms,
+            self._ranking.weak_words,
+        )
+        clauses = built.tree.clauses if built.tree is not None else ()
+        suggestion: Optional[str] = query
+        for typed, term in built.corrections:
+            written = self._written(searcher, typed, term)
+            suggestion = suggestion.replace(typed, written, 1) if suggestion is not None and written else None
+        return ParsedQuery(
+            query,
+            tuple(_clause(_group_occur(occur, node), node, built.resolved) for occur, node in clauses),
+            built.notes,
+            built.corrections,
+            suggestion if suggestion != query else None,
+        )
+
+    def _written(self, searcher: Any, typed: str, term: str) -> Optional[str]:
+        """How the indexed text writes ``term``: of its spellings in the
+        first passages holding it, the nearest to ``typed`` (a stem stands
+        for many words: "négotiations" is "négociations", not "négocier")."""
+        import difflib
+
+        spellings: Dict[str, int] = {}
+        for fieldname in ("text", "title"):
+            for docnum in itertools.islice(searcher.document_numbers(**{fieldname: term}), _SPELLING_PASSAGES):
+                text = str(searcher.stored_fields(docnum).get(fieldname) or "")
+                for token in self._analyzer.all_tokens(text):
+                    if token.text == term:
+                        spelling = text[token.start : token.end]
+                        spellings[spelling] = spellings.get(spelling, 0) + 1
+        wanted = typed.lower()
+        return max(
+            spellings,
+            key=lambda spelling: (difflib.SequenceMatcher(None, wanted, spelling.lower()).ratio(), spellings[spelling]),
+            default=None,
+        )
 
     def _read(self, operation: Callable[[], _T]) -> _T:
         """Run a read of the index, telling damage from other failures.
@@ -641,6 +714,33 @@ class _StreamProgress:
 def _check_ranking(ranking: object) -> None:
     if not isinstance(ranking, _ranking.Ranking):
         raise TypeError(f"ranking must be a searchlib.Ranking or None, not {type(ranking).__name__}")
+
+
+def _clause(occur: str, node: _syntax.Node, resolved: Mapping[_syntax.Node, _query.Pattern]) -> QueryClause:
+    """A node of the query's tree as users are shown it."""
+    terms = tuple(tuple(sorted(slot)) for slot, _ in resolved.get(node, ()))
+    if isinstance(node, _syntax.Group):
+        inner = tuple(_clause(_group_occur(inner_occur, child), child, resolved) for inner_occur, child in node.clauses)
+        return QueryClause("group", occur, boost=node.boost, clauses=inner)
+    if isinstance(node, _syntax.Either):
+        options = tuple(_clause(_syntax.SHOULD, option, resolved) for option in node.options)
+        return QueryClause("or", occur, clauses=options)
+    if isinstance(node, _syntax.Filter):
+        value = node.value
+        text = value.text + ("*" if isinstance(value, _syntax.Word) and value.prefix else "")
+        return QueryClause("filter", occur, text, field=node.name, terms=terms)
+    if isinstance(node, _syntax.Phrase):
+        return QueryClause("phrase", occur, node.text, node.boost, terms=terms)
+    kind = "prefix" if node.prefix else "fuzzy" if node.fuzzy else "word"
+    return QueryClause(kind, occur, node.text, node.boost, distance=node.fuzzy, terms=terms)
+
+
+def _group_occur(occur: str, node: _syntax.Node) -> str:
+    """A clause's occurrence as the search applies it: a source, doc or
+    date filter among a group's clauses keeps only what it matches."""
+    if isinstance(node, _syntax.Filter) and node.name != "title" and occur != _syntax.MUST_NOT:
+        return _syntax.MUST
+    return occur
 
 
 def _blank(length: int) -> str:

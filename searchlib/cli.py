@@ -25,7 +25,7 @@ from .errors import DocumentIdError, IndexNotFoundError, QueryError, SearchlibEr
 # The API (numpy, Whoosh) is imported by the commands that use it, so that
 # help, version and shell completion answer at Python's own start-up speed.
 if TYPE_CHECKING:
-    from .api import AddReport, Index, Progress, SearchResults
+    from .api import AddReport, Index, Progress, QueryClause, SearchResults
 
 DEFAULT_INDEX = Path("index")
 _DEBUG_VARIABLE = "SEARCHLIB_DEBUG"
@@ -183,6 +183,10 @@ def cli() -> None:
 @cli.command("query", context_settings={"ignore_unknown_options": True})
 @_index_option
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True, help="Number of passages to show.")
+@click.option(
+    "--offset", type=click.IntRange(min=0), default=0, metavar="N",
+    help="Skip the N best passages first (the next page: --offset 10 --limit 10).",
+)
 @click.option("--per-doc", type=click.IntRange(min=1), default=None, help="At most N passages of any one document.")
 @click.option("--after", metavar="DATE", help="Only passages dated on or after DATE (2016, 2016-07, 2016-07-14).")
 @click.option("--before", metavar="DATE", help="Only passages dated on or before DATE.")
@@ -203,6 +207,7 @@ def cli() -> None:
 def query_command(
     index_dir: Optional[Path],
     limit: int,
+    offset: int,
     per_doc: Optional[int],
     after: Optional[str],
     before: Optional[str],
@@ -239,6 +244,7 @@ def query_command(
                 source=source,
                 snippet_chars=snippet_chars,
                 explain=explain,
+                offset=offset,
             )
         except QueryError as error:
             raise click.UsageError(str(error)) from None
@@ -256,6 +262,66 @@ def query_command(
     _print_results(results, output_format, chosen_marks)
 
 
+@cli.command("parse", context_settings={"ignore_unknown_options": True})
+@_index_option
+@click.option(
+    "--synonyms", type=click.Path(exists=True, dir_okay=False, path_type=Path), envvar="SEARCHLIB_SYNONYMS",
+    help="File of synonym groups, as for a search (default: $SEARCHLIB_SYNONYMS).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the reading as one JSON object.")
+@click.argument("words", nargs=-1, required=True)
+def parse_command(index_dir: Optional[Path], synonyms: Optional[Path], as_json: bool, words: Tuple[str, ...]) -> None:
+    """Show how a search reads WORDS: each clause, with the indexed terms it searches.
+
+    Searches nothing; notes and the corrected query follow the clauses.
+    """
+    for word in words:
+        if word.startswith("--") and len(word) > 2:
+            raise click.NoSuchOption(word.split("=", 1)[0])
+    text = " ".join(words)
+    if not text.strip():
+        raise click.UsageError("empty query: give at least one word to read")
+    with _open_existing(index_dir, synonyms) as ix:
+        try:
+            parsed = ix.parse(text)
+        except QueryError as error:
+            raise click.UsageError(str(error)) from None
+        except SearchlibError as error:
+            raise _fail(error) from None
+    if as_json:
+        click.echo(json.dumps(parsed.to_dict(), ensure_ascii=False, indent=2))
+        return
+    for clause in parsed.clauses:
+        _print_clause(clause, 0)
+    for note in parsed.notes:
+        click.echo(f"note: {note}")
+    if parsed.suggestion:
+        click.echo(f"Vouliez-vous dire : {parsed.suggestion}")
+
+
+_OCCUR_LABELS = {"must": "required ", "must_not": "excluded ", "should": ""}
+
+
+def _print_clause(clause: QueryClause, depth: int) -> None:
+    """``excluded word "Daech": daech|daesh``, a group's clauses indented below it."""
+    line = "  " * depth + _OCCUR_LABELS.get(clause.occur, "") + clause.kind
+    if clause.kind == "filter":
+        line += f" {clause.field}:{clause.text}"
+    elif clause.text:
+        line += f" {json.dumps(clause.text, ensure_ascii=False)}"
+    if clause.distance:
+        line += f" ~{clause.distance}"
+    if clause.boost != 1.0:
+        line += f" ^{clause.boost:g}"
+    if clause.terms:
+        line += ": " + " ".join("|".join(slot) for slot in clause.terms)
+    elif clause.kind in ("word", "phrase", "prefix", "fuzzy"):
+        line += ": (no indexed term)"
+    click.echo(line)
+    for inner in clause.clauses:
+        _print_clause(inner, depth + 1)
+
+
 def _parse_marks(value: Optional[str]) -> Optional[Tuple[str, str]]:
     if value is None:
         return None
@@ -271,10 +337,17 @@ def _shortened(query: str, length: int = 60) -> str:
 
 
 def _print_results(results: SearchResults, style: str, marks: Optional[Tuple[str, str]]) -> None:
+    if not results and results.total:
+        several = results.total != 1
+        click.echo(
+            f"Only {results.total} passage{'s' if several else ''} match{'' if several else 'es'} "
+            f"{_shortened(results.query)!r}: none from {results.offset + 1} on."
+        )
+        return
     if not results:
         click.echo(f"No passage matches {_shortened(results.query)!r}.")
         return
-    for rank, hit in enumerate(results, 1):
+    for rank, hit in enumerate(results, results.offset + 1):
         heading = [click.style(f"{rank}.", bold=True), hit.title or hit.doc_id]
         if hit.date:
             heading.append(hit.date)
@@ -289,7 +362,9 @@ def _print_results(results: SearchResults, style: str, marks: Optional[Tuple[str
             names = ", ".join(hit.duplicates[:3]) + (", …" if count > 3 else "")
             click.echo(f"   (the same passage is in {count} other document{'s' if count > 1 else ''}: {names})")
         click.echo()
-    shown = len(results)
+    shown = f"{len(results)}"
+    if results.offset:
+        shown = f"{results.offset + 1}–{results.offset + len(results)}"
     click.echo(f"{shown} of {results.total} matching passage{'s' if results.total != 1 else ''} shown.")
 
 

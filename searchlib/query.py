@@ -39,7 +39,7 @@ from .analysis import FrenchAnalyzer, fold, joined_spelling, normalize_word, str
 from .ingest._decode import escape_surrogates
 from .synonyms import Synonyms
 
-__all__ = ["ParsedQuery", "Pattern", "Expander", "Synonyms", "parse_query", "date_range", "source_filter", "SEARCH_FIELDS", "STOPS_FIELD"]
+__all__ = ["BuiltQuery", "Pattern", "Expander", "Synonyms", "parse_query", "date_range", "source_filter", "SEARCH_FIELDS", "STOPS_FIELD"]
 
 # Field name and boost: a word in the title says more about a passage
 # than the same word once in its body.
@@ -60,7 +60,7 @@ Resolver = Callable[[Optional[str], str], Set[str]]
 
 
 @dataclass(frozen=True)
-class ParsedQuery:
+class BuiltQuery:
     """A query ready to run: the Whoosh query (None when nothing is left to
     search), the word and phrase patterns to highlight, and notes on how the
     query was read."""
@@ -74,6 +74,10 @@ class ParsedQuery:
     #: (folded, not stemmed), so the ranking can favour passages holding
     #: the word as typed
     forms: Tuple[Tuple[FrozenSet[str], str], ...] = ()
+    #: the query as read, and the indexed terms each of its words and
+    #: phrases was resolved to, for telling users how their query was read
+    tree: Optional[syntax.Group] = None
+    resolved: Mapping[syntax.Node, Pattern] = field(default_factory=dict, compare=False, hash=False)
 
 
 class _Near(SpanNear2):
@@ -200,6 +204,8 @@ class _Builder:
         # (word as typed, the indexed term it was probably meant to be)
         self.corrections: List[Tuple[str, str]] = []
         self.forms: List[Tuple[FrozenSet[str], str]] = []
+        # Each word, phrase and title filter of the tree: every indexed term it searches.
+        self.resolved: Dict[syntax.Node, Pattern] = {}
 
     def pattern(self, text: str) -> Optional[Pattern]:
         slots: List[Slot] = []
@@ -234,6 +240,7 @@ class _Builder:
             return None
         others = self.synonyms.members(node.text) if self.synonyms is not None else ()
         if others:
+            self.resolved[node] = pattern
             return self.with_synonyms(_unit_query(pattern), pattern, others, node.boost, negated)
         weights: Dict[str, float] = {}
         typed = pattern
@@ -247,9 +254,10 @@ class _Builder:
                 boost *= self.weak_words
                 self.remember(pattern)
             else:
-                query = self.tolerant(node.text, pattern, query)
+                query, pattern = self.tolerant(node.text, pattern, query)
         elif not negated:
             self.remember(pattern)
+        self.resolved[node] = pattern
         joined = self.joined(node.text, negated)
         if joined is not None:
             query = wq.Or([query, _unit_query(joined)])
@@ -335,20 +343,21 @@ class _Builder:
             slots.append((terms | frozenset(others), offset))
         return tuple(slots), weights
 
-    def tolerant(self, typed: str, pattern: Pattern, exact: wq.Query) -> wq.Query:
+    def tolerant(self, typed: str, pattern: Pattern, exact: wq.Query) -> Tuple[wq.Query, Pattern]:
         """A word the index hardly knows also searches for the commoner
         words within one or two typing errors of it ("Astanna" → Astana,
         "Lavorv" → Lavrov), weighted below the spelling typed, so exact
-        matches rank first where both exist."""
+        matches rank first where both exist. The pattern returned holds
+        them too."""
         ((terms, _),) = pattern
         if self.expand is None or len(terms) != 1:
             self.remember(pattern)
-            return exact
+            return exact, pattern
         (term,) = terms
         seen = self.expand.frequency(term)
         if len(term) < _MIN_TOLERANT_LENGTH or seen >= _RARE:
             self.remember(pattern)
-            return exact
+            return exact, pattern
         distance = 1 if len(term) <= 5 else 2
         close = [
             (self.expand.frequency(other), other)
@@ -358,15 +367,16 @@ class _Builder:
         close = sorted((c for c in close if c[0] > seen), reverse=True)[:_MAX_CORRECTIONS]
         if not close:
             self.remember(pattern)
-            return exact
-        self.remember(((frozenset(terms | {other for _, other in close}), 0),))
+            return exact, pattern
+        widened: Pattern = ((frozenset(terms | {other for _, other in close}), 0),)
+        self.remember(widened)
         self.corrections.append((typed, close[0][1]))
         fuzzy = wq.Or([_word_query(name, frozenset(o for _, o in close), boost * _CORRECTION_WEIGHT) for name, boost in SEARCH_FIELDS])
-        return wq.Or([exact, fuzzy]) if seen else fuzzy
+        return (wq.Or([exact, fuzzy]) if seen else fuzzy), widened
 
     def expanded(self, word: syntax.Word, negated: bool) -> Optional[wq.Query]:
         if self.expand is None:
-            return self.node(syntax.Word(word.text, boost=word.boost), negated)
+            return self._as_plain(word, negated)
         if word.prefix:
             prefix = fold(strip_elision(normalize_word(word.text.lower())))
             prefix = re.sub(r"[^\w]", "", prefix)
@@ -377,7 +387,7 @@ class _Builder:
         else:
             pattern = self.pattern(word.text)
             if pattern is None or len(pattern) != 1:
-                return self.node(syntax.Word(word.text, boost=word.boost), negated)
+                return self._as_plain(word, negated)
             (base, _), = pattern
             terms = sorted({t for term in base for t in self.expand.within(term, word.fuzzy, MAX_EXPANSION + 1)} | base)
         if len(terms) > MAX_EXPANSION:
@@ -386,10 +396,19 @@ class _Builder:
         if not terms:
             return None
         pattern = ((frozenset(terms), 0),)
+        self.resolved[word] = pattern
         if not negated:
             self.remember(pattern)
         query = _unit_query(pattern)
         return query.with_boost(word.boost) if word.boost != 1.0 else query
+
+    def _as_plain(self, word: syntax.Word, negated: bool) -> Optional[wq.Query]:
+        """A prefix or fuzzy word searched as the word itself."""
+        plain = syntax.Word(word.text, boost=word.boost)
+        query = self.node(plain, negated)
+        if plain in self.resolved:
+            self.resolved[word] = self.resolved[plain]
+        return query
 
     def filter(self, node: syntax.Filter, negated: bool) -> Optional[wq.Query]:
         value = node.value.text.strip()
@@ -401,6 +420,7 @@ class _Builder:
             pattern = self.pattern(value)
             if pattern is None:
                 return None
+            self.resolved[node] = pattern
             if not negated:
                 self.remember(pattern)
             joined = self.joined(value, negated)
@@ -504,7 +524,7 @@ def parse_query(
     expand: Optional[Expander] = None,
     synonyms: Optional[Synonyms] = None,
     weak_words: float = 1.0,
-) -> ParsedQuery:
+) -> BuiltQuery:
     """Read ``text`` with the index's ``analyzer``; ``resolve`` maps a word's
     term and accent key to the indexed terms it should match; ``expand``
     answers prefixes, fuzzy words and source filters; ``weak_words`` is the
@@ -517,22 +537,27 @@ def parse_query(
     if query is None and filters and not builder.excluded_only:
         query = wq.Every()
     if query is not None:
-        return ParsedQuery(
-            query, tuple(builder.patterns), tuple(notes), _combine(filters), tuple(builder.corrections), tuple(builder.forms)
+        return BuiltQuery(
+            query, tuple(builder.patterns), tuple(notes), _combine(filters), tuple(builder.corrections), tuple(builder.forms),
+            parsed.root, builder.resolved,
         )
     if builder.excluded_only:
-        return ParsedQuery(None, (), tuple(notes + ["only exclusions (-word, NOT): nothing to search for"]))
+        notes.append("only exclusions (-word, NOT): nothing to search for")
+        return BuiltQuery(None, (), tuple(notes), tree=parsed.root, resolved=builder.resolved)
     if builder.stop_words:
         stops = _stop_words_query(builder.stop_words, resolve)
-        return ParsedQuery(stops.query, stops.patterns, tuple(notes) + stops.notes, _combine(filters))
-    return ParsedQuery(None, (), tuple(notes + ["no words to search for"]))
+        return BuiltQuery(
+            stops.query, stops.patterns, tuple(notes) + stops.notes, _combine(filters), tree=parsed.root,
+            resolved=builder.resolved,
+        )
+    return BuiltQuery(None, (), tuple(notes + ["no words to search for"]), tree=parsed.root, resolved=builder.resolved)
 
 
 def _combine(filters: Sequence[wq.Query]) -> Optional[wq.Query]:
     return None if not filters else filters[0] if len(filters) == 1 else wq.And(list(filters))
 
 
-def _stop_words_query(stop_words: Sequence[Tuple[str, str]], resolve: Optional[Resolver]) -> ParsedQuery:
+def _stop_words_query(stop_words: Sequence[Tuple[str, str]], resolve: Optional[Resolver]) -> BuiltQuery:
     """A query of only common words ("il était", "qui") searches for them as
     written, and for words that differ from them only by accents ("maïs"
     typed as "mais", "là" as "la")."""
@@ -548,4 +573,4 @@ def _stop_words_query(stop_words: Sequence[Tuple[str, str]], resolve: Optional[R
         patterns.append(((terms, 0),))
     query = units[0] if len(units) == 1 else wq.Or(units, scale=_COORDINATION)
     note = "only common words (" + ", ".join(stop for stop, _ in stop_words) + "): matched as written"
-    return ParsedQuery(query, tuple(patterns), (note,))
+    return BuiltQuery(query, tuple(patterns), (note,))

@@ -1,5 +1,5 @@
-"""What a search returns: :class:`Hit` and :class:`SearchResults`; and
-:class:`IndexStats`."""
+"""What a search returns: :class:`Hit` and :class:`SearchResults`; how a
+query was read: :class:`ParsedQuery`; and :class:`IndexStats`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from . import snippets
 if TYPE_CHECKING:  # the readers are imported only by the runs that read sources
     from .ingest import IngestFailure, IngestWarning
 
-__all__ = ["Hit", "SearchResults", "IndexStats", "CheckReport", "AddReport", "Progress"]
+__all__ = ["Hit", "SearchResults", "ParsedQuery", "QueryClause", "IndexStats", "CheckReport", "AddReport", "Progress"]
 
 
 @dataclass(frozen=True)
@@ -80,14 +80,25 @@ class SearchResults(Sequence[Hit]):
     limit cut the list); ``notes`` say how the query was read, when that is
     worth telling the user; ``suggestion`` is the query with its misspelt
     words corrected from the index's own text ("Lavorv" → "Lavrov"), when
-    some were.
+    some were. ``offset`` is the number of better hits skipped before the
+    first one here (a page's start) and ``limit`` the most it could hold.
     """
 
     def __init__(
-        self, query: str, hits: List[Hit], total: int, notes: Sequence[str] = (), suggestion: Optional[str] = None
+        self,
+        query: str,
+        hits: List[Hit],
+        total: int,
+        notes: Sequence[str] = (),
+        suggestion: Optional[str] = None,
+        *,
+        offset: int = 0,
+        limit: Optional[int] = None,
     ) -> None:
         self.query = query
         self.total = total
+        self.offset = offset
+        self.limit = limit
         self.notes: Tuple[str, ...] = tuple(notes)
         self.suggestion = suggestion
         self._hits = hits
@@ -113,9 +124,81 @@ class SearchResults(Sequence[Hit]):
         return {
             "query": self.query,
             "total": self.total,
+            "offset": self.offset,
+            "limit": self.limit,
             "suggestion": self.suggestion,
             "notes": list(self.notes),
-            "results": [dict(rank=rank, **hit.to_dict(marks)) for rank, hit in enumerate(self._hits, 1)],
+            "results": [dict(rank=rank, **hit.to_dict(marks)) for rank, hit in enumerate(self._hits, self.offset + 1)],
+        }
+
+
+@dataclass(frozen=True)
+class QueryClause:
+    """One clause of a query, as read (see :class:`ParsedQuery`).
+
+    ``kind`` is ``word``, ``phrase``, ``prefix`` (``négoc*``), ``fuzzy``
+    (``Lavorv~``, ``distance`` edits), ``filter`` (on ``field``: ``title``,
+    ``source``, ``doc`` or ``date``), ``or`` (``clauses`` are the options)
+    or ``group`` (parentheses: ``clauses`` are its clauses). ``occur`` is
+    ``should`` (counts where found), ``must`` (required: ``+word``, ``AND``)
+    or ``must_not`` (excluded: ``-word``, ``NOT``). ``text`` is the word,
+    phrase or filter value as read, ``boost`` its weight (``^2``).
+    ``terms`` are the indexed terms it searches in this index, one tuple
+    per word of a phrase or compound (``cessez-le-feu``): its spellings with
+    and without accents, other spellings of a name, corrections of a typing
+    error, the words of a prefix; empty for a word the index cannot hold (a
+    stop word) and for what is not a word.
+    """
+
+    kind: str
+    occur: str = "should"
+    text: str = ""
+    boost: float = 1.0
+    field: Optional[str] = None
+    distance: int = 0
+    terms: Tuple[Tuple[str, ...], ...] = ()
+    clauses: Tuple["QueryClause", ...] = ()
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The clause as plain JSON-ready data."""
+        return {
+            "kind": self.kind,
+            "occur": self.occur,
+            "text": self.text,
+            "boost": self.boost,
+            "field": self.field,
+            "distance": self.distance,
+            "terms": [list(terms) for terms in self.terms],
+            "clauses": [clause.to_dict() for clause in self.clauses],
+        }
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """How a query was read in an index (:meth:`Index.parse`).
+
+    ``clauses`` are the query's top-level clauses in order; ``notes`` say
+    what was malformed or capped and how it was read (as
+    :attr:`SearchResults.notes`); ``corrections`` pair each word taken for
+    a typing error with the indexed term it was taken for, and
+    ``suggestion`` is the query with those words written as the indexed
+    text writes them, or None.
+    """
+
+    query: str
+    clauses: Tuple[QueryClause, ...]
+    notes: Tuple[str, ...] = ()
+    corrections: Tuple[Tuple[str, str], ...] = ()
+    suggestion: Optional[str] = None
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The reading as plain JSON-ready data."""
+        return {
+            "query": self.query,
+            "clauses": [clause.to_dict() for clause in self.clauses],
+            "notes": list(self.notes),
+            "corrections": [list(pair) for pair in self.corrections],
+            "suggestion": self.suggestion,
         }
 
 

@@ -525,3 +525,128 @@ def test_add_stream_indexes_json_lines_as_they_are_read(tmp_path, workers):
         report = ix.add_stream(io.BufferedReader(stream), progress=progress)
         assert report.added == stream.served == ix.stats().documents
     assert 0 < stream.served < 5_000
+
+
+# -- pages ------------------------------------------------------------------------
+
+PAGED_QUERIES = ["Syrie", "Lavrov Kerry", "cessez-le-feu en Syrie", "(Washington OR Moscou) terrorisme", "terror*", "Russie -Kerry"]
+
+
+def _ranked(results) -> list:
+    return [(hit.doc_id, hit.passage, hit.score) for hit in results]
+
+
+@pytest.mark.parametrize("per_doc", [None, 1])
+@pytest.mark.parametrize("query", PAGED_QUERIES)
+def test_pages_put_together_are_the_long_list(seeds_index, query, per_doc):
+    whole = seeds_index.search(query, limit=40, per_doc=per_doc)
+    assert len(whole) > 2  # several pages to compare
+    pages = []
+    for offset in range(0, len(whole) + 2, 2):
+        page = seeds_index.search(query, limit=2, per_doc=per_doc, offset=offset)
+        assert (page.offset, page.limit, page.total) == (offset, 2, whole.total)
+        pages.extend(page)
+    assert _ranked(pages) == _ranked(whole)
+
+
+def test_a_page_is_the_end_of_the_list_a_larger_limit_gives(seeds_index):
+    page = seeds_index.search("Syrie", limit=4, offset=4)
+    first_eight = seeds_index.search("Syrie", limit=8)
+    assert [hit.to_dict() for hit in page] == [hit.to_dict() for hit in first_eight[4:]]
+    data = page.to_dict()
+    assert (data["offset"], data["limit"]) == (4, 4)
+    assert [row["rank"] for row in data["results"]] == [5, 6, 7, 8]  # ranks in the whole list
+
+
+def test_a_later_page_never_repeats_a_story_of_an_earlier_one(tmp_path):
+    import random
+
+    words = (
+        "ministre conflit téléphone semaine accord frontière armée ville réfugiés aide convoi trêve sommet "
+        "négociation opposition régime frappe aviation coalition rebelles province route hôpital école "
+        "pétrole gaz élection parlement président sanction embargo Genève Vienne Astana Moscou Washington"
+    ).split()
+    documents = []
+    for n in range(12):  # twelve stories, each filed by three outlets
+        text = "Lavrov et Kerry : " + " ".join(random.Random(n).choices(words, k=60)) + "."
+        for outlet in ("afp", "reuters", "ap"):
+            documents.append({"id": f"{outlet}-{n}", "text": text})
+    with searchlib.Index(tmp_path / "ix") as ix:
+        ix.add_documents(documents)
+        whole = ix.search("Lavrov Kerry", limit=30)
+        stories = [hit.doc_id.split("-")[1] for hit in whole]
+        assert len(stories) == len(set(stories)) == 12  # each story once, its copies named by it
+        assert all(len(hit.duplicates) == 2 for hit in whole)
+        seen = []
+        for offset in range(0, 12, 5):
+            seen.extend(hit.doc_id.split("-")[1] for hit in ix.search("Lavrov Kerry", limit=5, offset=offset))
+        assert seen == stories
+
+
+def test_an_offset_past_the_end_gives_no_hits_and_the_total(seeds_index):
+    total = seeds_index.search("Syrie").total
+    for offset in (total, total + 1, 10**9):
+        results = seeds_index.search("Syrie", offset=offset)
+        assert (len(results), results.total, results.offset) == (0, total, offset)
+
+
+@pytest.mark.parametrize("offset", [-1, 1.5, "2", None, True])
+def test_a_bad_offset_is_refused_by_name(seeds_index, offset):
+    with pytest.raises(QueryError, match="offset"):
+        seeds_index.search("Syrie", offset=offset)
+
+
+# -- how a query is read ---------------------------------------------------------
+
+
+def test_parse_shows_a_phrase_an_exclusion_an_or_and_a_filter(seeds_index):
+    parsed = seeds_index.parse('"cessez le feu" -Daech (Alep OR Homs) date:2017')
+    assert isinstance(parsed, searchlib.ParsedQuery)
+    phrase, excluded, group, date = parsed.clauses
+    assert (phrase.kind, phrase.occur, phrase.text) == ("phrase", "should", "cessez le feu")
+    assert phrase.terms == (("cess",), ("feu",))  # "le" is a stop word: it keeps its place, holds no term
+    assert (excluded.kind, excluded.occur, excluded.text) == ("word", "must_not", "Daech")
+    assert "daesh" in excluded.terms[0]  # the other spelling the index holds is excluded too
+    (either,) = group.clauses
+    assert (group.kind, either.kind) == ("group", "or")
+    assert [(option.kind, option.text) for option in either.clauses] == [("word", "Alep"), ("word", "Homs")]
+    assert (date.kind, date.field, date.text, date.occur) == ("filter", "date", "2017", "must")
+    assert parsed.notes == () and parsed.suggestion is None
+
+
+def test_parse_shows_prefixes_fuzzy_words_boosts_and_accents(seeds_index):
+    prefix, fuzzy, boosted, unaccented, title = seeds_index.parse("négoc* Lavorv~1 Kerry^3 securite titre:entretien").clauses
+    assert (prefix.kind, prefix.text) == ("prefix", "négoc") and prefix.terms
+    assert all(term.startswith("negoc") for term in prefix.terms[0])
+    assert (fuzzy.kind, fuzzy.distance) == ("fuzzy", 1)
+    assert (boosted.kind, boosted.text, boosted.boost) == ("word", "Kerry", 3.0)
+    assert "securit" in unaccented.terms[0]  # "sécurité", which Snowball stems apart from "securite"
+    assert (title.kind, title.field, title.occur, title.terms) == ("filter", "title", "should", (("entretien",),))
+
+
+def test_parse_notes_an_over_long_query(seeds_index):
+    parsed = seeds_index.parse("Syrie " * 300)
+    assert any("cut to its first 1000 characters" in note for note in parsed.notes)
+    assert any("only the first 64 words" in note for note in parsed.notes)
+    assert parsed.notes == seeds_index.search("Syrie " * 300).notes
+
+
+def test_parse_takes_a_misspelt_word_for_the_indexed_one_and_suggests_it(seeds_index):
+    parsed = seeds_index.parse("Lavorv Kerry")
+    lavorv = parsed.clauses[0]
+    assert "lavrov" in lavorv.terms[0]
+    assert parsed.corrections == (("Lavorv", "lavrov"),)
+    assert parsed.suggestion == "Lavrov Kerry" == seeds_index.search("Lavorv Kerry").suggestion
+    # A stem stands for several words: the one suggested is the nearest to the word typed.
+    assert seeds_index.parse("négotiations à Astanna").suggestion == "négociations à Astana"
+
+
+def test_parse_is_plain_json_and_refuses_an_empty_query(seeds_index):
+    import json
+
+    data = seeds_index.parse("Lavrov -Kerry (Alep OR Homs)^2").to_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert [clause["occur"] for clause in data["clauses"]] == ["should", "must_not", "should"]
+    assert data["clauses"][2]["boost"] == 2.0 and data["clauses"][2]["clauses"][0]["kind"] == "or"
+    with pytest.raises(QueryError, match="empty"):
+        seeds_index.parse("  ")

@@ -325,3 +325,53 @@ def test_a_missing_synonyms_file_is_a_usage_error_naming_it(workdir, where):
     assert done.returncode == 2 and done.stdout == ""
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "absent-synonymes.txt" in lines[0] and "Traceback" not in done.stderr
+
+
+def test_offset_shows_the_next_page_numbered_from_where_it_starts(workdir):
+    whole = json.loads(run("--json", "--limit", "6", "Syrie").stdout)
+    page = json.loads(run("--json", "--limit", "3", "--offset", "3", "Syrie").stdout)
+    assert (page["offset"], page["limit"], page["total"]) == (3, 3, whole["total"])
+    assert [r["rank"] for r in page["results"]] == [4, 5, 6]
+    assert [(r["doc_id"], r["passage"]) for r in page["results"]] == [
+        (r["doc_id"], r["passage"]) for r in whole["results"][3:]
+    ]
+    text = run("--limit", "3", "--offset", "3", "Syrie").stdout.splitlines()
+    assert [line.split(".")[0] for line in text if line[:1].isdigit()][:3] == ["4", "5", "6"]
+    assert text[-1] == f"4–6 of {whole['total']} matching passages shown."
+
+
+def test_an_offset_past_the_end_says_how_many_matched(workdir):
+    total = json.loads(run("--json", "Syrie").stdout)["total"]
+    result = run("--offset", "100", "Syrie")
+    assert result.exit_code == 0
+    assert result.stdout == f"Only {total} passages match 'Syrie': none from 101 on.\n"
+
+
+@pytest.mark.parametrize("value", ["-1", "x", "1.5"])
+def test_a_bad_offset_is_a_usage_error(workdir, value):
+    result = run("--offset", value, "Syrie")
+    assert result.exit_code == 2
+    assert "Invalid value for '--offset'" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_parse_shows_each_clause_with_its_terms(workdir):
+    result = run("parse", "Lavorv", "NOT", "Daesh", "(Alep OR Homs)", "date:2017")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        'word "Lavorv": lavorv|lavrov',
+        'excluded word "Daesh": daech|daesh',
+        "group",
+        "  or",
+        '    word "Alep": alep',
+        '    word "Homs": hom',
+        "required filter date:2017",
+        "Vouliez-vous dire : Lavrov NOT Daesh (Alep OR Homs) date:2017",
+    ]
+    data = json.loads(run("parse", "--json", '"cessez le feu"').stdout)
+    assert [(c["kind"], c["text"], c["terms"]) for c in data["clauses"]] == [("phrase", "cessez le feu", [["cess"], ["feu"]])]
+
+
+def test_parse_tells_the_notes_and_refuses_an_empty_query(workdir):
+    assert "note: unclosed quote" in run("parse", '"cessez le feu').stdout
+    result = run("parse", " ")
+    assert result.exit_code == 2 and "empty query" in result.stderr
