@@ -7,13 +7,14 @@ first word is not a subcommand.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import re
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 import click
 
@@ -180,7 +181,46 @@ def cli() -> None:
     """
 
 
-@cli.command("query", context_settings={"ignore_unknown_options": True})
+class _QueryCommand(click.Command):
+    """A command whose arguments are the words of a query: a word that
+    starts with a dash (``-Daech``, ``-négociations``) is a word to
+    exclude, never a cluster of short options (``-D -a -e -c -h``) nor an
+    option with its value attached (``-n égociations``)."""
+
+    def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
+        return super().parse_args(ctx, _words_after_options(self, ctx, args))
+
+
+def _words_after_options(command: click.Command, ctx: click.Context, args: List[str]) -> List[str]:
+    """``args`` with the options first and every word of the query after
+    ``--``, in the order typed."""
+    takes_value: Dict[str, bool] = {}
+    for param in command.get_params(ctx):
+        if isinstance(param, click.Option):
+            for name in (*param.opts, *param.secondary_opts):
+                takes_value[name] = not (param.is_flag or param.count)
+    options: List[str] = []
+    words: List[str] = []
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            words.extend(tokens)
+            break
+        name = token.split("=", 1)[0]
+        if name in takes_value:
+            options.append(token)
+            if takes_value[name] and "=" not in token:
+                options.extend(itertools.islice(tokens, 1))
+        elif re.fullmatch(r"-[^\W\d_]\d+", token) and takes_value.get(token[:2]):
+            options.append(token)  # -n5
+        elif token.startswith("--") and len(token) > 2:
+            options.append(token)  # a mistyped option is told as such
+        else:
+            words.append(token)
+    return [*options, "--", *words] if words else options
+
+
+@cli.command("query", cls=_QueryCommand)
 @_index_option
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True, help="Number of passages to show.")
 @click.option(
@@ -262,7 +302,7 @@ def query_command(
     _print_results(results, output_format, chosen_marks)
 
 
-@cli.command("parse", context_settings={"ignore_unknown_options": True})
+@cli.command("parse", cls=_QueryCommand)
 @_index_option
 @click.option(
     "--synonyms", type=click.Path(exists=True, dir_okay=False, path_type=Path), envvar="SEARCHLIB_SYNONYMS",

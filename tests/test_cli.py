@@ -375,3 +375,22 @@ def test_parse_tells_the_notes_and_refuses_an_empty_query(workdir):
     assert "note: unclosed quote" in run("parse", '"cessez le feu').stdout
     result = run("parse", " ")
     assert result.exit_code == 2 and "empty query" in result.stderr
+
+
+def test_a_word_to_exclude_is_a_word_not_short_options(workdir):
+    """``-Daech`` holds an ``h`` (help) and ``-négociations`` starts like
+    ``-n`` (limit): typed as separate words, both are words to exclude."""
+    every = run("Syrie", "--json", "--limit", "50")
+    assert every.exit_code == 0, every.output
+    found = {(hit["doc_id"], hit["passage"]) for hit in json.loads(every.stdout)["results"]}
+    for word, exact in (("-Daech", "daech"), ("-négociations", "négociations")):
+        done = run("Syrie", word, "--json", "--limit", "50")
+        assert done.exit_code == 0, done.output
+        results = json.loads(done.stdout)["results"]
+        assert results and all(exact not in hit["text"].lower() for hit in results)
+        kept = {(hit["doc_id"], hit["passage"]) for hit in results}
+        assert kept < found  # fewer passages: those holding the word are gone
+    short = run("Syrie", "-n2", "-Daech")
+    assert short.exit_code == 0 and short.stdout.count("  ·  passage ") == 2, short.output
+    mistyped = run("Syrie", "--limt", "3")
+    assert mistyped.exit_code == 2 and "--limit" in mistyped.output
