@@ -409,10 +409,7 @@ class Index:
         ranking: Optional[_ranking.Ranking] = None,
         offset: int = 0,
     ) -> SearchResults:
-        if not isinstance(query, str):
-            raise QueryError(f"query must be a string, not {type(query).__name__}")
-        if not query.strip():
-            raise QueryError("empty query")
+        _check_query(query)
         if not isinstance(limit, int) or limit < 1:
             raise QueryError(f"limit must be a positive integer, not {limit!r}")
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
@@ -428,14 +425,7 @@ class Index:
             _check_ranking(ranking)
         searcher = self._store.searcher()
         searcher.weighting = ranking.weighting()  # this thread's own searcher
-        parsed = _query.parse_query(
-            query,
-            self._analyzer,
-            lambda term, key: self._store.alternatives(searcher, term, key),
-            store.Store.Vocabulary(searcher),
-            self._synonyms,
-            ranking.weak_words,
-        )
+        parsed = self._build(query, searcher, ranking)
         if parsed.query is None:
             return SearchResults(query, [], 0, parsed.notes, offset=offset, limit=limit)
         restriction = self._restriction(parsed.filter, after, before, source, searcher)
@@ -471,20 +461,21 @@ class Index:
         Raises :class:`QueryError` for an empty query."""
         return self._read(lambda: self._parse(query))
 
-    def _parse(self, query: str) -> ParsedQuery:
-        if not isinstance(query, str):
-            raise QueryError(f"query must be a string, not {type(query).__name__}")
-        if not query.strip():
-            raise QueryError("empty query")
-        searcher = self._store.searcher()
-        built = _query.parse_query(
+    def _build(self, query: str, searcher: Any, ranking: _ranking.Ranking) -> _query.BuiltQuery:
+        """The query read against this index's vocabulary, as searched."""
+        return _query.parse_query(
             query,
             self._analyzer,
             lambda term, key: self._store.alternatives(searcher, term, key),
             store.Store.Vocabulary(searcher),
             self._synonyms,
-            self._ranking.weak_words,
+            ranking.weak_words,
         )
+
+    def _parse(self, query: str) -> ParsedQuery:
+        _check_query(query)
+        searcher = self._store.searcher()
+        built = self._build(query, searcher, self._ranking)
         clauses = built.tree.clauses if built.tree is not None else ()
         suggestion: Optional[str] = query
         for typed, term in built.corrections:
@@ -709,6 +700,13 @@ class _StreamProgress:
                 self._documents += 1
                 self.report()
             yield item
+
+
+def _check_query(query: object) -> None:
+    if not isinstance(query, str):
+        raise QueryError(f"query must be a string, not {type(query).__name__}")
+    if not query.strip():
+        raise QueryError("empty query")
 
 
 def _check_ranking(ranking: object) -> None:

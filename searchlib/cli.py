@@ -264,11 +264,6 @@ def query_command(
 
     A word starting with - is excluded: search Lavrov -Kerry.
     """
-    # Unknown options reach WORDS so that "-Kerry" can exclude; a misspelt
-    # long option is still an error rather than a query word.
-    for word in words:
-        if word.startswith("--") and len(word) > 2:
-            raise click.NoSuchOption(word.split("=", 1)[0])
     text = " ".join(words)
     if not text.strip():
         raise click.UsageError("empty query: give at least one word to search for")
@@ -315,9 +310,6 @@ def parse_command(index_dir: Optional[Path], synonyms: Optional[Path], as_json: 
 
     Searches nothing; notes and the corrected query follow the clauses.
     """
-    for word in words:
-        if word.startswith("--") and len(word) > 2:
-            raise click.NoSuchOption(word.split("=", 1)[0])
     text = " ".join(words)
     if not text.strip():
         raise click.UsageError("empty query: give at least one word to read")
