@@ -90,7 +90,8 @@ def load_articles(count: Optional[int]) -> List[Dict[str, str]]:
 
 def write_inputs(articles: List[Dict[str, str]], folder: Path) -> None:
     """The articles as searchlib reads them, and their passages for the peers."""
-    from searchlib import ingest, passages
+    from searchlib import ingest
+    from searchlib.ingest import passages
 
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "articles.jsonl", "w", encoding="utf-8") as out:

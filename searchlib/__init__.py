@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
-    DocumentIdError, IndexCorruptError, IndexLockedError, IndexNotFoundError, QueryError, SearchlibError,
-)
+from .errors import DocumentIdError, IndexCorruptError, IndexLockedError, IndexNotFoundError, QueryError, SearchlibError
 
 if TYPE_CHECKING:
     from .analysis import AnalysisStep, Token, analysis_steps, analyze
-    from ._ranking import Ranking
+    from .search.ranking import Ranking
     from .api import AddReport, CheckReport, Hit, Index, IndexStats, ParsedQuery, Progress, QueryClause, SearchResults
     from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 
@@ -67,7 +65,7 @@ _LAZY = {
     "Progress": "api",
     "QueryClause": "api",
     "SearchResults": "api",
-    "Ranking": "_ranking",
+    "Ranking": "search.ranking",
     "Document": "ingest",
     "FieldMap": "ingest",
     "IngestFailure": "ingest",
@@ -75,16 +73,30 @@ _LAZY = {
 }
 
 
-# Modules that ``import searchlib`` used to load, still reachable as
-# attributes (``searchlib.analysis.FrenchAnalyzer``).
-_MODULES = frozenset({"analysis", "api", "ingest", "query", "results", "snippets", "store", "passages", "duplicates", "phonetic", "synonyms"})
+# Stages and modules reachable as attributes (``searchlib.analysis``), some
+# under the names they had before the package was cut into stages.
+_MODULES = {
+    "analysis": "analysis",
+    "ingest": "ingest",
+    "indexing": "indexing",
+    "storage": "storage",
+    "search": "search",
+    "api": "api",
+    "results": "results",
+    "query": "search.query",
+    "snippets": "search.snippets",
+    "synonyms": "search.synonyms",
+    "passages": "ingest.passages",
+    "duplicates": "analysis.duplicates",
+    "phonetic": "analysis.phonetic",
+}
 
 
 def __getattr__(name: str) -> Any:
     import importlib
 
     if name in _MODULES:
-        return importlib.import_module(f"{__name__}.{name}")
+        return importlib.import_module(f"{__name__}.{_MODULES[name]}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,3 +6,7 @@ DEFAULT_LOCK_TIMEOUT = 10.0
 
 #: the formats of source files and of standard input
 FORMATS = ("txt", "md", "html", "jsonl", "json", "csv")
+
+#: the file in an index folder that records its settings (and says that
+#: the folder holds a searchlib index: reading sources skips such folders)
+SETTINGS_FILE = "searchlib.json"

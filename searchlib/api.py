@@ -25,13 +25,18 @@ from typing import (
 
 from whoosh import query as wq
 
-from . import _ranking, _rebuild, _scoring, _syntax, ingest, query as _query, snippets, store
+from . import ingest
+from ._defaults import DEFAULT_LOCK_TIMEOUT
+from .search import query as _query, ranking as _ranking, scoring as _scoring, snippets, syntax as _syntax, vocabulary
+from .storage import rebuild as _rebuild, settings as _settings, store
+from .storage.damage import damaged, describe_damage, write_error
+from .storage.schema import FIELDS
 from .results import AddReport, CheckReport, Hit, IndexStats, ParsedQuery, Progress, QueryClause, SearchResults
 from .errors import DocumentIdError, IndexCorruptError, QueryError, SearchlibError
 from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 
 if TYPE_CHECKING:  # writing and checking are imported by the calls that need them
-    from . import _indexing
+    from .indexing import run as _indexing
 
 __all__ = [
     "Index",
@@ -76,7 +81,7 @@ class Index:
         path: PathLike,
         *,
         create: bool = True,
-        lock_timeout: float = store.DEFAULT_LOCK_TIMEOUT,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         stop_words: Optional[Iterable[str]] = None,
         passage_words: Optional[Tuple[int, int]] = None,
         synonyms: Union[None, PathLike, Iterable[Sequence[str]]] = None,
@@ -151,7 +156,7 @@ class Index:
         interrupted, as opening does. Raises :class:`IndexNotFoundError`
         when ``path`` holds no index."""
         _rebuild.finish_interrupted_swap(Path(path))
-        from . import _check  # imported by the calls that need it: a fresh process searches sooner
+        from .storage import check as _check  # imported by the calls that need it: a fresh process searches sooner
 
         return _check.verify(Path(path))
 
@@ -195,7 +200,7 @@ class Index:
         indexed all the same. ``progress``, if given, is called now and then
         with a :class:`Progress`.
         """
-        from . import _indexing
+        from .indexing import run as _indexing
 
         files, missing = ingest.list_sources(paths, include, exclude)
         failed_origins: Set[str] = set()
@@ -262,7 +267,7 @@ class Index:
                     break
         except ValueError as error:
             raise SearchlibError(str(error)) from None
-        from . import _indexing
+        from .indexing import run as _indexing
 
         if doc_id is None:
             self._refuse_replacing_unnamed(ahead)
@@ -276,12 +281,15 @@ class Index:
         """Raise if a document named by default would replace a different
         one: two texts sent without an id are two documents, not one
         replacing the other unnoticed."""
-        from . import _indexing
+        from .indexing import run as _indexing
 
         for item in items:
             if not isinstance(item, Document) or item.id != _STREAM_ID:
                 continue
-            previous = self._store.stored_hash(self._store.searcher(), _STREAM_ID)
+            from .indexing import writer as _writer
+
+            with self._store.reading() as searcher:
+                previous = _writer.stored_hash(searcher, _STREAM_ID)
             if previous is not None and previous != _indexing.content_hash(item, self._store.passage_words):
                 raise DocumentIdError(
                     f"{self.path} already holds another document read without an id as {_STREAM_ID!r}; "
@@ -294,14 +302,16 @@ class Index:
         optional; other keys are kept as metadata)."""
         if isinstance(documents, (Mapping, Document)):
             documents = [documents]
-        from . import _indexing
+        from .indexing import run as _indexing
 
         return _indexing.write(self._store, ingest.as_documents(documents), workers=self._workers, batch=self._batch)
 
     def delete(self, doc_id: str) -> bool:
         """Remove a document and its passages; False if it was not indexed."""
-        with self._store.writer() as writer:
-            removed = writer.delete_by_term("doc_id", str(doc_id))
+        from .indexing import writer as _writer
+
+        with _writer.writer(self._store) as writer:
+            removed = writer.delete_by_term(FIELDS.doc_id, str(doc_id))
         return bool(removed)
 
     @classmethod
@@ -314,7 +324,7 @@ class Index:
         fields: Optional[FieldMap] = None,
         stop_words: Optional[Iterable[str]] = None,
         passage_words: Optional[Tuple[int, int]] = None,
-        lock_timeout: float = store.DEFAULT_LOCK_TIMEOUT,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         progress: Optional[Callable[[Progress], None]] = None,
         workers: Optional[int] = None,
         batch_size: Optional[int] = None,
@@ -331,15 +341,15 @@ class Index:
         """
         target = Path(path)
         if stop_words is None or passage_words is None:
-            old = store.Store.read_settings(target)
-            if stop_words is None and old.get("stop_words") is not None:
-                stop_words = old["stop_words"]
-            if passage_words is None and old.get("passage_words") is not None:
-                passage_words = (int(old["passage_words"][0]), int(old["passage_words"][1]))
+            old = _settings.peek(target)
+            if stop_words is None and old is not None and old.stop_words is not None:
+                stop_words = old.stop_words
+            if passage_words is None and old is not None and old.passage_words_set:
+                passage_words = old.passage_words
         try:
             fresh = _rebuild.fresh_directory(target)
         except OSError as error:
-            raise store.write_error(target, error) from None
+            raise write_error(target, error) from None
         try:
             with cls(
                 fresh, stop_words=stop_words, passage_words=passage_words, workers=workers, batch_size=batch_size,
@@ -423,8 +433,28 @@ class Index:
             ranking = self._ranking
         else:
             _check_ranking(ranking)
-        searcher = self._store.searcher()
-        searcher.weighting = ranking.weighting()  # this thread's own searcher
+        with self._store.reading() as searcher:
+            searcher.weighting = ranking.weighting()  # lent to this call alone
+            return self._search_in(
+                searcher, query, limit, per_doc, collapse_duplicates, after, before, source, snippet_chars, explain,
+                ranking, offset,
+            )
+
+    def _search_in(
+        self,
+        searcher: Any,
+        query: str,
+        limit: int,
+        per_doc: Optional[int],
+        collapse_duplicates: bool,
+        after: Optional[str],
+        before: Optional[str],
+        source: Optional[str],
+        snippet_chars: int,
+        explain: bool,
+        ranking: _ranking.Ranking,
+        offset: int,
+    ) -> SearchResults:
         parsed = self._build(query, searcher, ranking)
         if parsed.query is None:
             return SearchResults(query, [], 0, parsed.notes, offset=offset, limit=limit)
@@ -466,15 +496,22 @@ class Index:
         return _query.parse_query(
             query,
             self._analyzer,
-            lambda term, key: self._store.alternatives(searcher, term, key),
-            store.Store.Vocabulary(searcher),
+            lambda term, key: vocabulary.alternatives(searcher, term, key),
+            vocabulary.Vocabulary(searcher),
             self._synonyms,
             ranking.weak_words,
         )
 
     def _parse(self, query: str) -> ParsedQuery:
         _check_query(query)
-        searcher = self._store.searcher()
+        with self._store.reading() as searcher:
+            return self._parse_in(searcher, query)
+
+    def _passages_of(self, doc_id: str) -> List[Dict[str, Any]]:
+        with self._store.reading() as searcher:
+            return vocabulary.passages_of(searcher, doc_id)
+
+    def _parse_in(self, searcher: Any, query: str) -> ParsedQuery:
         built = self._build(query, searcher, self._ranking)
         clauses = built.tree.clauses if built.tree is not None else ()
         suggestion: Optional[str] = query
@@ -496,7 +533,7 @@ class Index:
         import difflib
 
         spellings: Dict[str, int] = {}
-        for fieldname in ("text", "title"):
+        for fieldname in FIELDS.searched:
             for docnum in itertools.islice(searcher.document_numbers(**{fieldname: term}), _SPELLING_PASSAGES):
                 text = str(searcher.stored_fields(docnum).get(fieldname) or "")
                 for token in self._analyzer.all_tokens(text):
@@ -525,13 +562,13 @@ class Index:
             except SearchlibError:
                 raise
             except Exception as error:
-                from . import _check
+                from .storage import check as _check
 
                 problem = _check.first_problem(self.path)
                 if problem is None and isinstance(error, _DAMAGE):
-                    problem = f"a file is {store.describe_damage(error)}"
+                    problem = f"a file is {describe_damage(error)}"
                 if problem is not None:
-                    raise IndexCorruptError(store.damaged(self.path, problem)) from error
+                    raise IndexCorruptError(damaged(self.path, problem)) from error
                 if not isinstance(error, FileNotFoundError) or attempt == _READ_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
@@ -567,10 +604,10 @@ class Index:
             high = bounds["before"] + "\uffff" if bounds["before"] else None
             parts.append(_query.date_range(bounds["after"], high))
         if source:
-            parts.append(_query.source_filter(store.Store.Vocabulary(searcher), source))
+            parts.append(_query.source_filter(vocabulary.Vocabulary(searcher), source))
         if not parts:
             return None
-        return store.Store.matching_docs(searcher, parts[0] if len(parts) == 1 else wq.And(parts))
+        return vocabulary.matching_docs(searcher, parts[0] if len(parts) == 1 else wq.And(parts))
 
     def _hit(
         self,
@@ -581,23 +618,23 @@ class Index:
         copies: Tuple[str, ...],
         snippet_chars: int,
     ) -> Hit:
-        text = fields["text"]
+        text = fields[FIELDS.text]
         matches = snippets.find_matches(text, patterns, lambda value: self._analyzer.all_tokens(value, only=wanted))
         highlights = snippets.merge_spans(text, matches)
         window = snippets.snippet_window(text, matches, snippet_chars)
         return Hit(
-            doc_id=fields["doc_id"],
-            passage=fields["passage"],
+            doc_id=fields[FIELDS.doc_id],
+            passage=fields[FIELDS.passage],
             score=float(score),
-            title=fields.get("title") or None,
-            date=fields.get("date") or None,
-            source=fields.get("source") or None,
+            title=fields.get(FIELDS.title) or None,
+            date=fields.get(FIELDS.date) or None,
+            source=fields.get(FIELDS.source) or None,
             text=text,
             snippet=snippets.render(text, window, highlights),
             highlights=highlights,
-            metadata=dict(fields.get("metadata") or {}),
-            start=fields.get("start", 0),
-            end=fields.get("end", 0),
+            metadata=dict(fields.get(FIELDS.metadata) or {}),
+            start=fields.get(FIELDS.start, 0),
+            end=fields.get(FIELDS.end, 0),
             duplicates=copies,
             snippet_window=window,
         )
@@ -610,26 +647,26 @@ class Index:
         into it; what lies between passages (blank lines, front matter, site
         furniture) is not stored and reads as blank space of the same length.
         """
-        rows = self._read(lambda: self._store.passages_of(self._store.searcher(), str(doc_id)))
+        rows = self._read(lambda: self._passages_of(str(doc_id)))
         if not rows:
             return None
         pieces: list[str] = []
         end = 0
         for row in rows:
-            start = int(row.get("start", end))
+            start = int(row.get(FIELDS.start, end))
             if start < end:  # older indexes kept no offsets: one blank line between passages
                 start = end + (2 if end else 0)
             pieces.append(_blank(start - end))
-            pieces.append(row["text"])
-            end = start + len(row["text"])
+            pieces.append(row[FIELDS.text])
+            end = start + len(row[FIELDS.text])
         first = rows[0]
         return Document(
             id=str(doc_id),
             text="".join(pieces),
-            title=first.get("title") or None,
-            date=first.get("date") or None,
-            source=first.get("source") or None,
-            metadata=dict(first.get("metadata") or {}),
+            title=first.get(FIELDS.title) or None,
+            date=first.get(FIELDS.date) or None,
+            source=first.get(FIELDS.source) or None,
+            metadata=dict(first.get(FIELDS.metadata) or {}),
             text_start=len(pieces[0]),
         )
 

@@ -110,7 +110,7 @@ def _no_index(path: Path, default: bool = False) -> click.ClickException:
     """No index at ``path`` (``default``: the one no option chose): how to
     build one, in a command that works as written (an index is never built
     into a folder of other files)."""
-    from .store import HOUSEKEEPING
+    from .storage.store import HOUSEKEEPING
 
     try:
         others = path.is_dir() and bool(set(os.listdir(path)) - HOUSEKEEPING)

@@ -3,10 +3,12 @@ query was read: :class:`ParsedQuery`; and :class:`IndexStats`."""
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union, overload
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, overload
 
-from . import snippets
+from .search import snippets
 
 if TYPE_CHECKING:  # the readers are imported only by the runs that read sources
     from .ingest import IngestFailure, IngestWarning
@@ -49,7 +51,7 @@ class Hit:
         """The snippet in another ``format``: ``html`` (as ``snippet``),
         ``ansi`` (matches in bold, for terminals) or ``text``; ``marks`` gives
         the opening and closing marks (``("[", "]")`` for ``text`` by default)."""
-        return snippets.render(self.text, self.snippet_window, self.highlights, format, marks)
+        return render(self.text, self.snippet_window, self.highlights, format, marks)
 
     def to_dict(self, marks: Optional[Tuple[str, str]] = None) -> Dict[str, Any]:
         """The hit as plain JSON-ready data; ``marks`` replace ``<mark>`` and
@@ -283,3 +285,59 @@ class Progress:
     bytes_done: int
     bytes_total: int
     documents: int
+
+
+# -- snippets as shown -------------------------------------------------
+
+MARK_OPEN = "<mark>"
+MARK_CLOSE = "</mark>"
+ELLIPSIS = "…"
+_SPACE_RE = re.compile(r"\s+")
+Span = Tuple[int, int]
+
+
+# How each format writes a snippet: (escape a fragment, open a match, close it).
+def _escape_html(fragment: str) -> str:
+    return html.escape(fragment, quote=False)
+
+
+def _as_is(fragment: str) -> str:
+    return fragment
+
+
+FORMATS: Dict[str, Tuple[Callable[[str], str], str, str]] = {
+    "html": (_escape_html, MARK_OPEN, MARK_CLOSE),
+    "ansi": (_as_is, "\x1b[1m", "\x1b[0m"),
+    "text": (_as_is, "[", "]"),
+}
+
+
+def render(
+    text: str,
+    window: Span,
+    spans: Sequence[Span],
+    format: str = "html",
+    marks: Optional[Tuple[str, str]] = None,
+) -> str:
+    """The part ``window`` of ``text`` with ``spans`` marked, white space
+    collapsed and "…" where cut. ``format`` is ``html`` (escaped, ``<mark>``),
+    ``ansi`` (bold for terminals) or ``text``; ``marks`` replaces the
+    format's opening and closing marks."""
+    if format not in FORMATS:
+        raise ValueError(f"unknown snippet format {format!r} (known: {', '.join(FORMATS)})")
+    escape, opening, closing = FORMATS[format]
+    if marks is not None:
+        opening, closing = marks
+    left, right = window
+    pieces: List[str] = [ELLIPSIS] if left > 0 else []
+    cursor = left
+    for start, end in spans:
+        if start < left or end > right:
+            continue
+        pieces.append(escape(_SPACE_RE.sub(" ", text[cursor:start])))
+        pieces.append(opening + escape(_SPACE_RE.sub(" ", text[start:end])) + closing)
+        cursor = end
+    pieces.append(escape(_SPACE_RE.sub(" ", text[cursor:right])))
+    if right < len(text):
+        pieces.append(ELLIPSIS)
+    return "".join(pieces).strip()

@@ -5,20 +5,7 @@ import unicodedata
 import pytest
 
 from searchlib import analysis_steps, analyze
-from searchlib.analysis import (
-    MAX_TOKEN_LENGTH,
-    ElisionFilter,
-    FoldFilter,
-    FrenchAnalyzer,
-    FrenchStopFilter,
-    FrenchTokenizer,
-    LengthFilter,
-    LowercaseFilter,
-    NormalizeFilter,
-    NumberFilter,
-    StemFilter,
-    french_pipeline,
-)
+from searchlib.analysis import MAX_TOKEN_LENGTH, ElisionFilter, FoldFilter, FrenchAnalyzer, FrenchStopFilter, FrenchTokenizer, LengthFilter, LowercaseFilter, NormalizeFilter, NumberFilter, StemFilter, french_pipeline
 
 ANALYZER = FrenchAnalyzer()
 

@@ -14,7 +14,8 @@ from typing import List
 import pytest
 from click.testing import CliRunner
 
-from searchlib import Index, _indexing
+from searchlib import Index
+from searchlib.indexing import run as _indexing
 from searchlib.cli import cli
 
 

@@ -520,7 +520,7 @@ def test_a_query_after_a_kill_before_the_first_commit(tmp_path):
     failed with NotImplementedError before d51f859)."""
     corpus = write_jsonl(tmp_path / "corpus.jsonl", articles(20))
     # dies as the first batch is about to be committed: the index exists, empty
-    killed_run(tmp_path, ["index", "--quiet", "--index", "ix", str(corpus)], "searchlib._indexing", "_Batches.commit", before=_KILL)
+    killed_run(tmp_path, ["index", "--quiet", "--index", "ix", str(corpus)], "searchlib.indexing.run", "_Batches.commit", before=_KILL)
     with searchlib.Index(tmp_path / "ix", create=False) as ix:
         assert ix.stats().documents == 0
     stats = subprocess.run([sys.executable, "-m", "searchlib", "stats", "--index", "ix"], cwd=tmp_path, env=ENV, capture_output=True, text=True)

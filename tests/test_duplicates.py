@@ -7,7 +7,7 @@ import pytest
 
 from news_sample import CORPUS
 from searchlib.analysis import FrenchAnalyzer
-from searchlib.duplicates import near_identical, resemblance, sketch
+from searchlib.analysis.duplicates import near_identical, resemblance, sketch
 
 ANALYZER = FrenchAnalyzer()
 WIRE = (

@@ -31,10 +31,10 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 import searchlib
 from searchlib import QueryError, SearchlibError, SearchResults, analysis_steps, analyze
-from searchlib._syntax import MAX_CLAUSES, MAX_DEPTH, MAX_FUZZY_DISTANCE, MAX_QUERY_CHARS
+from searchlib.search.syntax import MAX_CLAUSES, MAX_DEPTH, MAX_FUZZY_DISTANCE, MAX_QUERY_CHARS
 from searchlib.analysis import ELISION_PREFIXES, normalize_word
 from searchlib.ingest import normalize_date
-from searchlib.query import MAX_EXPANSION
+from searchlib.search.query import MAX_EXPANSION
 from work import calls_made, grows_linearly
 
 _SCALE = max(1, int(os.environ.get("SEARCHLIB_FUZZ_EXAMPLES", "1")))

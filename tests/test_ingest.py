@@ -9,18 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from searchlib.ingest import (
-    Document,
-    FieldMap,
-    IngestFailure,
-    IngestWarning,
-    as_documents,
-    document_from_mapping,
-    list_sources,
-    normalize_date,
-    read_path,
-    read_stream,
-)
+from searchlib.ingest import Document, FieldMap, IngestFailure, IngestWarning, as_documents, document_from_mapping, list_sources, normalize_date, read_path, read_stream
 
 
 def read(path: Path) -> list:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchlib.passages import MAX_WORDS, MIN_WORDS, _WordCounter, split_passages, split_sentences
+from searchlib.ingest.passages import MAX_WORDS, MIN_WORDS, _WordCounter, split_passages, split_sentences
 
 
 def words(text: str) -> int:

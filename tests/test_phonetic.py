@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from searchlib.phonetic import same_name, skeleton
+from searchlib.analysis.phonetic import same_name, skeleton
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from whoosh import query as wq
 from searchlib import QueryError
 
 from searchlib.analysis import FrenchAnalyzer
-from searchlib.query import parse_query
+from searchlib.search.query import parse_query
 
 ANALYZER = FrenchAnalyzer()
 

@@ -9,8 +9,9 @@ import math
 import pytest
 
 import searchlib
-from searchlib import Index, Ranking, _ranking
-from searchlib._scoring import probabilistic_idf
+from searchlib import Index, Ranking
+from searchlib.search import ranking as _ranking
+from searchlib.search.scoring import probabilistic_idf
 
 FILLER = "La réunion a eu lieu dans la capitale, selon un communiqué publié le soir même. "
 
@@ -189,7 +190,7 @@ def test_phrases_matched_here_score_as_whoosh_matches_them(tmp_path, monkeypatch
     deleted passages and words with several spellings included."""
     from news_sample import articles
 
-    from searchlib import _scoring
+    from searchlib.search import scoring as _scoring
 
     rows = articles(400)
     rows.append({"id": "etats", "text": "Les États-Unis et les Etats unis : les états unis de la phrase."})

@@ -13,11 +13,11 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import SegmentWriter
 
 from searchlib import ingest
-from searchlib._prepare import Preparer
-from searchlib._blocks import compress
-from searchlib._segment import FastSegmentWriter, FieldPostings
+from searchlib.indexing.prepare import Preparer
+from searchlib.indexing.blocks import compress
+from searchlib.indexing.segment import FastSegmentWriter, FieldPostings
 from searchlib.analysis import FrenchAnalyzer
-from searchlib.store import build_schema
+from searchlib.storage.schema import build_schema
 
 from news_sample import articles
 

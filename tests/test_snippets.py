@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from searchlib.analysis import FrenchAnalyzer
-from searchlib.query import parse_query
+from searchlib.search.query import parse_query
 import pytest
 
-from searchlib.snippets import (
-    ELLIPSIS, find_matches, make_snippet, merge_spans, pattern_terms, render, snippet_window,
-)
+from searchlib.results import ELLIPSIS, render
+from searchlib.search.snippets import find_matches, make_snippet, merge_spans, pattern_terms, snippet_window
 
 
 ANALYZER = FrenchAnalyzer()

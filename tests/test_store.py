@@ -8,9 +8,17 @@ import pytest
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
-from searchlib import store as store_module
 from searchlib.errors import IndexCorruptError, IndexLockedError, IndexNotFoundError, SearchlibError
-from searchlib.store import MARKER_FILE, Store
+from searchlib.indexing.writer import writer
+from searchlib.storage import locks, store as store_module
+from searchlib.storage.schema import FIELDS
+from searchlib.storage.settings import SETTINGS_FILE as MARKER_FILE
+from searchlib.storage.store import Store
+
+
+def _doc_ids(store):
+    with store.reading() as searcher:
+        return [f[FIELDS.doc_id] for f in searcher.reader().all_stored_fields()]
 
 
 def test_creates_a_missing_directory(tmp_path):
@@ -58,61 +66,102 @@ def test_incompatible_or_damaged_marker(tmp_path):
 
 def test_failed_write_leaves_the_index_as_it_was(tmp_path):
     store = Store(tmp_path)
-    with store.writer() as writer:
-        writer.add_document(doc_id="a", text="Premier texte")
+    with writer(store) as w:
+        w.add_document(doc_id="a", text="Premier texte")
     with pytest.raises(RuntimeError):
-        with store.writer() as writer:
-            writer.delete_by_term("doc_id", "a")
-            writer.add_document(doc_id="b", text="Second texte")
+        with writer(store) as w:
+            w.delete_by_term("doc_id", "a")
+            w.add_document(doc_id="b", text="Second texte")
             raise RuntimeError("crash in the middle")
-    reader = store.searcher().reader()
-    assert [f["doc_id"] for f in reader.all_stored_fields()] == ["a"]
+    assert _doc_ids(store) == ["a"]
     store.close()
 
 
 def test_second_writer_times_out_with_a_clear_error(tmp_path):
     first = Store(tmp_path)
     second = Store(tmp_path, lock_timeout=0.2)
-    with first.writer():
+    with writer(first):
         with pytest.raises(IndexLockedError, match="another process is writing"):
-            with second.writer():
+            with writer(second):
                 pass
-    with second.writer():  # the lock is free again
+    with writer(second):  # the lock is free again
         pass
     first.close()
     second.close()
 
 
-def test_each_thread_gets_its_own_searcher_and_sees_new_commits(tmp_path):
+def test_threads_reading_at_once_get_searchers_of_their_own(tmp_path):
     store = Store(tmp_path)
+    both_in = threading.Barrier(2, timeout=30)
     seen = {}
 
-    def grab(name):
-        seen[name] = store.searcher()
+    def read(name):
+        with store.reading() as searcher:
+            seen[name] = searcher
+            both_in.wait()  # each holds its searcher while the other takes one
 
-    threads = [threading.Thread(target=grab, args=(i,)) for i in range(2)]
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert seen[0] is not seen[1]
-    mine = store.searcher()
-    assert store.searcher() is mine
-    with store.writer() as writer:
-        writer.add_document(doc_id="a", text="texte")
-    fresh = store.searcher()
-    assert fresh is not mine and fresh.doc_count() == 1
+    store.close()
+
+
+def test_a_searcher_given_back_is_lent_again_and_sees_new_commits(tmp_path):
+    store = Store(tmp_path)
+    with writer(store) as w:
+        w.add_document(doc_id="a", text="texte")
+    with store.reading() as mine:
+        pass
+    with store.reading() as again:
+        assert again is mine
+    with writer(store) as w:
+        w.add_document(doc_id="b", text="texte")
+    with store.reading() as fresh:
+        assert fresh is not mine and fresh.doc_count() == 2
     store.close()
     with pytest.raises(SearchlibError, match="closed"):
-        store.searcher()
+        with store.reading():
+            pass
+
+
+def test_many_threads_hold_no_more_searchers_than_the_pool(tmp_path):
+    """A host starting a thread per request: 200 threads, 3 searchers."""
+    store = Store(tmp_path, readers=3)
+    with writer(store) as w:
+        w.add_document(doc_id="a", text="texte")
+    counts: List[int] = []
+    started = threading.Barrier(20, timeout=60)
+
+    def request():
+        started.wait()
+        with store.reading() as searcher:
+            counts.append(searcher.doc_count())
+
+    for _ in range(10):
+        threads = [threading.Thread(target=request) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert counts == [1] * 200
+    assert 1 <= store.open_searchers <= 3
+    store.close()
+
+
+def test_a_pool_of_no_searchers_is_refused(tmp_path):
+    with pytest.raises(SearchlibError, match="readers must be at least 1"):
+        Store(tmp_path, readers=0)
 
 
 def test_stats_counts_documents_not_passages(tmp_path):
     store = Store(tmp_path)
-    with store.writer() as writer:
+    with writer(store) as w:
         for n in range(3):
-            writer.add_document(doc_id="a", text=f"passage numéro {n}")
-        writer.add_document(doc_id="b", text="autre")
+            w.add_document(doc_id="a", text=f"passage numéro {n}")
+        w.add_document(doc_id="b", text="autre")
     stats = store.stats()
     assert (stats.documents, stats.passages) == (2, 4)
     assert stats.terms >= 4 and stats.size_bytes > 0 and stats.last_update
@@ -124,8 +173,8 @@ def test_opens_while_a_commit_replaces_the_table_of_contents(tmp_path, monkeypat
     # it; a commit in between removes the one it listed. Opening then must
     # read the new one, not report the index damaged.
     first = Store(tmp_path)
-    with first.writer() as writer:
-        writer.add_document(doc_id="a", text="Premier texte")
+    with writer(first) as w:
+        w.add_document(doc_id="a", text="Premier texte")
     first.close()
     real_open_dir = store_module._whoosh_index.open_dir
     raced: List[int] = []
@@ -133,18 +182,19 @@ def test_opens_while_a_commit_replaces_the_table_of_contents(tmp_path, monkeypat
     def open_dir_racing_a_commit(dirname, indexname=None, readonly=False, schema=None):
         if not raced:
             storage = FileStorage(dirname)
-            listed = TOC._latest_generation(storage, store_module.INDEX_NAME)
+            listed = TOC._latest_generation(storage, locks.INDEX_NAME)
             raced.append(listed)
             other = Store(tmp_path)
-            with other.writer() as writer:
-                writer.add_document(doc_id="b", text="Second texte")
+            with writer(other) as w:
+                w.add_document(doc_id="b", text="Second texte")
             other.close()
-            TOC.read(storage, store_module.INDEX_NAME, gen=listed, schema=schema)  # removed by the commit
+            TOC.read(storage, locks.INDEX_NAME, gen=listed, schema=schema)  # removed by the commit
         return real_open_dir(dirname, indexname=indexname, readonly=readonly, schema=schema)
 
     monkeypatch.setattr(store_module._whoosh_index, "open_dir", open_dir_racing_a_commit)
     store = Store(tmp_path)
-    assert raced and store.searcher().doc_count() == 2
+    with store.reading() as searcher:
+        assert raced and searcher.doc_count() == 2
     store.close()
 
 
@@ -162,7 +212,7 @@ def test_ctrl_c_in_the_middle_of_letting_the_lock_go(tmp_path, monkeypatch):
     taken: List[int] = []
 
     def interrupted_release(lock: FcntlLock) -> None:
-        if taken or not lock.filename.endswith(store_module.WRITE_LOCK):
+        if taken or not lock.filename.endswith(locks.WRITE_LOCK):
             return real_release(lock)
         taken.append(lock.fd)
         fcntl.flock(lock.fd, fcntl.LOCK_UN)
@@ -173,14 +223,14 @@ def test_ctrl_c_in_the_middle_of_letting_the_lock_go(tmp_path, monkeypatch):
     monkeypatch.setattr(FcntlLock, "release", interrupted_release)
     store = Store(tmp_path / "ix", lock_timeout=0.5)
     with pytest.raises(KeyboardInterrupt):
-        with store.writer() as writer:
-            writer.add_document(doc_id="a", text="Premier texte")
+        with writer(store) as w:
+            w.add_document(doc_id="a", text="Premier texte")
     assert taken, "the write lock was never let go"
     os.fstat(taken[0])  # still open: not ours to close
     os.close(taken[0])
     os.close(other)
-    assert [f["doc_id"] for f in store.searcher().reader().all_stored_fields()] == ["a"]
-    with store.writer() as writer:  # the lock is free
-        writer.add_document(doc_id="b", text="Second texte")
+    assert _doc_ids(store) == ["a"]
+    with writer(store) as w:  # the lock is free
+        w.add_document(doc_id="b", text="Second texte")
     assert store.stats().documents == 2
     store.close()

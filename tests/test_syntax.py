@@ -6,19 +6,7 @@ import random
 
 import pytest
 
-from searchlib._syntax import (
-    MAX_CLAUSES,
-    MAX_QUERY_CHARS,
-    MUST,
-    MUST_NOT,
-    SHOULD,
-    Either,
-    Filter,
-    Group,
-    Phrase,
-    Word,
-    parse,
-)
+from searchlib.search.syntax import MAX_CLAUSES, MAX_QUERY_CHARS, MUST, MUST_NOT, SHOULD, Either, Filter, Group, Phrase, Word, parse
 from work import calls_made
 
 

@@ -13,7 +13,7 @@ from typing import List, Set
 import pytest
 
 import searchlib
-from searchlib import _workers
+from searchlib.indexing import workers as _workers
 from searchlib.errors import IndexLockedError
 
 from news_sample import articles, write_jsonl
@@ -24,11 +24,11 @@ ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
 
 
 def _passages(ix: searchlib.Index) -> List[tuple]:
-    searcher = ix._store.searcher()
-    return sorted(
-        (fields["doc_id"], fields["passage"], fields["text"], fields["sketch"])
-        for fields in searcher.reader().all_stored_fields()
-    )
+    with ix._store.reading() as searcher:
+        return sorted(
+            (fields["doc_id"], fields["passage"], fields["text"], fields["sketch"])
+            for fields in searcher.reader().all_stored_fields()
+        )
 
 
 def test_workers_build_the_same_index_as_one_process(tmp_path):

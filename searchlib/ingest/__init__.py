@@ -18,10 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ._types import FORMATS, Document, FieldMap, IngestFailure, IngestWarning
 
 if TYPE_CHECKING:
-    from ._sources import (  # noqa: F401
-        _INDEX_MARKER, _MAX_FILE_BYTES, SUPPORTED_SUFFIXES, SourceFile, as_documents, content_paragraphs,
-        document_from_mapping, list_sources, normalize_date, read_path, read_source, read_stream,
-    )
+    from ._sources import _INDEX_MARKER, _MAX_FILE_BYTES, SUPPORTED_SUFFIXES, SourceFile, as_documents, content_paragraphs, document_from_mapping, list_sources, normalize_date, read_path, read_source, read_stream
 
 __all__ = [
     "Document",

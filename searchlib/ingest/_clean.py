@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from unidecode import unidecode
 
-from ..passages import paragraph_spans
+from .passages import paragraph_spans
 
 __all__ = ["content_paragraphs", "is_furniture", "first_line_title"]
 

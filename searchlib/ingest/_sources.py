@@ -21,12 +21,13 @@ from ._clean import content_paragraphs as content_paragraphs
 from ._dates import normalize_date as normalize_date
 from ._decode import NotText, _refuse_binary, clean_text
 from ._readers import READERS, SUFFIX_FORMATS, Item, _document, read_bytes, read_json_lines, sniff_format
+from .._defaults import SETTINGS_FILE
 from ._types import DEFAULT_FIELDS, FORMATS, Document, FieldMap, IngestFailure, IngestWarning
 
 assert FORMATS == tuple(READERS), "a reader for each format, in order"
 SUPPORTED_SUFFIXES = frozenset(SUFFIX_FORMATS)
-_MAX_FILE_BYTES = 1 << 30
-_INDEX_MARKER = "searchlib.json"  # a single source over 1 GiB is a mistake, not a document
+_MAX_FILE_BYTES = 1 << 30  # a single source over 1 GiB is a mistake, not a document
+_INDEX_MARKER = SETTINGS_FILE
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List
+from typing import Iterator, List
 
-from . import store
-from .errors import SearchlibError
+from . import locks, store
+from .damage import write_error
+from ..errors import SearchlibError
 
 __all__ = ["RebuildFolder", "rebuild_folders", "finish_interrupted_swap", "fresh_directory", "rebuild_swap"]
 
@@ -64,7 +66,7 @@ def finish_interrupted_swap(target: Path) -> None:
             try:
                 os.rename(fresh, target)
             except OSError as error:
-                raise store.write_error(target, error) from None
+                raise write_error(target, error) from None
             shutil.rmtree(old.path, ignore_errors=True)
             return
 
@@ -106,7 +108,7 @@ def rebuild_swap(fresh: Path, target: Path, lock_timeout: float) -> None:
             if (target / name).is_file() and not (fresh / name).exists():
                 shutil.copy2(target / name, fresh / name)
     try:
-        with store.Store.write_lock(target, lock_timeout):
+        with _write_lock(target, lock_timeout):
             if not target.exists():
                 os.rename(fresh, target)
                 return
@@ -121,3 +123,20 @@ def rebuild_swap(fresh: Path, target: Path, lock_timeout: float) -> None:
     except OSError as error:
         raise SearchlibError(f"cannot put the rebuilt index in place of {target} ({error.strerror or error})") from None
     shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def _write_lock(path: Path, timeout: float) -> Iterator[None]:
+    """Hold the write lock of the index in ``path`` (if there is one)
+    without opening it: for swapping a rebuilt index in."""
+    if not store.Store.exists(path):
+        yield
+        return
+    lock = locks.take_write_lock(path, timeout)
+    try:
+        yield
+    finally:
+        try:
+            lock.release()
+        except OSError:
+            pass  # the folder was swapped away and removed

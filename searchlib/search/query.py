@@ -34,9 +34,9 @@ from typing import (
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2, SpanOr
 
-from . import _syntax as syntax
-from .analysis import FrenchAnalyzer, fold, joined_spelling, normalize_word, strip_elision
-from .ingest._decode import escape_surrogates
+from . import syntax
+from ..analysis import FrenchAnalyzer, fold, joined_spelling, normalize_word, strip_elision
+from ..ingest._decode import escape_surrogates
 from .synonyms import Synonyms
 
 __all__ = ["BuiltQuery", "Pattern", "Expander", "Synonyms", "parse_query", "date_range", "source_filter", "SEARCH_FIELDS", "STOPS_FIELD"]

@@ -31,9 +31,9 @@ import numpy as np
 import numpy.typing as npt
 from whoosh import query as wq
 
-from . import duplicates
-from .analysis import FrenchAnalyzer
-from ._scoring import EMPTY, TEXT_FIELD, Evaluation, Layout, SegmentCache, Table, Weighting
+from ..analysis import duplicates
+from ..analysis import FrenchAnalyzer
+from .scoring import EMPTY, TEXT_FIELD, Evaluation, Layout, SegmentCache, Table, Weighting
 
 __all__ = ["Ranking", "DEFAULT", "FOUNDATION", "ablations", "Ranker", "Chosen"]
 

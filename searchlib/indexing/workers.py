@@ -28,11 +28,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Deque, FrozenSet, Iterator, List, Optional, Tuple
 
-from . import _prepare
-from ._prepare import ChunkBuilder, Preparer
-from ._segment import PreparedChunk
-from .errors import SearchlibError
-from .ingest import Document
+from . import prepare as _prepare
+from .prepare import ChunkBuilder, Preparer
+from .segment import PreparedChunk
+from ..errors import SearchlibError
+from ..ingest import Document
 
 __all__ = ["Prepared", "Preparation", "default_workers"]
 

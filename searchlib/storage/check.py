@@ -18,11 +18,13 @@ from typing import Any, Dict, List, Optional, Set
 
 from whoosh.reading import SegmentReader
 
-from . import _rebuild, store
-from .errors import IndexNotFoundError, SearchlibError
-from .results import CheckReport
+from . import locks, rebuild as _rebuild, settings as _settings, store
+from .damage import describe_damage, segment_file
+from .schema import FIELDS, build_schema
+from ..errors import IndexNotFoundError, SearchlibError
+from ..results import CheckReport
 
-_INDEX_NAME = store.INDEX_NAME
+_INDEX_NAME = locks.INDEX_NAME
 _SEGMENT_FILE = re.compile(rf"^{_INDEX_NAME}_(\w+)\.\w+$")
 _TOC_FILE = re.compile(rf"^_{_INDEX_NAME}_(\d+)\.toc$")
 
@@ -43,16 +45,16 @@ def verify(path: Path) -> CheckReport:
         raise IndexNotFoundError(f"no index at {path}")
     names = set(os.listdir(path))
     if not any(_TOC_FILE.match(name) for name in names):
-        if store.MARKER_FILE not in names:
+        if _settings.SETTINGS_FILE not in names:
             raise IndexNotFoundError(f"no index at {path}")
         problems.append(f"no table of contents (_{_INDEX_NAME}_<n>.toc): the index files are gone")
         return done()
     try:
-        settings = store.Store._read_marker(path / store.MARKER_FILE)
+        settings = _settings.read(path)
     except SearchlibError as error:
         problems.append(str(error))
         return done()
-    opened = store.open_segments(path, store.build_schema(_analyzer_for(settings)))
+    opened = store.open_segments(path, build_schema(settings.analyzer()))
     problems.extend(opened.problems)
     toc = opened.toc
     if toc is None:
@@ -61,7 +63,7 @@ def verify(path: Path) -> CheckReport:
     passages_of: Dict[str, Dict[int, Set[str]]] = defaultdict(lambda: defaultdict(set))
     for segment, reader in opened.readers:
         if reader is not None:
-            _verify_segment(store.segment_file(segment), reader, problems, passages_of)
+            _verify_segment(segment_file(segment), reader, problems, passages_of)
     counts[0] = len(passages_of)
     counts[1] = sum(len(numbers) for numbers in passages_of.values())
     for doc_id, numbers in sorted(passages_of.items()):
@@ -80,10 +82,10 @@ def first_problem(path: Path) -> Optional[str]:
     reading them through (milliseconds, where :func:`verify` takes a
     while): for telling a damaged index from another failure."""
     try:
-        settings = store.Store._read_marker(path / store.MARKER_FILE)
+        settings = _settings.read(path)
     except SearchlibError as error:
         return str(error)
-    return store.opening_problem(path, store.build_schema(_analyzer_for(settings)))
+    return store.opening_problem(path, build_schema(settings.analyzer()))
 
 
 def _verify_segment(
@@ -98,7 +100,7 @@ def _verify_segment(
             if not isinstance(fields.get("doc_id"), str) or not isinstance(fields.get("passage"), int):
                 problems.append(f"{name}: passage {number} has no document id or number")
                 continue
-            passages_of[fields["doc_id"]][fields["passage"]].add(str(fields.get("doc_hash")))
+            passages_of[fields[FIELDS.doc_id]][fields[FIELDS.passage]].add(str(fields.get(FIELDS.doc_hash)))
         for fieldname in reader.indexed_field_names():
             for term in reader.lexicon(fieldname):
                 ids = reader.postings(fieldname, term).all_ids()
@@ -106,7 +108,7 @@ def _verify_segment(
                     problems.append(f"{name}: the postings of a {fieldname} term point outside the segment")
                     return
     except Exception as error:
-        problems.append(f"segment file {name} is {store.describe_damage(error)}")
+        problems.append(f"segment file {name} is {describe_damage(error)}")
     finally:
         reader.close()
 
@@ -132,12 +134,6 @@ def _leftovers(path: Path, names: Set[str], toc: Any) -> List[str]:
         else:
             found.append(f"{folder.path} was left by a killed rebuild; the next rebuild removes it")
     return found
-
-
-def _analyzer_for(settings: Dict[str, Any]) -> Any:
-    from .analysis import FrenchAnalyzer
-
-    return FrenchAnalyzer(stop_words=settings.get("stop_words"))
 
 
 def _numbers(values: List[int]) -> str:

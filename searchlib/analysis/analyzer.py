@@ -30,8 +30,8 @@ import Stemmer
 from unidecode import unidecode
 from whoosh.analysis import Analyzer, Filter, Token as _WhooshToken, Tokenizer
 
-from . import _compounds
-from ._compounds import CompoundFilter
+from . import compounds as _compounds
+from .compounds import CompoundFilter
 
 __all__ = [
     "Token",

@@ -94,7 +94,7 @@ def name_part(word: str, surface: str) -> Optional[Tuple[str, int]]:
 def _part_start(surface: str) -> Optional[int]:
     # The last character written as an apostrophe, or holding one (NFKC
     # makes "ŉ" an apostrophe and "n"): the part starts after it, or at it.
-    from .analysis import normalize_word  # analysis imports this module
+    from .analyzer import normalize_word  # analysis imports this module
 
     for index in range(len(surface) - 1, -1, -1):
         normal = normalize_word(surface[index])

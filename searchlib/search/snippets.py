@@ -8,11 +8,11 @@ window of the passage holding the most distinct matched terms.
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Callable, Collection, Dict, List, Optional, Sequence, Set, Tuple
 
-from .analysis import Token
+from ..analysis import Token
+from ..results import FORMATS, MARK_CLOSE, MARK_OPEN, render
 from .query import Pattern
 
 __all__ = [
@@ -21,9 +21,6 @@ __all__ = [
 ]  # fmt: skip
 
 SNIPPET_WIDTH = 240
-MARK_OPEN = "<mark>"
-MARK_CLOSE = "</mark>"
-ELLIPSIS = "…"
 
 Span = Tuple[int, int]
 Match = Tuple[int, int, str]
@@ -153,53 +150,6 @@ def snippet_window(text: str, matches: Sequence[Match], width: int = SNIPPET_WID
         right = text.rfind(" ", 0, width)
         return 0, (width if right <= 0 else right)
     return _window_bounds(text, _best_window(matches, width), width)
-
-
-# How each format writes a snippet: (escape a fragment, open a match, close it).
-def _escape_html(fragment: str) -> str:
-    return html.escape(fragment, quote=False)
-
-
-def _as_is(fragment: str) -> str:
-    return fragment
-
-
-FORMATS: Dict[str, Tuple[Callable[[str], str], str, str]] = {
-    "html": (_escape_html, MARK_OPEN, MARK_CLOSE),
-    "ansi": (_as_is, "\x1b[1m", "\x1b[0m"),
-    "text": (_as_is, "[", "]"),
-}
-
-
-def render(
-    text: str,
-    window: Span,
-    spans: Sequence[Span],
-    format: str = "html",
-    marks: Optional[Tuple[str, str]] = None,
-) -> str:
-    """The part ``window`` of ``text`` with ``spans`` marked, white space
-    collapsed and "…" where cut. ``format`` is ``html`` (escaped, ``<mark>``),
-    ``ansi`` (bold for terminals) or ``text``; ``marks`` replaces the
-    format's opening and closing marks."""
-    if format not in FORMATS:
-        raise ValueError(f"unknown snippet format {format!r} (known: {', '.join(FORMATS)})")
-    escape, opening, closing = FORMATS[format]
-    if marks is not None:
-        opening, closing = marks
-    left, right = window
-    pieces: List[str] = [ELLIPSIS] if left > 0 else []
-    cursor = left
-    for start, end in spans:
-        if start < left or end > right:
-            continue
-        pieces.append(escape(_SPACE_RE.sub(" ", text[cursor:start])))
-        pieces.append(opening + escape(_SPACE_RE.sub(" ", text[start:end])) + closing)
-        cursor = end
-    pieces.append(escape(_SPACE_RE.sub(" ", text[cursor:right])))
-    if right < len(text):
-        pieces.append(ELLIPSIS)
-    return "".join(pieces).strip()
 
 
 def make_snippet(text: str, matches: Sequence[Match], width: int = SNIPPET_WIDTH) -> str:

@@ -25,7 +25,7 @@ from whoosh.columns import VarBytesColumn
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
-from ._blocks import Grouped, compress, write_field
+from .blocks import Grouped, compress, write_field
 
 __all__ = ["PreparedChunk", "FieldPostings", "group_postings", "FastSegmentWriter", "supported", "stored_record"]
 

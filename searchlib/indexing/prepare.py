@@ -13,11 +13,13 @@ import pickle
 import struct
 from typing import Any, Collection, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from . import duplicates, ingest, passages, phonetic
-from .store import VARIANT_SEPARATOR
-from ._segment import PreparedChunk, group_postings, stored_record
-from .analysis import FrenchAnalyzer, fold, normalize_word
-from .ingest import Document
+from ..analysis import duplicates, phonetic
+from .. import ingest
+from ..ingest import passages
+from ..storage.schema import VARIANT_SEPARATOR
+from .segment import PreparedChunk, group_postings, stored_record
+from ..analysis import FrenchAnalyzer, fold, normalize_word
+from ..ingest import Document
 
 __all__ = ["Preparer", "ChunkBuilder", "prepare_in_worker", "start_worker"]
 

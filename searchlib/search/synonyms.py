@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .analysis import FrenchAnalyzer
+from ..analysis import FrenchAnalyzer
 
 __all__ = ["Synonyms"]
 

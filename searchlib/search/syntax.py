@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple, Union
 
-from .analysis import spaced_numbers
+from ..analysis import spaced_numbers
 
 __all__ = [
     "Word", "Phrase", "Filter", "Group", "Either", "Node", "Clause", "Parsed", "parse",

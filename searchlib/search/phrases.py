@@ -21,7 +21,7 @@ from whoosh import formats, query as wq
 from whoosh.scoring import BM25FScorer
 from whoosh.query.spans import SpanNear2, SpanOr
 
-from ._postings import read_block
+from .postings import read_block
 
 __all__ = ["phrase_clauses", "phrase_scores"]
 

@@ -29,8 +29,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
-from ._phrases import phrase_clauses, phrase_scores
-from ._postings import blocks
+from .phrases import phrase_clauses, phrase_scores
+from .postings import blocks
 
 __all__ = ["SegmentCache", "Layout", "Evaluation", "Table", "Weighting", "probabilistic_idf", "bm25_idf"]
 

@@ -16,11 +16,15 @@ import time
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
-from . import ingest, store
-from ._prepare import Preparer
-from ._workers import Prepared, Preparation
-from .ingest import Document, IngestFailure, IngestWarning
-from .results import AddReport, Progress
+from .. import ingest
+from ..storage import locks, settings as _settings, store
+from ..storage.damage import write_error
+from ..storage.schema import FIELDS
+from . import writer as _writer
+from .prepare import Preparer
+from .workers import Prepared, Preparation
+from ..ingest import Document, IngestFailure, IngestWarning
+from ..results import AddReport, Progress
 
 __all__ = ["write", "iter_sources", "content_hash"]
 
@@ -44,7 +48,7 @@ def content_hash(document: Document, passage_words: Tuple[int, int]) -> str:
             document.source,
             document.metadata,
             list(passage_words),
-            store.FORMAT_VERSION,
+            _settings.FORMAT_VERSION,
         ],
         ensure_ascii=False,
         sort_keys=True,
@@ -70,7 +74,7 @@ class _Batches:
 
     def writer(self) -> Any:
         if self._writer is None:
-            self._writer = self._store.open_writer()
+            self._writer = _writer.open_writer(self._store)
         return self._writer
 
     def wrote(self, chars: int, documents: int) -> None:
@@ -83,7 +87,7 @@ class _Batches:
             # Another writer waiting for the lock gets its turn now rather
             # than after the whole batch (minutes on a large run).
             self._next_look = time.monotonic() + _LOOK_FOR_WAITERS
-            if self._store.writer_waiting():
+            if locks.writer_waiting(self._store.path):
                 self.commit()
 
     def commit(self) -> None:
@@ -91,19 +95,19 @@ class _Batches:
             writer, self._writer = self._writer, None
             self._chars = self._documents = 0
             if not self._changed:  # only documents without text: nothing to commit
-                self._store.abandon(writer)
+                _writer.abandon(self._store, writer)
                 return
             self._changed = False
             try:
                 writer.commit()
             except BaseException:
-                self._store.abandon(writer)
+                _writer.abandon(self._store, writer)
                 raise
 
     def cancel(self) -> None:
         if self._writer is not None:
             writer, self._writer = self._writer, None
-            self._store.abandon(writer)
+            _writer.abandon(self._store, writer)
 
 
 def write(
@@ -132,8 +136,7 @@ def write(
     limits = (batch[0] or _BATCH_DOCUMENTS, batch[1] or _BATCH_CHARS)
     batches = _Batches(the_store, *limits)
     preparer = Preparer(the_store.analyzer, the_store.passage_words)
-    locks = frozenset({store.WRITE_LOCK, store.QUEUE_LOCK})
-    with Preparation(preparer, workers, limits, locks) as preparation:
+    with Preparation(preparer, workers, limits, locks.LOCK_FILES) as preparation:
         try:
             for item in items:
                 if isinstance(item, IngestWarning):
@@ -161,7 +164,8 @@ def write(
             batches.cancel()
             raise
     if orphan_roots:
-        gone = the_store.documents_gone(the_store.searcher(), orphan_roots)
+        with the_store.reading() as searcher:
+            gone = _writer.documents_gone(searcher, orphan_roots)
         report.orphaned = sum(1 for doc_id in gone if doc_id not in seen)
     return report
 
@@ -174,7 +178,7 @@ def _writing(the_store: store.Store) -> Iterator[None]:
     try:
         yield
     except OSError as error:
-        raise store.write_error(the_store.path, error) from None
+        raise write_error(the_store.path, error) from None
 
 
 def _queue_one(
@@ -193,7 +197,8 @@ def _queue_one(
         return False
     seen[document.id] = where
     digest = content_hash(document, the_store.passage_words)
-    previous = the_store.stored_hash(the_store.searcher(for_writing=True), document.id)
+    with the_store.reading(for_writing=True) as searcher:
+        previous = _writer.stored_hash(searcher, document.id)
     if previous == digest:
         report.unchanged += 1
         return False
@@ -256,11 +261,12 @@ def _prune(
     kept_origins: Set[str],
     report: AddReport,
 ) -> None:
-    indexed = the_store.documents_from(the_store.searcher(for_writing=True), roots)
+    with the_store.reading(for_writing=True) as searcher:
+        indexed = _writer.documents_from(searcher, roots)
     for doc_id, origin in sorted(indexed.items()):
         if doc_id in seen or origin in kept_origins:
             continue
-        batches.writer().delete_by_term("doc_id", doc_id)
+        batches.writer().delete_by_term(FIELDS.doc_id, doc_id)
         batches.changed()
         report.removed += 1
 

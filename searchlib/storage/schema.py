@@ -1,0 +1,108 @@
+"""The one description of what an index holds: every field of a passage.
+
+Each passage is one Whoosh document. Document-level data (title, date,
+source, metadata, a hash of the content) is repeated on each of its passages
+so a hit needs one stored-fields read and nothing else.
+
+Every stage names a field through :data:`FIELDS` (``FIELDS.doc_id``), never
+as a literal: a field's name, its Whoosh type and its meaning are written
+here once. A field is a ``str`` (its name), so it goes wherever Whoosh takes
+a field name: ``searcher.document_numbers(**{FIELDS.doc_id: doc_id})``,
+``stored[FIELDS.title]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, Tuple
+
+from whoosh import formats
+from whoosh.analysis import Analyzer, Token
+from whoosh.fields import ID, STORED, TEXT, FieldType, Schema
+
+__all__ = ["FIELDS", "Field", "PassageFields", "TermList", "VARIANT_SEPARATOR", "build_schema"]
+
+# Joins a word's accent-resolution key to its indexed term in the
+# ``variants`` field ("securit" + SEP + "secur" for "sécurité"), and a
+# name's consonant skeleton to its spelling and term in ``sounds``.
+VARIANT_SEPARATOR = "\x1f"
+
+
+class TermList(Analyzer):
+    """Indexes a list of ready-made terms as they are."""
+
+    def __call__(self, value: Any, **kwargs: Any) -> Iterator[Token]:
+        token = Token(**kwargs)
+        token.boost = 1.0
+        for position, term in enumerate(value if isinstance(value, (list, tuple)) else value.split()):
+            token.text = term
+            token.pos = position
+            yield token
+
+
+class Field(str):
+    """A field's name, with its meaning and how Whoosh stores it."""
+
+    meaning: str
+    whoosh_type: Callable[[Analyzer], FieldType]
+
+    def __new__(cls, name: str, whoosh_type: Callable[[Analyzer], FieldType], meaning: str) -> "Field":
+        field = super().__new__(cls, name)
+        field.meaning = meaning
+        field.whoosh_type = whoosh_type
+        return field
+
+    def __reduce__(self) -> Any:  # a plain name once pickled (sent to a worker, say)
+        return (str, (str(self),))
+
+
+class PassageFields:
+    """The fields of one indexed passage, in the order of the schema."""
+
+    doc_id = Field("doc_id", lambda a: ID(stored=True, sortable=True), "the document's id, on each of its passages")
+    passage = Field("passage", lambda a: STORED, "the passage's number in its document, from 0")
+    text = Field("text", lambda a: TEXT(analyzer=a, phrase=True, stored=True), "the passage's text, analysed")
+    title = Field("title", lambda a: TEXT(analyzer=a, phrase=True, stored=True), "the document's title, analysed")
+    stops = Field(
+        "stops",
+        lambda a: FieldType(formats.Frequency(), analyzer=TermList(), scorable=True),
+        "the passage's stop words, for queries made only of them",
+    )
+    variants = Field(
+        "variants",
+        lambda a: FieldType(formats.Existence(), analyzer=TermList()),
+        "each accented word's key joined to its term, so a word typed without accents finds the accented spelling",
+    )
+    sounds = Field(
+        "sounds",
+        lambda a: FieldType(formats.Existence(), analyzer=TermList()),
+        "each capitalised word's consonant skeleton joined to its spelling and term, for names spelt several ways",
+    )
+    date = Field("date", lambda a: ID(stored=True), "the document's date, YYYY-MM-DD (or shorter)")
+    source = Field("source", lambda a: ID(stored=True), "the document's source (a file name, a site)")
+    origin = Field("origin", lambda a: ID(), "the file the document was read from, for pruning vanished sources")
+    sketch = Field("sketch", lambda a: STORED, "a sketch of the passage's words, to find near-identical passages")
+    doc_sketch = Field("doc_sketch", lambda a: STORED, "a sketch of the document's words, to find near-identical ones")
+    start = Field("start", lambda a: STORED, "where the passage starts in the document's text (characters)")
+    end = Field("end", lambda a: STORED, "where the passage ends in the document's text (characters)")
+    metadata = Field("metadata", lambda a: STORED, "the document's other fields, as given")
+    doc_hash = Field("doc_hash", lambda a: STORED, "a hash of what decides the document's passages, to skip unchanged ones")
+
+    def __iter__(self) -> Iterator[Field]:
+        return iter(self.all())
+
+    @classmethod
+    def all(cls) -> Tuple[Field, ...]:
+        return tuple(value for value in vars(cls).values() if isinstance(value, Field))
+
+    #: the fields a query's words are looked up in
+    @property
+    def searched(self) -> Tuple[Field, Field]:
+        return (self.text, self.title)
+
+
+FIELDS = PassageFields()
+
+
+def build_schema(analyzer: Analyzer) -> Schema:
+    """The Whoosh schema of a searchlib index: one Whoosh document a passage."""
+    return Schema(**{str(field): field.whoosh_type(analyzer) for field in FIELDS})
