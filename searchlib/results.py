@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union, overload
 
-from .search import snippets
 
 if TYPE_CHECKING:  # the readers are imported only by the runs that read sources
     from .ingest import IngestFailure, IngestWarning

@@ -184,11 +184,11 @@ def test_check_finds_a_document_with_passages_missing(tmp_path):
     with searchlib.Index(path) as ix:
         ix.add_documents([{"id": "long", "text": long_text}, {"id": "court", "text": "Un court texte sur Alep."}])
         assert ix.check(path).ok
-        with ix._store.reading() as searcher:
+        with ix._backend._store.reading() as searcher:
             (number,) = [n for n in searcher.document_numbers(doc_id="long") if searcher.stored_fields(n)["passage"] == 2]
         from searchlib.indexing.writer import writer as open_writer
 
-        with open_writer(ix._store) as writer:  # damage of a kind no public call can make
+        with open_writer(ix._backend._store) as writer:  # damage of a kind no public call can make
             writer.delete_document(number)
     report = searchlib.Index.check(path)
     assert report.problems == ("document 'long': passages 2 are missing",)

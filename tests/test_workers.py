@@ -24,7 +24,7 @@ ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
 
 
 def _passages(ix: searchlib.Index) -> List[tuple]:
-    with ix._store.reading() as searcher:
+    with ix._backend._store.reading() as searcher:
         return sorted(
             (fields["doc_id"], fields["passage"], fields["text"], fields["sketch"])
             for fields in searcher.reader().all_stored_fields()

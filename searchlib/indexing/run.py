@@ -16,7 +16,6 @@ import time
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
-from .. import ingest
 from ..storage import locks, settings as _settings, store
 from ..storage.damage import write_error
 from ..storage.schema import FIELDS
@@ -24,9 +23,9 @@ from . import writer as _writer
 from .prepare import Preparer
 from .workers import Prepared, Preparation
 from ..ingest import Document, IngestFailure, IngestWarning
-from ..results import AddReport, Progress
+from ..results import AddReport
 
-__all__ = ["write", "iter_sources", "content_hash"]
+__all__ = ["write", "content_hash", "Item"]
 
 Item = Union[Document, IngestFailure, IngestWarning]
 
@@ -269,46 +268,3 @@ def _prune(
         batches.writer().delete_by_term(FIELDS.doc_id, doc_id)
         batches.changed()
         report.removed += 1
-
-
-def iter_sources(
-    files: Sequence[ingest.SourceFile],
-    fields: ingest.FieldMap,
-    failed_origins: Set[str],
-    progress: Optional[Callable[[Progress], None]],
-) -> Iterator[Item]:
-    """The items of each file in turn, noting files that failed and
-    reporting progress in files, bytes and documents."""
-    total_bytes = sum(source.size for source in files)
-    done_bytes = 0
-    documents = 0
-    files_done = 0
-    within = 0  # bytes read of the current file
-    last_report = 0.0
-
-    def report(force: bool = False) -> None:
-        nonlocal last_report
-        now = time.monotonic()
-        if progress is not None and (force or now - last_report >= 0.1):
-            last_report = now
-            progress(Progress(files_done, len(files), done_bytes + within, total_bytes, documents))
-
-    def advance(position: int) -> None:
-        nonlocal within
-        within = min(position, files[files_done].size)
-        report()
-
-    for source in files:
-        within = 0
-        for item in ingest.read_source(source, fields, advance):
-            if isinstance(item, IngestFailure):
-                failed_origins.add(source.origin)
-            elif isinstance(item, Document):
-                documents += 1
-                if documents % 64 == 0:
-                    report()
-            yield item
-        done_bytes += source.size
-        within = 0
-        files_done += 1
-        report(force=True)

@@ -1,0 +1,78 @@
+"""Where an index lives: the seam (:class:`Backend`) and its implementations.
+
+:class:`searchlib.Index` talks to an index only through :class:`Backend`;
+:func:`open_backend` picks the implementation for a location. Today that is
+a folder (:class:`~.local.LocalBackend`, Whoosh).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional, Tuple
+
+from ..results import AddReport, CheckReport
+
+from .base import Backend, Item, Ranked, RankedPassage, SearchRequest
+
+__all__ = ["Backend", "Item", "Ranked", "RankedPassage", "SearchRequest", "open_backend", "exists", "check", "rebuild"]
+
+
+def open_backend(location: Path, **options: Any) -> Backend:
+    """The index at ``location``, opened with ``options`` (those of
+    :class:`searchlib.Index`)."""
+    from ..storage import rebuild as _rebuild
+    from .local import LocalBackend
+
+    _rebuild.finish_interrupted_swap(location)
+    return LocalBackend(location, **options)
+
+
+def exists(location: Path) -> bool:
+    """Whether ``location`` holds an index (perhaps a damaged one)."""
+    from ..storage import rebuild, store
+
+    rebuild.finish_interrupted_swap(location)
+    return store.Store.exists(location)
+
+
+def check(location: Path) -> CheckReport:
+    """Verify the index at ``location`` without opening it for use."""
+    from ..storage import check as _check, rebuild
+
+    rebuild.finish_interrupted_swap(location)
+    return _check.verify(location)
+
+
+def rebuild(
+    location: Path,
+    build: Callable[[Path, Optional[Iterable[str]], Optional[Tuple[int, int]]], AddReport],
+    *,
+    stop_words: Optional[Iterable[str]],
+    passage_words: Optional[Tuple[int, int]],
+    lock_timeout: float,
+) -> AddReport:
+    """Build a fresh index beside ``location`` with ``build(fresh, stop_words,
+    passage_words)``, then swap it in; the old index's stop words and passage
+    sizes are kept unless others are given. Until the swap, the old index
+    stays in place and searchable; a run that fails leaves it as it was."""
+    from ..storage import rebuild as _rebuild, settings
+    from ..storage.damage import write_error
+
+    if stop_words is None or passage_words is None:
+        old = settings.peek(location)
+        if stop_words is None and old is not None and old.stop_words is not None:
+            stop_words = old.stop_words
+        if passage_words is None and old is not None and old.passage_words_set:
+            passage_words = old.passage_words
+    try:
+        fresh = _rebuild.fresh_directory(location)
+    except OSError as error:
+        raise write_error(location, error) from None
+    try:
+        report = build(fresh, stop_words, passage_words)
+        _rebuild.rebuild_swap(fresh, location, lock_timeout)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    return report

@@ -1,0 +1,128 @@
+"""The seam between searchlib and an index: what :class:`searchlib.Index`
+asks of the place passages are stored and searched.
+
+Above the seam, shared by every backend: reading sources into documents
+(:mod:`searchlib.ingest`), analysis, the query language, turning ranked
+passages into hits with snippets and suggestions (:mod:`searchlib.search.hits`),
+the result types, the command line and the service. Below it, one
+implementation per kind of index: :class:`~searchlib.backends.local.LocalBackend`
+(a Whoosh index in a folder). A backend for a cluster implements the same
+:class:`Backend` and nothing above changes.
+
+Passages cross the seam as stored-field mappings keyed by
+:data:`~searchlib.storage.schema.FIELDS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Protocol, Sequence, Set, Tuple, Union
+
+from ..analysis import FrenchAnalyzer
+from ..ingest import Document, IngestFailure, IngestWarning
+from ..results import AddReport, CheckReport, IndexStats
+from ..search.query import BuiltQuery
+from ..search.ranking import Ranking
+from ..search.synonyms import Synonyms
+
+__all__ = ["Backend", "SearchRequest", "Ranked", "RankedPassage", "Item"]
+
+#: what a write consumes: documents, and the failures and warnings met reading them
+Item = Union[Document, IngestFailure, IngestWarning]
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search, its options checked (dates normalised to ISO prefixes)."""
+
+    query: str
+    limit: int
+    offset: int = 0
+    per_doc: Optional[int] = None
+    collapse_duplicates: bool = True
+    after: Optional[str] = None
+    before: Optional[str] = None
+    source: Optional[str] = None
+    explain: bool = False
+    ranking: Optional[Ranking] = None  # None: the backend's own
+
+
+@dataclass(frozen=True)
+class RankedPassage:
+    """A passage as ranked: its stored fields, score, the ids of the
+    near-identical documents folded into it, and (asked for) what made its score."""
+
+    fields: Mapping[str, Any]
+    score: float
+    copies: Tuple[str, ...] = ()
+    explanation: Tuple[Tuple[str, str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The page of passages a search asked for, the number of passages
+    matching in all, and the query as the backend read it (patterns to
+    highlight, notes, corrections)."""
+
+    total: int
+    passages: Sequence[RankedPassage]
+    query: BuiltQuery
+
+
+class Backend(Protocol):
+    """An index: where passages are stored, found and ranked."""
+
+    #: where the index lives (a folder, a cluster's URL)
+    location: str
+    #: the analyzer its terms were made with (stop words as configured)
+    analyzer: FrenchAnalyzer
+    #: the smallest and largest passage, in words
+    passage_words: Tuple[int, int]
+    #: groups of words searched for one another (None: none)
+    synonyms: Optional[Synonyms]
+
+    def write(
+        self,
+        items: Iterable[Item],
+        *,
+        prune_roots: Optional[Sequence[str]] = None,
+        kept_origins: Optional[Set[str]] = None,
+        orphan_roots: Optional[Sequence[str]] = None,
+        between: Optional[Callable[[], None]] = None,
+    ) -> AddReport:
+        """Index new and changed documents, leave unchanged ones; with
+        ``prune_roots``, remove the documents read from files under them
+        that ``items`` did not hold (except from ``kept_origins``)."""
+        ...
+
+    def replaces_other(self, document: Document) -> bool:
+        """Whether indexing ``document`` would replace a different document
+        of the same id (the same document again replaces nothing)."""
+        ...
+
+    def delete(self, doc_id: str) -> bool:
+        ...
+
+    def search(self, request: SearchRequest) -> Ranked:
+        ...
+
+    def parse(self, query: str, ranking: Optional[Ranking] = None) -> BuiltQuery:
+        """The query read against the index's vocabulary, as searched."""
+        ...
+
+    def texts_holding(self, term: str, limit: int) -> List[str]:
+        """The text and titles of the first ``limit`` passages holding ``term``."""
+        ...
+
+    def passages(self, doc_id: str) -> List[Mapping[str, Any]]:
+        """A document's stored passages, in order (empty if absent)."""
+        ...
+
+    def stats(self) -> IndexStats:
+        ...
+
+    def check(self) -> CheckReport:
+        ...
+
+    def close(self) -> None:
+        ...

@@ -1,0 +1,227 @@
+"""The index in a local folder: a Whoosh index written by
+:mod:`searchlib.indexing`, read by :mod:`searchlib.search`, kept by
+:mod:`searchlib.storage`.
+
+The writing side is imported by the calls that write, so a process that
+only searches never loads it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import pickle
+import struct
+import zlib
+from pathlib import Path
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar
+
+from whoosh import query as wq
+
+from ..errors import IndexCorruptError, SearchlibError
+from ..ingest import Document
+from ..results import AddReport, CheckReport, IndexStats
+from ..search import query as _query, ranking as _ranking, scoring as _scoring, vocabulary
+from ..search.ranking import Ranking
+from ..search.synonyms import Synonyms
+from ..storage import store
+from ..storage.damage import damaged, describe_damage
+from ..storage.retry import attempts
+from ..storage.schema import FIELDS
+from .base import Item, Ranked, RankedPassage, SearchRequest
+
+__all__ = ["LocalBackend"]
+
+# What reading a damaged file raises (Whoosh decompresses and unpickles).
+_DAMAGE = (zlib.error, EOFError, struct.error, pickle.UnpicklingError)
+_READ_ATTEMPTS = 3
+_T = TypeVar("_T")
+
+
+class LocalBackend:
+    """A searchlib index in a folder, opened (and created unless ``create``
+    is False). See :class:`searchlib.Index` for the options."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        create: bool = True,
+        lock_timeout: float,
+        stop_words: Optional[Iterable[str]] = None,
+        passage_words: Optional[Tuple[int, int]] = None,
+        workers: Optional[int] = None,
+        batch: Tuple[Optional[int], Optional[int]] = (None, None),
+        readers: int = store.DEFAULT_READERS,
+        ranking: Ranking = _ranking.DEFAULT,
+        synonyms: Optional[Synonyms] = None,
+    ) -> None:
+        self.path = path
+        self.location = str(path)
+        self._store = store.Store(
+            path, create=create, lock_timeout=lock_timeout, stop_words=stop_words, passage_words=passage_words,
+            readers=readers,
+        )
+        self.analyzer = self._store.analyzer
+        self.passage_words = self._store.passage_words
+        self._workers = workers
+        self._batch = batch
+        self._ranking = ranking
+        self.synonyms = synonyms
+        self._segments = _scoring.SegmentCache()  # what the ranking reads of each segment, once
+
+    def close(self) -> None:
+        self._store.close()
+
+    # -- writing -------------------------------------------------------
+
+    def write(
+        self,
+        items: Iterable[Item],
+        *,
+        prune_roots: Optional[Sequence[str]] = None,
+        kept_origins: Optional[Set[str]] = None,
+        orphan_roots: Optional[Sequence[str]] = None,
+        between: Optional[Callable[[], None]] = None,
+    ) -> AddReport:
+        from ..indexing import run
+
+        return run.write(
+            self._store, items, prune_roots=prune_roots, kept_origins=kept_origins, workers=self._workers,
+            between=between, orphan_roots=orphan_roots, batch=self._batch,
+        )
+
+    def replaces_other(self, document: Document) -> bool:
+        from ..indexing import run, writer
+
+        with self._store.reading() as searcher:
+            previous = writer.stored_hash(searcher, document.id)
+        return previous is not None and previous != run.content_hash(document, self.passage_words)
+
+    def delete(self, doc_id: str) -> bool:
+        from ..indexing import writer
+
+        with writer.writer(self._store) as opened:
+            removed = opened.delete_by_term(FIELDS.doc_id, doc_id)
+        return bool(removed)
+
+    # -- reading -------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> Ranked:
+        return self._read(lambda: self._search(request))
+
+    def _search(self, request: SearchRequest) -> Ranked:
+        ranking = request.ranking or self._ranking
+        with self._store.reading() as searcher:
+            searcher.weighting = ranking.weighting()  # lent to this call alone
+            built = self._build(request.query, searcher, ranking)
+            if built.query is None:
+                return Ranked(0, [], built)
+            restriction = _restriction(built.filter, request.after, request.before, request.source, searcher)
+            if restriction is not None and not restriction:
+                return Ranked(0, [], built)  # the filters keep nothing
+            ranker = _ranking.Ranker(
+                searcher, built.query, restriction, ranking, self._segments, built.forms, self.analyzer
+            )
+            # A page is cut from the list a larger limit gives: per_doc and the
+            # copies folded away depend on every hit ranked above it.
+            total, chosen = ranker.choose(request.offset + request.limit, request.per_doc, request.collapse_duplicates)
+            page = [
+                RankedPassage(
+                    fields, float(score), copies,
+                    tuple(ranker.explain(fields["_docnum"])) if request.explain else (),
+                )
+                for fields, score, copies in chosen[request.offset :]
+            ]
+            return Ranked(total, page, built)
+
+    def parse(self, query: str, ranking: Optional[Ranking] = None) -> _query.BuiltQuery:
+        def parse() -> _query.BuiltQuery:
+            with self._store.reading() as searcher:
+                return self._build(query, searcher, ranking or self._ranking)
+
+        return self._read(parse)
+
+    def _build(self, query: str, searcher: Any, ranking: Ranking) -> _query.BuiltQuery:
+        return _query.parse_query(
+            query,
+            self.analyzer,
+            lambda term, key: vocabulary.alternatives(searcher, term, key),
+            vocabulary.Vocabulary(searcher),
+            self.synonyms,
+            ranking.weak_words,
+        )
+
+    def texts_holding(self, term: str, limit: int) -> List[str]:
+        def read() -> List[str]:
+            texts: List[str] = []
+            with self._store.reading() as searcher:
+                for fieldname in FIELDS.searched:
+                    for docnum in itertools.islice(searcher.document_numbers(**{fieldname: term}), limit):
+                        texts.append(str(searcher.stored_fields(docnum).get(fieldname) or ""))
+            return texts
+
+        return self._read(read)
+
+    def passages(self, doc_id: str) -> List[Mapping[str, Any]]:
+        def read() -> List[Mapping[str, Any]]:
+            with self._store.reading() as searcher:
+                return list(vocabulary.passages_of(searcher, doc_id))
+
+        return self._read(read)
+
+    def stats(self) -> IndexStats:
+        raw = self._read(self._store.stats)
+        last = (
+            _dt.datetime.fromtimestamp(raw.last_update, _dt.timezone.utc).isoformat(timespec="seconds")
+            if raw.last_update
+            else None
+        )
+        return IndexStats(self.location, raw.documents, raw.passages, raw.terms, raw.size_bytes, last)
+
+    def check(self) -> CheckReport:
+        from ..storage import check
+
+        return check.verify(self.path)
+
+    def _read(self, operation: Callable[[], _T]) -> _T:
+        """Run a read of the index, telling damage from other failures.
+
+        A failure with the files damaged (removed or truncated after the
+        index was opened, bytes that no longer decompress) becomes
+        :class:`IndexCorruptError`. A file missing with the files sound was
+        removed by a commit made meanwhile: the read starts again, on the
+        newer commit. Other errors pass as they are.
+        """
+        for attempt in attempts(self.path, _READ_ATTEMPTS):
+            try:
+                return operation()
+            except SearchlibError:
+                raise
+            except Exception as error:
+                from ..storage import check
+
+                problem = check.first_problem(self.path)
+                if problem is None and isinstance(error, _DAMAGE):
+                    problem = f"a file is {describe_damage(error)}"
+                if problem is not None:
+                    raise IndexCorruptError(damaged(self.path, problem)) from error
+                if not isinstance(error, FileNotFoundError) or attempt.last:
+                    raise
+        raise AssertionError("unreachable")
+
+
+
+def _restriction(
+    parsed: Optional[wq.Query], after: Optional[str], before: Optional[str], source: Optional[str], searcher: Any
+) -> Optional[Set[int]]:
+    """The passages the query's filters and the options keep (None: all)."""
+    parts = [parsed] if parsed is not None else []
+    if after or before:
+        # One range, so only the dates between the bounds are read.
+        parts.append(_query.date_range(after, before + "\uffff" if before else None))
+    if source:
+        parts.append(_query.source_filter(vocabulary.Vocabulary(searcher), source))
+    if not parts:
+        return None
+    return vocabulary.matching_docs(searcher, parts[0] if len(parts) == 1 else wq.And(parts))
