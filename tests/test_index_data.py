@@ -41,3 +41,26 @@ def test_an_index_written_before_checks_clean_and_takes_new_documents(written_be
         ix.add_documents([{"id": "note", "text": "Une note ajoutée sur Tombouctou."}])
         assert [hit.doc_id for hit in ix.search("Tombouctou")] == ["note"]
         assert ix.stats().documents == 5
+
+
+def test_its_pickled_schema_still_loads_with_the_class_paths_it_names(written_before):
+    """Whoosh pickles the schema into each table of contents; one written
+    before the package was cut into stages names ``searchlib.store._TermList``
+    and ``searchlib.analysis.FrenchAnalyzer``. searchlib opens an index with
+    its own schema, but Whoosh's own ``open_dir`` reads the pickled one."""
+    from whoosh import index as whoosh_index
+
+    from searchlib.analysis import FrenchAnalyzer
+    from searchlib.storage.schema import FIELDS, TermList
+
+    toc = next(written_before.glob("_MAIN_*.toc")).read_bytes()
+    assert b"searchlib.store\n_TermList" in toc and b"searchlib.analysis\nFrenchAnalyzer" in toc
+    ix = whoosh_index.open_dir(str(written_before))  # no schema given: the pickled one is loaded
+    try:
+        assert isinstance(ix.schema[FIELDS.text].analyzer, FrenchAnalyzer)
+        assert isinstance(ix.schema[FIELDS.stops].analyzer, TermList)
+        assert sorted(ix.schema.names()) == sorted(FIELDS.all())
+        with ix.searcher() as searcher:
+            assert searcher.doc_count() > 0
+    finally:
+        ix.close()
