@@ -65,6 +65,15 @@ def run_reporting_errors(name: str, run: Callable[[], Any]) -> NoReturn:
 
 
 @contextlib.contextmanager
+def library_errors(path: Optional[Path] = None) -> Iterator[None]:
+    """A library error becomes the one-line error (see :func:`fail`)."""
+    try:
+        yield
+    except SearchlibError as error:
+        raise fail(error, path) from None
+
+
+@contextlib.contextmanager
 def query_errors() -> Iterator[None]:
     """A query the library cannot read is a usage error (exit 2); any other
     library error, the one-line error (exit 1)."""

@@ -2,6 +2,11 @@
 
 ``search QUERY...`` is short for ``search query QUERY...`` whenever the
 first word is not a subcommand.
+
+This module parses: the group, the commands and their options. What the
+commands print is shaped in :mod:`searchlib._console`; how they fail (one
+line, a hint, an exit status) in :mod:`searchlib._cli_errors`; both load
+with this module, and neither imports numpy or Whoosh.
 """
 
 from __future__ import annotations
@@ -19,14 +24,13 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 import click
 
 from . import __version__, _console as console
-from ._cli_errors import damaged, fail, no_index, query_errors, run_reporting_errors, stdin_id_taken
+from ._cli_errors import damaged, fail, library_errors, no_index, query_errors, run_reporting_errors, stdin_id_taken
 from ._defaults import DEFAULT_LOCK_TIMEOUT, FORMATS
 from ._interrupt import DeferredInterrupt
 from .errors import DocumentIdError, IndexNotFoundError, SearchlibError
 
 # The API (numpy, Whoosh) is imported by the commands that use it, so that
-# help, version and shell completion answer at Python's own start-up speed
-# (the modules that print and fail, _console and _cli_errors, import neither).
+# help, version and shell completion answer at Python's own start-up speed.
 if TYPE_CHECKING:
     from .api import Index
 
@@ -47,7 +51,8 @@ class _SearchGroup(click.Group):
         name = prog_name or os.path.basename(sys.argv[0]) or "search"
         if name in ("__main__.py", "-c"):
             name = "search"
-        run_reporting_errors(name, functools.partial(super().main, args, prog_name=name, standalone_mode=False, **extra))
+        run = functools.partial(super().main, args, prog_name=name, standalone_mode=False, **extra)
+        run_reporting_errors(name, run)
 
 
 def _index_option(function: Any) -> Any:
@@ -74,11 +79,8 @@ def _open_existing(index_dir: Optional[Path], synonyms: Optional[Path] = None) -
         seeds = _default_seeds()
         if seeds is not None:
             click.echo(f"searchlib: no index in {path}/ yet: building it from {seeds}/ (first use)", err=True)
-            try:
-                with Index(path) as ix:
-                    ix.add_path(seeds)
-            except SearchlibError as error:
-                raise fail(error) from None
+            with library_errors(), Index(path) as ix:
+                ix.add_path(seeds)
     try:
         return Index(path, create=False, synonyms=synonyms)
     except IndexNotFoundError:
@@ -164,20 +166,10 @@ def _words_after_options(command: click.Command, ctx: click.Context, args: List[
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object (snippet in HTML, with highlights).")
 @click.argument("words", nargs=-1, required=True)
 def query_command(
-    index_dir: Optional[Path],
-    limit: int,
-    offset: int,
-    per_doc: Optional[int],
-    after: Optional[str],
-    before: Optional[str],
-    source: Optional[str],
-    output_format: str,
-    marks: Optional[str],
-    synonyms: Optional[Path],
-    snippet_chars: int,
-    explain: bool,
-    as_json: bool,
-    words: Tuple[str, ...],
+    index_dir: Optional[Path], limit: int, offset: int, per_doc: Optional[int],
+    after: Optional[str], before: Optional[str], source: Optional[str],
+    output_format: str, marks: Optional[str], synonyms: Optional[Path], snippet_chars: int,
+    explain: bool, as_json: bool, words: Tuple[str, ...],
 ) -> None:
     """Search for WORDS and print the best passages (query language: docs/query.md).
 
@@ -278,24 +270,12 @@ def _parse_passage_words(value: Optional[str]) -> Optional[Tuple[int, int]]:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but warnings and errors.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path))
 def index_command(
-    index_dir: Optional[Path],
-    include: Tuple[str, ...],
-    exclude: Tuple[str, ...],
-    prune: bool,
-    rebuild: bool,
-    input_format: Optional[str],
-    doc_id: Optional[str],
-    id_field: Optional[str],
-    text_field: Optional[str],
-    title_field: Optional[str],
-    date_field: Optional[str],
-    url_field: Optional[str],
-    passage_words: Optional[str],
-    lock_timeout: float,
-    workers: Optional[int],
-    batch_size: Optional[int],
-    quiet: bool,
-    paths: Tuple[Path, ...],
+    index_dir: Optional[Path], include: Tuple[str, ...], exclude: Tuple[str, ...], prune: bool, rebuild: bool,
+    input_format: Optional[str], doc_id: Optional[str],
+    id_field: Optional[str], text_field: Optional[str], title_field: Optional[str],
+    date_field: Optional[str], url_field: Optional[str],
+    passage_words: Optional[str], lock_timeout: float, workers: Optional[int], batch_size: Optional[int],
+    quiet: bool, paths: Tuple[Path, ...],
 ) -> None:
     """Index the files and folders PATHS (default: ./seeds); - reads standard input.
 
@@ -380,11 +360,8 @@ def stats_command(index_dir: Optional[Path], as_json: bool) -> None:
     from .api import Index
 
     path = index_dir or DEFAULT_INDEX
-    try:
-        with Index(path, create=False) as ix:
-            stats = ix.stats()
-    except SearchlibError as error:
-        raise fail(error, path) from None
+    with library_errors(path), Index(path, create=False) as ix:
+        stats = ix.stats()
     if as_json:
         console.print_json(stats.to_dict())
     else:
@@ -403,10 +380,8 @@ def check_command(index_dir: Optional[Path], as_json: bool) -> None:
     from .api import Index
 
     path = index_dir or DEFAULT_INDEX
-    try:
+    with library_errors(path):
         report = Index.check(path)
-    except SearchlibError as error:
-        raise fail(error, path) from None
     if as_json:
         console.print_json(report.to_dict())
     else:
