@@ -2,13 +2,18 @@
 
 ``search QUERY...`` is short for ``search query QUERY...`` whenever the
 first word is not a subcommand.
+
+This module parses: the group, the commands and their options. What the
+commands print is shaped in :mod:`searchlib._console`; how they fail (one
+line, a hint, an exit status) in :mod:`searchlib._cli_errors`; both load
+with this module, and neither imports numpy or Whoosh.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
-import json
 import os
 import re
 import sys
@@ -18,18 +23,18 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 import click
 
-from . import __version__
+from . import __version__, _console as console
+from ._cli_errors import damaged, fail, library_errors, no_index, query_errors, run_reporting_errors, stdin_id_taken
 from ._defaults import DEFAULT_LOCK_TIMEOUT, FORMATS
 from ._interrupt import DeferredInterrupt
-from .errors import DocumentIdError, IndexNotFoundError, QueryError, SearchlibError
+from .errors import DocumentIdError, IndexNotFoundError, SearchlibError
 
 # The API (numpy, Whoosh) is imported by the commands that use it, so that
 # help, version and shell completion answer at Python's own start-up speed.
 if TYPE_CHECKING:
-    from .api import AddReport, Index, Progress, QueryClause, SearchResults
+    from .api import Index
 
 DEFAULT_INDEX = Path("index")
-_DEBUG_VARIABLE = "SEARCHLIB_DEBUG"
 
 
 class _SearchGroup(click.Group):
@@ -46,49 +51,14 @@ class _SearchGroup(click.Group):
         name = prog_name or os.path.basename(sys.argv[0]) or "search"
         if name in ("__main__.py", "-c"):
             name = "search"
-        try:
-            code = super().main(args, prog_name=name, standalone_mode=False, **extra)
-        except click.exceptions.NoArgsIsHelpError as error:
-            click.echo(error.format_message(), err=True)
-            sys.exit(error.exit_code)
-        except click.UsageError as error:
-            hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
-            click.echo(f"{name}: {error.format_message()}{hint}", err=True)
-            sys.exit(error.exit_code)
-        except click.ClickException as error:
-            click.echo(f"{name}: {error.format_message()}", err=True)
-            sys.exit(error.exit_code)
-        except click.Abort as error:
-            click.echo(f"{name}: interrupted", err=True)
-            # click turns Ctrl-C into Abort; the shell's status for SIGINT is 130
-            sys.exit(130 if isinstance(error.__cause__, KeyboardInterrupt) else 1)
-        except KeyboardInterrupt:
-            sys.exit(130)
-        except BrokenPipeError:
-            # The reader went away (``search ... | head``): stop quietly, and
-            # keep Python from complaining when it flushes stdout at exit.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(1)
-        except Exception as error:  # the promise: never a traceback
-            if os.environ.get(_DEBUG_VARIABLE):
-                raise
-            click.echo(
-                f"{name}: unexpected error: {type(error).__name__}: {error} "
-                f"(set {_DEBUG_VARIABLE}=1 for details)",
-                err=True,
-            )
-            sys.exit(1)
-        sys.exit(code if isinstance(code, int) else 0)
+        run = functools.partial(super().main, args, prog_name=name, standalone_mode=False, **extra)
+        run_reporting_errors(name, run)
 
 
 def _index_option(function: Any) -> Any:
     return click.option(
-        "--index",
-        "index_dir",
-        type=click.Path(path_type=Path, file_okay=False),
-        envvar="SEARCHLIB_INDEX",
-        default=None,
-        help="Index directory (default: $SEARCHLIB_INDEX, else ./index).",
+        "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), envvar="SEARCHLIB_INDEX",
+        default=None, help="Index directory (default: $SEARCHLIB_INDEX, else ./index).",
     )(function)
 
 
@@ -97,52 +67,6 @@ def _default_seeds() -> Optional[Path]:
     ./seeds only, so that a search elsewhere never creates an index there."""
     seeds = Path("seeds")
     return seeds if seeds.is_dir() else None
-
-
-def _fail(error: SearchlibError, path: Optional[Path] = None) -> click.ClickException:
-    """The one-line error; a missing index at ``path`` says how to build one."""
-    if path is not None and isinstance(error, IndexNotFoundError):
-        return _no_index(path)
-    return click.ClickException(str(error))
-
-
-def _no_index(path: Path, default: bool = False) -> click.ClickException:
-    """No index at ``path`` (``default``: the one no option chose): how to
-    build one, in a command that works as written (an index is never built
-    into a folder of other files)."""
-    from .storage.store import HOUSEKEEPING
-
-    try:
-        others = path.is_dir() and bool(set(os.listdir(path)) - HOUSEKEEPING)
-    except OSError:
-        others = False
-    if not others and default:
-        return click.ClickException(
-            f"no index in {path}/ and no ./seeds folder to build one from; build one with: search index PATH"
-        )
-    if not others:
-        return click.ClickException(f"no index at {path}/; build one with: search index --index {path} PATH")
-    target = _free_folder(path)
-    return click.ClickException(
-        f"{path}/ holds other files but no searchlib index; index them into a new folder with: "
-        f"search index --index {_quote(target)} {_quote(path)}, then search with: search --index {_quote(target)} QUERY"
-    )
-
-
-def _free_folder(path: Path) -> Path:
-    """A folder beside ``path`` for its index: absent, or empty."""
-    base = path / "index" if path.name in ("", ".", "..") else path.with_name(f"{path.name}-index")
-    candidate, number = base, 1
-    while candidate.exists() and not (candidate.is_dir() and not any(candidate.iterdir())):
-        number += 1
-        candidate = base.with_name(f"{base.name}-{number}")
-    return candidate
-
-
-def _quote(path: Path) -> str:
-    import shlex
-
-    return shlex.quote(str(path))
 
 
 def _open_existing(index_dir: Optional[Path], synonyms: Optional[Path] = None) -> Index:
@@ -155,17 +79,14 @@ def _open_existing(index_dir: Optional[Path], synonyms: Optional[Path] = None) -
         seeds = _default_seeds()
         if seeds is not None:
             click.echo(f"searchlib: no index in {path}/ yet: building it from {seeds}/ (first use)", err=True)
-            try:
-                with Index(path) as ix:
-                    ix.add_path(seeds)
-            except SearchlibError as error:
-                raise _fail(error) from None
+            with library_errors(), Index(path) as ix:
+                ix.add_path(seeds)
     try:
         return Index(path, create=False, synonyms=synonyms)
     except IndexNotFoundError:
-        raise _no_index(path, default=index_dir is None) from None
+        raise no_index(path, default=index_dir is None) from None
     except SearchlibError as error:
-        raise _fail(error) from None
+        raise fail(error) from None
 
 
 @click.group(cls=_SearchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -245,20 +166,10 @@ def _words_after_options(command: click.Command, ctx: click.Context, args: List[
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object (snippet in HTML, with highlights).")
 @click.argument("words", nargs=-1, required=True)
 def query_command(
-    index_dir: Optional[Path],
-    limit: int,
-    offset: int,
-    per_doc: Optional[int],
-    after: Optional[str],
-    before: Optional[str],
-    source: Optional[str],
-    output_format: str,
-    marks: Optional[str],
-    synonyms: Optional[Path],
-    snippet_chars: int,
-    explain: bool,
-    as_json: bool,
-    words: Tuple[str, ...],
+    index_dir: Optional[Path], limit: int, offset: int, per_doc: Optional[int],
+    after: Optional[str], before: Optional[str], source: Optional[str],
+    output_format: str, marks: Optional[str], synonyms: Optional[Path], snippet_chars: int,
+    explain: bool, as_json: bool, words: Tuple[str, ...],
 ) -> None:
     """Search for WORDS and print the best passages (query language: docs/query.md).
 
@@ -268,33 +179,18 @@ def query_command(
     if not text.strip():
         raise click.UsageError("empty query: give at least one word to search for")
     chosen_marks = _parse_marks(marks)
-    with _open_existing(index_dir, synonyms) as ix:
-        try:
-            results = ix.search(
-                text,
-                limit=limit,
-                per_doc=per_doc,
-                after=after,
-                before=before,
-                source=source,
-                snippet_chars=snippet_chars,
-                explain=explain,
-                offset=offset,
-            )
-        except QueryError as error:
-            raise click.UsageError(str(error)) from None
-        except SearchlibError as error:
-            raise _fail(error) from None
-    for note in results.notes:
-        click.echo(f"searchlib: note: {note}", err=True)
-    if results.suggestion:
-        click.echo(f"Vouliez-vous dire : {results.suggestion}", err=True)
+    with _open_existing(index_dir, synonyms) as ix, query_errors():
+        results = ix.search(
+            text, limit=limit, per_doc=per_doc, after=after, before=before, source=source,
+            snippet_chars=snippet_chars, explain=explain, offset=offset,
+        )
+    console.print_search_notes(results)
     if as_json:
-        click.echo(json.dumps(results.to_dict(chosen_marks), ensure_ascii=False, indent=2))
+        console.print_json(results.to_dict(chosen_marks))
         return
     if output_format == "auto":
         output_format = "ansi" if sys.stdout.isatty() else "text"
-    _print_results(results, output_format, chosen_marks)
+    console.print_results(results, output_format, chosen_marks)
 
 
 @cli.command("parse", cls=_QueryCommand)
@@ -313,45 +209,12 @@ def parse_command(index_dir: Optional[Path], synonyms: Optional[Path], as_json: 
     text = " ".join(words)
     if not text.strip():
         raise click.UsageError("empty query: give at least one word to read")
-    with _open_existing(index_dir, synonyms) as ix:
-        try:
-            parsed = ix.parse(text)
-        except QueryError as error:
-            raise click.UsageError(str(error)) from None
-        except SearchlibError as error:
-            raise _fail(error) from None
+    with _open_existing(index_dir, synonyms) as ix, query_errors():
+        parsed = ix.parse(text)
     if as_json:
-        click.echo(json.dumps(parsed.to_dict(), ensure_ascii=False, indent=2))
+        console.print_json(parsed.to_dict())
         return
-    for clause in parsed.clauses:
-        _print_clause(clause, 0)
-    for note in parsed.notes:
-        click.echo(f"note: {note}")
-    if parsed.suggestion:
-        click.echo(f"Vouliez-vous dire : {parsed.suggestion}")
-
-
-_OCCUR_LABELS = {"must": "required ", "must_not": "excluded ", "should": ""}
-
-
-def _print_clause(clause: QueryClause, depth: int) -> None:
-    """``excluded word "Daech": daech|daesh``, a group's clauses indented below it."""
-    line = "  " * depth + _OCCUR_LABELS.get(clause.occur, "") + clause.kind
-    if clause.kind == "filter":
-        line += f" {clause.field}:{clause.text}"
-    elif clause.text:
-        line += f" {json.dumps(clause.text, ensure_ascii=False)}"
-    if clause.distance:
-        line += f" ~{clause.distance}"
-    if clause.boost != 1.0:
-        line += f" ^{clause.boost:g}"
-    if clause.terms:
-        line += ": " + " ".join("|".join(slot) for slot in clause.terms)
-    elif clause.kind in ("word", "phrase", "prefix", "fuzzy"):
-        line += ": (no indexed term)"
-    click.echo(line)
-    for inner in clause.clauses:
-        _print_clause(inner, depth + 1)
+    console.print_parsed(parsed)
 
 
 def _parse_marks(value: Optional[str]) -> Optional[Tuple[str, str]]:
@@ -361,43 +224,6 @@ def _parse_marks(value: Optional[str]) -> Optional[Tuple[str, str]]:
     if not comma:
         raise click.BadParameter("give the opening and closing marks separated by a comma, e.g. '[,]'", param_hint="--marks")
     return opening, closing
-
-
-def _shortened(query: str, length: int = 60) -> str:
-    """A query short enough to echo on one line: its start, then "…"."""
-    return query if len(query) <= length else query[:length].rstrip() + "…"
-
-
-def _print_results(results: SearchResults, style: str, marks: Optional[Tuple[str, str]]) -> None:
-    if not results and results.total:
-        several = results.total != 1
-        click.echo(
-            f"Only {results.total} passage{'s' if several else ''} match{'' if several else 'es'} "
-            f"{_shortened(results.query)!r}: none from {results.offset + 1} on."
-        )
-        return
-    if not results:
-        click.echo(f"No passage matches {_shortened(results.query)!r}.")
-        return
-    for rank, hit in enumerate(results, results.offset + 1):
-        heading = [click.style(f"{rank}.", bold=True), hit.title or hit.doc_id]
-        if hit.date:
-            heading.append(hit.date)
-        heading.append(f"passage {hit.passage}")
-        heading.append(f"score {hit.score:.2f}")
-        click.echo("  ".join(heading[:2]) + "  ·  " + "  ·  ".join(heading[2:]))
-        click.echo("   " + hit.format_snippet(style, marks), color=style == "ansi")
-        if hit.explanation:
-            click.echo("   why: " + _why(hit.explanation))
-        if hit.duplicates:
-            count = len(hit.duplicates)
-            names = ", ".join(hit.duplicates[:3]) + (", …" if count > 3 else "")
-            click.echo(f"   (the same passage is in {count} other document{'s' if count > 1 else ''}: {names})")
-        click.echo()
-    shown = f"{len(results)}"
-    if results.offset:
-        shown = f"{results.offset + 1}–{results.offset + len(results)}"
-    click.echo(f"{shown} of {results.total} matching passage{'s' if results.total != 1 else ''} shown.")
 
 
 def _parse_passage_words(value: Optional[str]) -> Optional[Tuple[int, int]]:
@@ -444,24 +270,12 @@ def _parse_passage_words(value: Optional[str]) -> Optional[Tuple[int, int]]:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but warnings and errors.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path))
 def index_command(
-    index_dir: Optional[Path],
-    include: Tuple[str, ...],
-    exclude: Tuple[str, ...],
-    prune: bool,
-    rebuild: bool,
-    input_format: Optional[str],
-    doc_id: Optional[str],
-    id_field: Optional[str],
-    text_field: Optional[str],
-    title_field: Optional[str],
-    date_field: Optional[str],
-    url_field: Optional[str],
-    passage_words: Optional[str],
-    lock_timeout: float,
-    workers: Optional[int],
-    batch_size: Optional[int],
-    quiet: bool,
-    paths: Tuple[Path, ...],
+    index_dir: Optional[Path], include: Tuple[str, ...], exclude: Tuple[str, ...], prune: bool, rebuild: bool,
+    input_format: Optional[str], doc_id: Optional[str],
+    id_field: Optional[str], text_field: Optional[str], title_field: Optional[str],
+    date_field: Optional[str], url_field: Optional[str],
+    passage_words: Optional[str], lock_timeout: float, workers: Optional[int], batch_size: Optional[int],
+    quiet: bool, paths: Tuple[Path, ...],
 ) -> None:
     """Index the files and folders PATHS (default: ./seeds); - reads standard input.
 
@@ -485,26 +299,14 @@ def index_command(
             raise click.UsageError("no PATH given and there is no ./seeds folder to index")
         paths = (Path("seeds"),)
     path = index_dir or DEFAULT_INDEX
-    show_progress = not quiet and sys.stderr.isatty()
     began = time.monotonic()
     # Ctrl-C is taken at the next progress report, where the run stops
     # cleanly; standard input gives none (a read may wait for ever).
     interrupt = DeferredInterrupt() if not from_stdin else None
     try:
-        with interrupt or contextlib.nullcontext(), click.progressbar(
-            length=1, label="Indexing", file=sys.stderr, hidden=not show_progress or from_stdin,
-            item_show_func=lambda item: item,
-        ) as bar, _Counter(show_progress and from_stdin) as counter:
-
-            def progress(state: Progress) -> None:
-                if interrupt is not None:
-                    interrupt.check()
-                bar.length = max(state.bytes_total, 1)
-                bar.update(
-                    state.bytes_done - bar.pos,
-                    f"{state.documents} documents, {_human_size(state.bytes_done)} of {_human_size(state.bytes_total)}",
-                )
-
+        with interrupt or contextlib.nullcontext(), console.indexing_progress(
+            quiet, from_stdin, interrupt.check if interrupt is not None else None
+        ) as (progress, counter):
             if rebuild:
                 report = Index.rebuild(
                     path, *paths, include=include, exclude=exclude, fields=fields, passage_words=sizes,
@@ -520,71 +322,19 @@ def index_command(
                                 sys.stdin.buffer, format=input_format, doc_id=doc_id, fields=fields, progress=counter
                             )
                         except DocumentIdError:
-                            raise click.UsageError(
-                                f"{path}/ already holds another text read from standard input without an id; "
-                                f"pass --id NAME to index this one beside it (--id stdin replaces the first)"
-                            ) from None
+                            raise stdin_id_taken(path) from None
                     else:
                         report = ix.add_path(
                             *paths, include=include, exclude=exclude, fields=fields, prune=prune, progress=progress
                         )
     except KeyboardInterrupt:
-        kept = "what it held before this run" if rebuild else "what it held and every batch this run committed"
-        click.echo(f"searchlib: interrupted; {path}/ keeps {kept} (run it again to finish)", err=True)
+        console.print_interrupted(path, rebuild)
         raise click.exceptions.Exit(130) from None
     except SearchlibError as error:
-        raise _fail(error) from None
-    for warning in report.warnings:
-        click.echo(f"searchlib: warning: {warning}", err=True)
-    for failure in report.failures:
-        click.echo(f"searchlib: {failure}", err=True)
-    if not quiet:
-        click.echo(_describe_report(report, path, rebuild, time.monotonic() - began))
+        raise fail(error) from None
+    console.print_add_report(report, path, rebuild, time.monotonic() - began, quiet)
     if report.failed:
         raise click.exceptions.Exit(1)
-
-
-class _Counter:
-    """A progress line on stderr for standard input, whose size is unknown:
-    documents and bytes read so far (a bar would sit at 0%)."""
-
-    def __init__(self, shown: bool) -> None:
-        self._shown = shown
-        self._width = 0
-
-    def __enter__(self) -> "_Counter":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._width:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-
-    def __call__(self, state: Progress) -> None:
-        if not self._shown:
-            return
-        plural = "s" if state.documents != 1 else ""
-        line = f"Indexing standard input: {state.documents} document{plural}, {_human_size(state.bytes_done)} read"
-        # Padding wipes what a longer previous line left on the terminal.
-        sys.stderr.write("\r" + line.ljust(self._width))
-        sys.stderr.flush()
-        self._width = max(self._width, len(line))
-
-
-def _describe_report(report: AddReport, path: Path, rebuilt: bool, seconds: float) -> str:
-    if rebuilt:
-        return f"Rebuilt {path}/: {report.added} documents indexed, {report.failed} failed ({seconds:.1f} s)."
-    if not report.changed and not report.failed:
-        line = f"{path}/ is up to date: {report.unchanged} document{'s' if report.unchanged != 1 else ''} unchanged."
-    else:
-        line = f"Indexed into {path}/: {report} ({seconds:.1f} s)."
-    if report.orphaned:
-        several = report.orphaned != 1
-        line += (
-            f" {report.orphaned} indexed document{'s have' if several else ' has'} lost {'their' if several else 'its'}"
-            f" source file; --prune removes {'them' if several else 'it'}."
-        )
-    return line
 
 
 @cli.command("analyze")
@@ -597,26 +347,9 @@ def analyze_command(as_json: bool, steps: bool, text: Tuple[str, ...]) -> None:
 
     value = " ".join(text)
     if steps:
-        stages = analysis_steps(value)
-        if as_json:
-            data = [{"step": s.name, "tokens": [dict(t.__dict__) for t in s.tokens]} for s in stages]
-            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-            return
-        width = max(len(s.name) for s in stages)
-        for stage in stages:
-            click.echo(f"{stage.name:<{width}}  " + " | ".join(t.text for t in stage.tokens))
-        return
-    tokens = analyze(value)
-    if as_json:
-        rows = [dict(t.__dict__, original=value[t.start : t.end]) for t in tokens]
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    if not tokens:
-        click.echo("(no terms: only common words or punctuation)")
-        return
-    click.echo(f"{'pos':>4} {'start':>6} {'end':>6}  {'term':<20} original")
-    for t in tokens:
-        click.echo(f"{t.position:>4} {t.start:>6} {t.end:>6}  {t.text:<20} {value[t.start:t.end]}")
+        console.print_steps(analysis_steps(value), as_json)
+    else:
+        console.print_tokens(value, analyze(value), as_json)
 
 
 @cli.command("stats")
@@ -627,24 +360,12 @@ def stats_command(index_dir: Optional[Path], as_json: bool) -> None:
     from .api import Index
 
     path = index_dir or DEFAULT_INDEX
-    try:
-        with Index(path, create=False) as ix:
-            stats = ix.stats()
-    except SearchlibError as error:
-        raise _fail(error, path) from None
+    with library_errors(path), Index(path, create=False) as ix:
+        stats = ix.stats()
     if as_json:
-        click.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2))
-        return
-    rows = [
-        ("Index", f"{stats.path}/"),
-        ("Documents", stats.documents),
-        ("Passages", stats.passages),
-        ("Distinct terms", stats.terms),
-        ("Size on disk", _human_size(stats.size_bytes)),
-        ("Last update", stats.last_update or "never"),
-    ]
-    for label, value in rows:
-        click.echo(f"{label + ':':<16} {value}")
+        console.print_json(stats.to_dict())
+    else:
+        console.print_stats(stats)
 
 
 @cli.command("check")
@@ -659,53 +380,16 @@ def check_command(index_dir: Optional[Path], as_json: bool) -> None:
     from .api import Index
 
     path = index_dir or DEFAULT_INDEX
-    try:
+    with library_errors(path):
         report = Index.check(path)
-    except SearchlibError as error:
-        raise _fail(error, path) from None
     if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        console.print_json(report.to_dict())
     else:
-        for note in report.notes:
-            click.echo(f"note: {note}")
-        for problem in report.problems:
-            click.echo(f"problem: {problem}")
-        if report.ok:
-            click.echo(
-                f"{path}/: OK, {report.documents} documents, {report.passages} passages in "
-                f"{report.segments} segments, every file read in full ({report.seconds:.1f} s)"
-            )
+        console.print_check(report, path)
     if not report.ok:
-        raise click.ClickException(
-            f"index {path} is damaged ({len(report.problems)} problem(s)); rebuild it from its "
-            f"sources with: search index --rebuild --index {path} PATH"
-        )
-
-
-def _human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} bytes"
+        raise damaged(path, len(report.problems))
 
 
 def main() -> None:
     """Console-script entry point (``search`` and ``searchlib``)."""
     cli.main()
-
-
-def _why(explanation: Sequence[Tuple[str, str, float]]) -> str:
-    """``(text:kerry 2.36 + title:kerry 0.84) × coordination 0.71 + article 0.70 − other forms 0.12 = 2.82``."""
-    terms = " + ".join(f"{field}:{term} {score:.2f}" for field, term, score in explanation if field in ("text", "title"))
-    levers = {field: score for field, _, score in explanation}
-    line = f"({terms})"
-    if "coordination" in levers:
-        line += f" × coordination {levers['coordination']:.2f}"
-    if "article" in levers:
-        line += f" + article {levers['article']:.2f}"
-    loss = sum(score for field, _, score in explanation if field == "other forms")
-    if loss:
-        line += f" − other forms {-loss:.2f}"
-    return line + (f" = {levers['total']:.2f}" if "total" in levers else "")

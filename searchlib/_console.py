@@ -1,0 +1,286 @@
+"""What the ``search`` command prints: results, explanations, parsed
+queries, tokens, reports, sizes and the progress of an indexing run.
+
+:mod:`searchlib.cli` parses options and calls the library; the text a
+person reads is shaped here, so that each command's output can be read
+(and changed) in one place, apart from the options that choose it.
+
+Imported when the command starts: it imports neither numpy nor Whoosh,
+so that help, version and shell completion stay fast (the library's types
+are named for the type checker only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Sequence, Tuple
+
+import click
+
+if TYPE_CHECKING:
+    from .analysis import AnalysisStep, Token
+    from .api import AddReport, CheckReport, IndexStats, ParsedQuery, Progress, QueryClause, SearchResults
+
+
+def print_json(data: Any) -> None:
+    """``data`` as indented JSON, accents as they are."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
+# -- search query ---------------------------------------------------------
+
+
+def print_search_notes(results: SearchResults) -> None:
+    """The notes and the suggested spelling, on stderr (stdout keeps the results)."""
+    for note in results.notes:
+        click.echo(f"searchlib: note: {note}", err=True)
+    if results.suggestion:
+        click.echo(f"Vouliez-vous dire : {results.suggestion}", err=True)
+
+
+def _shortened(query: str, length: int = 60) -> str:
+    """A query short enough to echo on one line: its start, then "…"."""
+    return query if len(query) <= length else query[:length].rstrip() + "…"
+
+
+def print_results(results: SearchResults, style: str, marks: Optional[Tuple[str, str]]) -> None:
+    if not results and results.total:
+        several = results.total != 1
+        click.echo(
+            f"Only {results.total} passage{'s' if several else ''} match{'' if several else 'es'} "
+            f"{_shortened(results.query)!r}: none from {results.offset + 1} on."
+        )
+        return
+    if not results:
+        click.echo(f"No passage matches {_shortened(results.query)!r}.")
+        return
+    for rank, hit in enumerate(results, results.offset + 1):
+        heading = [click.style(f"{rank}.", bold=True), hit.title or hit.doc_id]
+        if hit.date:
+            heading.append(hit.date)
+        heading.append(f"passage {hit.passage}")
+        heading.append(f"score {hit.score:.2f}")
+        click.echo("  ".join(heading[:2]) + "  ·  " + "  ·  ".join(heading[2:]))
+        click.echo("   " + hit.format_snippet(style, marks), color=style == "ansi")
+        if hit.explanation:
+            click.echo("   why: " + _why(hit.explanation))
+        if hit.duplicates:
+            count = len(hit.duplicates)
+            names = ", ".join(hit.duplicates[:3]) + (", …" if count > 3 else "")
+            click.echo(f"   (the same passage is in {count} other document{'s' if count > 1 else ''}: {names})")
+        click.echo()
+    shown = f"{len(results)}"
+    if results.offset:
+        shown = f"{results.offset + 1}–{results.offset + len(results)}"
+    click.echo(f"{shown} of {results.total} matching passage{'s' if results.total != 1 else ''} shown.")
+
+
+def _why(explanation: Sequence[Tuple[str, str, float]]) -> str:
+    """``(text:kerry 2.36 + title:kerry 0.84) × coordination 0.71 + article 0.70 − other forms 0.12 = 2.82``."""
+    terms = " + ".join(f"{field}:{term} {score:.2f}" for field, term, score in explanation if field in ("text", "title"))
+    levers = {field: score for field, _, score in explanation}
+    line = f"({terms})"
+    if "coordination" in levers:
+        line += f" × coordination {levers['coordination']:.2f}"
+    if "article" in levers:
+        line += f" + article {levers['article']:.2f}"
+    loss = sum(score for field, _, score in explanation if field == "other forms")
+    if loss:
+        line += f" − other forms {-loss:.2f}"
+    return line + (f" = {levers['total']:.2f}" if "total" in levers else "")
+
+
+# -- search parse ---------------------------------------------------------
+
+
+def print_parsed(parsed: ParsedQuery) -> None:
+    """The clauses, then the notes and the corrected query."""
+    for clause in parsed.clauses:
+        _print_clause(clause, 0)
+    for note in parsed.notes:
+        click.echo(f"note: {note}")
+    if parsed.suggestion:
+        click.echo(f"Vouliez-vous dire : {parsed.suggestion}")
+
+
+_OCCUR_LABELS = {"must": "required ", "must_not": "excluded ", "should": ""}
+
+
+def _print_clause(clause: QueryClause, depth: int) -> None:
+    """``excluded word "Daech": daech|daesh``, a group's clauses indented below it."""
+    line = "  " * depth + _OCCUR_LABELS.get(clause.occur, "") + clause.kind
+    if clause.kind == "filter":
+        line += f" {clause.field}:{clause.text}"
+    elif clause.text:
+        line += f" {json.dumps(clause.text, ensure_ascii=False)}"
+    if clause.distance:
+        line += f" ~{clause.distance}"
+    if clause.boost != 1.0:
+        line += f" ^{clause.boost:g}"
+    if clause.terms:
+        line += ": " + " ".join("|".join(slot) for slot in clause.terms)
+    elif clause.kind in ("word", "phrase", "prefix", "fuzzy"):
+        line += ": (no indexed term)"
+    click.echo(line)
+    for inner in clause.clauses:
+        _print_clause(inner, depth + 1)
+
+
+# -- search analyze -------------------------------------------------------
+
+
+def print_steps(stages: List[AnalysisStep], as_json: bool) -> None:
+    """Each step's name and the tokens after it, one step a line."""
+    if as_json:
+        print_json([{"step": s.name, "tokens": [dict(t.__dict__) for t in s.tokens]} for s in stages])
+        return
+    width = max(len(s.name) for s in stages)
+    for stage in stages:
+        click.echo(f"{stage.name:<{width}}  " + " | ".join(t.text for t in stage.tokens))
+
+
+def print_tokens(value: str, tokens: List[Token], as_json: bool) -> None:
+    """A table of the terms of ``value``: position, offsets, term, the text it came from."""
+    if as_json:
+        print_json([dict(t.__dict__, original=value[t.start : t.end]) for t in tokens])
+        return
+    if not tokens:
+        click.echo("(no terms: only common words or punctuation)")
+        return
+    click.echo(f"{'pos':>4} {'start':>6} {'end':>6}  {'term':<20} original")
+    for t in tokens:
+        click.echo(f"{t.position:>4} {t.start:>6} {t.end:>6}  {t.text:<20} {value[t.start:t.end]}")
+
+
+# -- search stats, search check -------------------------------------------
+
+
+def print_stats(stats: IndexStats) -> None:
+    rows = [
+        ("Index", f"{stats.path}/"),
+        ("Documents", stats.documents),
+        ("Passages", stats.passages),
+        ("Distinct terms", stats.terms),
+        ("Size on disk", human_size(stats.size_bytes)),
+        ("Last update", stats.last_update or "never"),
+    ]
+    for label, value in rows:
+        click.echo(f"{label + ':':<16} {value}")
+
+
+def print_check(report: CheckReport, path: Path) -> None:
+    """Notes and problems, one a line, and the summary of a sound index."""
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    for problem in report.problems:
+        click.echo(f"problem: {problem}")
+    if report.ok:
+        click.echo(
+            f"{path}/: OK, {report.documents} documents, {report.passages} passages in "
+            f"{report.segments} segments, every file read in full ({report.seconds:.1f} s)"
+        )
+
+
+# -- search index ---------------------------------------------------------
+
+ProgressCallback = Callable[["Progress"], None]
+
+
+@contextlib.contextmanager
+def indexing_progress(
+    quiet: bool, from_stdin: bool, check: Optional[Callable[[], None]] = None
+) -> Iterator[Tuple[ProgressCallback, ProgressCallback]]:
+    """The progress callbacks of a run, for files and for standard input.
+
+    Both are silent with ``quiet`` or when stderr is not a terminal. Files
+    show a bar over the bytes to read; standard input, whose size is
+    unknown, a counter. ``check`` runs at every report of the files (where
+    a deferred Ctrl-C is taken).
+    """
+    shown = not quiet and sys.stderr.isatty()
+    with click.progressbar(
+        length=1, label="Indexing", file=sys.stderr, hidden=not shown or from_stdin,
+        item_show_func=lambda item: item,
+    ) as bar, _Counter(shown and from_stdin) as counter:
+
+        def progress(state: Progress) -> None:
+            if check is not None:
+                check()
+            bar.length = max(state.bytes_total, 1)
+            bar.update(
+                state.bytes_done - bar.pos,
+                f"{state.documents} documents, {human_size(state.bytes_done)} of {human_size(state.bytes_total)}",
+            )
+
+        yield progress, counter
+
+
+class _Counter:
+    """A progress line on stderr for standard input, whose size is unknown:
+    documents and bytes read so far (a bar would sit at 0%)."""
+
+    def __init__(self, shown: bool) -> None:
+        self._shown = shown
+        self._width = 0
+
+    def __enter__(self) -> "_Counter":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._width:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    def __call__(self, state: Progress) -> None:
+        if not self._shown:
+            return
+        plural = "s" if state.documents != 1 else ""
+        line = f"Indexing standard input: {state.documents} document{plural}, {human_size(state.bytes_done)} read"
+        # Padding wipes what a longer previous line left on the terminal.
+        sys.stderr.write("\r" + line.ljust(self._width))
+        sys.stderr.flush()
+        self._width = max(self._width, len(line))
+
+
+def print_interrupted(path: Path, rebuilt: bool) -> None:
+    """What an interrupted run left in the index, and how to finish."""
+    kept = "what it held before this run" if rebuilt else "what it held and every batch this run committed"
+    click.echo(f"searchlib: interrupted; {path}/ keeps {kept} (run it again to finish)", err=True)
+
+
+def print_add_report(report: AddReport, path: Path, rebuilt: bool, seconds: float, quiet: bool) -> None:
+    """Warnings and failures on stderr, then (unless ``quiet``) the summary."""
+    for warning in report.warnings:
+        click.echo(f"searchlib: warning: {warning}", err=True)
+    for failure in report.failures:
+        click.echo(f"searchlib: {failure}", err=True)
+    if not quiet:
+        click.echo(_describe_report(report, path, rebuilt, seconds))
+
+
+def _describe_report(report: AddReport, path: Path, rebuilt: bool, seconds: float) -> str:
+    if rebuilt:
+        return f"Rebuilt {path}/: {report.added} documents indexed, {report.failed} failed ({seconds:.1f} s)."
+    if not report.changed and not report.failed:
+        line = f"{path}/ is up to date: {report.unchanged} document{'s' if report.unchanged != 1 else ''} unchanged."
+    else:
+        line = f"Indexed into {path}/: {report} ({seconds:.1f} s)."
+    if report.orphaned:
+        several = report.orphaned != 1
+        line += (
+            f" {report.orphaned} indexed document{'s have' if several else ' has'} lost {'their' if several else 'its'}"
+            f" source file; --prune removes {'them' if several else 'it'}."
+        )
+    return line
