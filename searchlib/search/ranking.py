@@ -33,7 +33,8 @@ from whoosh import query as wq
 
 from ..analysis import duplicates
 from ..analysis import FrenchAnalyzer
-from .scoring import EMPTY, TEXT_FIELD, Evaluation, Layout, SegmentCache, Table, Weighting
+from ..storage.schema import FIELDS
+from .scoring import EMPTY, Evaluation, Layout, SegmentCache, Table, Weighting
 
 __all__ = ["Ranking", "DEFAULT", "FOUNDATION", "ablations", "Ranker", "Chosen"]
 
@@ -235,7 +236,7 @@ class Ranker:
         all_terms = frozenset().union(*(terms for terms, _, _ in words))
         all_forms = frozenset(form for _, form, _ in words)
         k1, b, share = self.ranking.k1, self.ranking.b, self.ranking.other_forms
-        average = self.searcher.avg_field_length(TEXT_FIELD) or 1.0
+        average = self.searcher.avg_field_length(FIELDS.text) or 1.0
         found: Dict[int, Dict[str, float]] = {}
         for docnum in passages:
             term_counts, form_counts = analyzer.count_words(self._fields(docnum).get("text") or "", all_terms, all_forms)
