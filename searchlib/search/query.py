@@ -1,8 +1,12 @@
 """From the text a user types to a Whoosh query.
 
-:mod:`._syntax` reads the query language (words, phrases, exclusions,
+:mod:`.syntax` reads the query language (words, phrases, exclusions,
 OR/AND/NOT, parentheses, prefixes, fuzzy words, boosts, field filters) into
-a tree; this module turns the tree into Whoosh queries. Every word is analysed exactly as
+a tree; this module walks the tree and builds Whoosh queries, and keeps
+what the rest of a search needs to know of it (patterns to highlight,
+corrections, notes). What a word expands to is :mod:`.expansion`'s
+decision, what a filter keeps :mod:`.filters`'; the Whoosh span classes
+used for phrases come from :mod:`.whoosh27`. Every word is analysed exactly as
 the indexed text is, then resolved against the index's vocabulary so that a
 word typed without accents also finds its accented spellings. A word that
 analyses to several terms (``cessez-le-feu``, ``États-Unis``) is a phrase, so
