@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._decode import escape_surrogates
 from ._types import FORMATS, Document, FieldMap, IngestFailure, IngestWarning
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ __all__ = [
     "as_documents",
     "normalize_date",
     "content_paragraphs",
+    "escape_surrogates",
 ]
 
 

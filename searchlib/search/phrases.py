@@ -18,10 +18,9 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 from whoosh import formats, query as wq
-from whoosh.scoring import BM25FScorer
 from whoosh.query.spans import SpanNear2, SpanOr
 
-from .postings import read_block
+from .whoosh27 import block_values, has_block_values, next_block, plain_bm25, read_block, unfiltered
 
 __all__ = ["phrase_clauses", "phrase_scores"]
 
@@ -66,12 +65,6 @@ def _any_within(ordered: Sequence[int], low: int, high: int) -> bool:
     return at < len(ordered) and ordered[at] <= high
 
 
-def _plain_bm25(scorer: Any) -> bool:
-    """Whether a scorer scores with Whoosh's ``bm25`` from its own idf,
-    avgfl, B and K1, as BM25FScorer and subclasses that only set the IDF do."""
-    return isinstance(scorer, BM25FScorer) and type(scorer)._score is BM25FScorer._score
-
-
 def _totals(
     numbers: List[int], tables: List[_Rows], scorers: List[List[Any]], spellings: List[List[Any]], lengths: Any
 ) -> List[float]:
@@ -90,7 +83,7 @@ def _totals(
         spelling_scores = []
         for index, scorer in enumerate(word_scorers):
             tf = weights[index]
-            if lengths is not None and _plain_bm25(scorer):
+            if lengths is not None and plain_bm25(scorer):
                 k1, b = scorer.K1, scorer.B
                 score = scorer.idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / scorer.avgfl)))
             else:
@@ -141,7 +134,7 @@ def phrase_scores(searcher: Any, layout: Any, node: Any, clauses: List[List[wq.T
     of additions. The rarest word's passages are read first; of the
     other words' postings only the blocks that may hold one of those
     passages are read, and positions only of passages holding every
-    word. ``layout`` is the searcher's :class:`._scoring.Layout`. None
+    word. ``layout`` is the searcher's :class:`.layout.Layout`. None
     where the postings are not Whoosh 2.7's own."""
     weighting = searcher.weighting
     fieldname = clauses[0][0].fieldname
@@ -176,19 +169,18 @@ def phrase_scores(searcher: Any, layout: Any, node: Any, clauses: List[List[wq.T
             blocks = []
             for index, (_, text) in enumerate(spellings[clause]):
                 matcher = reader.postings(fieldname, text)
-                matcher = getattr(matcher, "child", matcher)  # past the deletion filter
-                if not hasattr(matcher, "_read_values"):
+                matcher = unfiltered(matcher)  # past the deletion filter
+                if not has_block_values(matcher):
                     return None  # not Whoosh 2.7's postings: its matcher does it
                 low = 0
                 while matcher.is_active():
                     high = matcher.block_max_id()
                     if candidates is None or _any_within(candidates, low, high):
                         ids, weights = read_block(matcher)
-                        matcher._read_values()
-                        blocks.append((index, ids, weights, matcher._values))
+                        blocks.append((index, ids, weights, block_values(matcher)))
                         holding.update(ids)
                     low = high + 1
-                    matcher._next_block()
+                    next_block(matcher)
             candidates = sorted(holding if candidates is None else holding.intersection(candidates))
             blocks_of[clause] = blocks
             if not candidates:

@@ -1,8 +1,12 @@
 """From the text a user types to a Whoosh query.
 
-:mod:`._syntax` reads the query language (words, phrases, exclusions,
+:mod:`.syntax` reads the query language (words, phrases, exclusions,
 OR/AND/NOT, parentheses, prefixes, fuzzy words, boosts, field filters) into
-a tree; this module turns the tree into Whoosh queries. Every word is analysed exactly as
+a tree; this module walks the tree and builds Whoosh queries, and keeps
+what the rest of a search needs to know of it (patterns to highlight,
+corrections, notes). What a word expands to is :mod:`.expansion`'s
+decision, what a filter keeps :mod:`.filters`'; the Whoosh span classes
+used for phrases come from :mod:`.whoosh27`. Every word is analysed exactly as
 the indexed text is, then resolved against the index's vocabulary so that a
 word typed without accents also finds its accented spellings. A word that
 analyses to several terms (``cessez-le-feu``, ``États-Unis``) is a phrase, so
@@ -14,49 +18,46 @@ searches for them.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import (
-    Any,
-    Callable,
-    Dict,
-    FrozenSet,
-    Iterable,
-    List,
-    Mapping,
-    Optional,
-    Protocol,
-    Sequence,
-    Set,
-    Tuple,
-)
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from whoosh import query as wq
-from whoosh.query.spans import SpanNear2, SpanOr
 
 from . import syntax
-from ..analysis import FrenchAnalyzer, fold, joined_spelling, normalize_word, strip_elision
-from ..ingest._decode import escape_surrogates
+from ..analysis import FrenchAnalyzer, joined_spelling
+from ..storage.schema import FIELDS, Field
+from .expansion import (
+    CORRECTION_WEIGHT,
+    MAX_EXPANSION,
+    WEAK_WORDS,
+    Expander,
+    Pattern,
+    Resolver,
+    Slot,
+    capped,
+    close_words,
+    fuzzy_terms,
+    is_weak,
+    other_spellings,
+    prefix_terms,
+    synonym_runs,
+)
+from .filters import FILTER_FIELDS, RESTRICTING, date_range, filter_query, source_filter
 from .synonyms import Synonyms
+from .whoosh27 import Near, SpanEither
 
-__all__ = ["BuiltQuery", "Pattern", "Expander", "Synonyms", "parse_query", "date_range", "source_filter", "SEARCH_FIELDS", "STOPS_FIELD"]
+__all__ = [
+    "BuiltQuery", "Pattern", "Expander", "Synonyms", "parse_query", "date_range", "source_filter",
+    "SEARCH_FIELDS", "STOPS_FIELD", "MAX_EXPANSION", "WEAK_WORDS",
+]
 
-# Field name and boost: a word in the title says more about a passage
+# Field and boost: a word in the title says more about a passage
 # than the same word once in its body.
-SEARCH_FIELDS: Tuple[Tuple[str, float], ...] = (("text", 1.0), ("title", 1.5))
-STOPS_FIELD = "stops"
+SEARCH_FIELDS: Tuple[Tuple[Field, float], ...] = ((FIELDS.text, 1.0), (FIELDS.title, 1.5))
+STOPS_FIELD = FIELDS.stops
 # Whoosh's coordination bonus: passages matching more of the query's words
 # gain over those matching fewer.
 _COORDINATION = 0.9
-
-# One slot of a word or phrase: the terms that may fill it, and its position
-# relative to the first slot.
-Slot = Tuple[FrozenSet[str], int]
-# A word or phrase to find (and highlight): its slots in order.
-Pattern = Tuple[Slot, ...]
-# Resolves a query word's (term, accent key) to the indexed terms it stands
-# for; a stop word has no term of its own (None).
-Resolver = Callable[[Optional[str], str], Set[str]]
 
 
 @dataclass(frozen=True)
@@ -80,22 +81,6 @@ class BuiltQuery:
     resolved: Mapping[syntax.Node, Pattern] = field(default_factory=dict, compare=False, hash=False)
 
 
-class _Near(SpanNear2):
-    """Whoosh 2.7.4's SpanNear2 refers to an undefined name when asked for
-    its size estimate (which ``Or`` does): this one answers."""
-
-    def _and_query(self) -> wq.Query:
-        return wq.And(self.qs)
-
-
-class _SpanEither(SpanOr):
-    """Whoosh 2.7.4's SpanOr cannot estimate its size either (``Or`` and
-    ``SpanNear2`` ask when a phrase slot has several spellings)."""
-
-    def estimate_size(self, ixreader: Any) -> int:
-        return int(sum(q.estimate_size(ixreader) for q in self.subqs))
-
-
 def _alternatives(fieldname: str, terms: Iterable[str], weights: Optional[Mapping[str, float]] = None) -> List[wq.Term]:
     weights = weights or {}
     return [wq.Term(fieldname, term, boost=weights.get(term, 1.0)) for term in sorted(terms)]
@@ -114,20 +99,21 @@ def _phrase_query(fieldname: str, pattern: Pattern) -> wq.Query:
 
     def slot(terms: FrozenSet[str]) -> wq.Query:
         leaves = _alternatives(fieldname, terms)
-        return leaves[0] if len(leaves) == 1 else _SpanEither(leaves)
+        return leaves[0] if len(leaves) == 1 else SpanEither(leaves)
 
     query = slot(pattern[0][0])
     previous = pattern[0][1]
     for terms, offset in pattern[1:]:
         gap = offset - previous
-        query = _Near([query, slot(terms)], slop=gap, mindist=gap)
+        query = Near([query, slot(terms)], slop=gap, mindist=gap)
         previous = offset
     return query
 
 
 def _title_query(pattern: Pattern) -> wq.Query:
     """A word or phrase in titles only (``title:``)."""
-    return _word_query("title", pattern[0][0], 1.0) if len(pattern) == 1 else _phrase_query("title", pattern)
+    title = FILTER_FIELDS["title"]
+    return _word_query(title, pattern[0][0], 1.0) if len(pattern) == 1 else _phrase_query(title, pattern)
 
 
 def _unit_query(pattern: Pattern, weights: Optional[Mapping[str, float]] = None) -> wq.Query:
@@ -135,52 +121,6 @@ def _unit_query(pattern: Pattern, weights: Optional[Mapping[str, float]] = None)
     if len(pattern) == 1:
         return wq.Or([_word_query(name, pattern[0][0], boost, weights) for name, boost in SEARCH_FIELDS])
     return wq.Or([_phrase_query(name, pattern) for name, _ in SEARCH_FIELDS])
-
-
-class Expander(Protocol):
-    """What the index knows beyond a word's own spellings: terms starting
-    with a prefix, terms within an edit distance, sources containing a text.
-    Each answer is capped at ``limit`` terms."""
-
-    def prefixed(self, prefix: str, limit: int) -> List[str]: ...
-
-    def within(self, term: str, distance: int, limit: int) -> List[str]: ...
-
-    def sources(self, text: str, limit: int) -> List[str]: ...
-
-    def frequency(self, term: str) -> int: ...
-
-    def sounding(self, folded: str, indexed: bool = False) -> List[str]: ...
-
-
-# Caps on how far one query word may expand, so no query can take the index down.
-MAX_EXPANSION = 64
-# Typo tolerance: a word found in fewer than _RARE passages also searches for
-# up to _MAX_CORRECTIONS commoner words close to it, at a lower weight.
-_RARE = 3
-_MIN_TOLERANT_LENGTH = 4
-_MAX_CORRECTIONS = 3
-_CORRECTION_WEIGHT = 0.5
-#: weight of a name's other spellings where the one typed is indexed too
-_VARIANT_WEIGHT = 0.5
-#: other spellings found in under 1/_RARER_SPELLING as many passages as the one typed are left out
-_RARER_SPELLING = 10
-_FILTER_FIELDS = frozenset({"source", "doc", "date"})
-# Question words, conversational filler, and the auxiliary and modal verbs
-# the stop list leaves out ("a" for fear of "à", the infinitives, pouvoir,
-# devoir, falloir: "Qui a pu signer ?"): they say what kind of answer is
-# wanted, not what it is about, so they weigh less than the other words of a
-# query (folded spellings; most other such words are stop words already).
-WEAK_WORDS = frozenset(
-    """quel quelle quels quelles lequel laquelle lesquels lesquelles duquel auquel auxquels auxquelles
-    desquels desquelles combien comment pourquoi quand quoi ou donc alors voici voila svp stp merci
-    bonjour salut
-    a avoir etre peut peuvent pouvait pourrait pourraient doit doivent devait devrait devraient
-    faut fallait faudrait""".split()
-)
-_DATE_RE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
-_RANGE_RE = re.compile(r"(?P<start>[^.]*)\.\.(?P<end>.*)")
-_COMPARE_RE = re.compile(r"(?P<op>>=|<=|>|<)(?P<date>.+)")
 
 
 class _Builder:
@@ -245,12 +185,13 @@ class _Builder:
         weights: Dict[str, float] = {}
         typed = pattern
         if isinstance(node, (syntax.Word, syntax.Phrase)) and self.expand is not None:
-            pattern, weights = self.spelt_otherwise(node.text, pattern)
+            pattern, weights, corrections = other_spellings(self.expand, self.analyzer, node.text, pattern)
+            self.corrections.extend(corrections)
         query = _unit_query(pattern, weights)
         boost = node.boost
         if isinstance(node, syntax.Word) and len(pattern) == 1 and not negated:
             self.remember_form(node.text, typed)
-            if fold(normalize_word(node.text.lower())) in WEAK_WORDS:
+            if is_weak(node.text):
                 boost *= self.weak_words
                 self.remember(pattern)
             else:
@@ -295,54 +236,6 @@ class _Builder:
         either = wq.Or(options)
         return either.with_boost(boost) if boost != 1.0 else either
 
-    def _runs(self, clauses: Sequence[syntax.Clause]) -> List[syntax.Clause]:
-        """Clauses with each run of plain words that is a synonym ("Nations
-        unies") made one phrase-like clause, so its group applies."""
-        if self.synonyms is None or len(self.synonyms) == 0:
-            return list(clauses)
-        result: List[syntax.Clause] = []
-        i = 0
-        while i < len(clauses):
-            for j in range(min(len(clauses), i + Synonyms._MAX_WORDS), i + 1, -1):
-                run = clauses[i:j]
-                if all(occur == run[0][0] and occur != syntax.MUST_NOT and _plain_word(node) for occur, node in run):
-                    text = " ".join(node.text for _, node in run)  # type: ignore[union-attr]
-                    if self.synonyms.members(text):
-                        result.append((run[0][0], syntax.Phrase(text)))
-                        i = j
-                        break
-            else:
-                result.append(clauses[i])
-                i += 1
-        return result
-
-    def spelt_otherwise(self, typed: str, pattern: Pattern) -> Tuple[Pattern, Dict[str, float]]:
-        """A name also stands for its other spellings found in the index
-        (Daech for Daesh, Manbij for Minbej): the pattern with them, and the
-        weight of each. They count :data:`_VARIANT_WEIGHT` as much as the
-        spelling typed, since a skeleton shared by two common words (Gérard,
-        Girard) is no proof they name one thing; a spelling the index does
-        not hold at all is taken for the indexed one, at full weight."""
-        assert self.expand is not None
-        surfaces = [typed[start:end] for _, start, end, info in self.analyzer.words(typed, extras=False) if info[0] is not None]
-        if len(surfaces) != len(pattern):
-            return pattern, {}
-        slots: List[Slot] = []
-        weights: Dict[str, float] = {}
-        for (terms, offset), surface in zip(pattern, surfaces):
-            seen = max((self.expand.frequency(term) for term in terms), default=0)
-            others = set(self.expand.sounding(fold(normalize_word(surface.lower())), indexed=seen > 0)) - terms
-            # A spelling far rarer than the one typed is more often another
-            # name (France, Franck) than the same one: it adds noise, not recall.
-            others = {other for other in others if self.expand.frequency(other) * _RARER_SPELLING >= seen}
-            if others and not seen:
-                # The spelling typed is nowhere in the index: suggest the one that is.
-                self.corrections.append((surface, max(others, key=self.expand.frequency)))
-            elif others:
-                weights.update(dict.fromkeys(others, _VARIANT_WEIGHT))
-            slots.append((terms | frozenset(others), offset))
-        return tuple(slots), weights
-
     def tolerant(self, typed: str, pattern: Pattern, exact: wq.Query) -> Tuple[wq.Query, Pattern]:
         """A word the index hardly knows also searches for the commoner
         words within one or two typing errors of it ("Astanna" → Astana,
@@ -354,45 +247,34 @@ class _Builder:
             self.remember(pattern)
             return exact, pattern
         (term,) = terms
-        seen = self.expand.frequency(term)
-        if len(term) < _MIN_TOLERANT_LENGTH or seen >= _RARE:
-            self.remember(pattern)
-            return exact, pattern
-        distance = 1 if len(term) <= 5 else 2
-        close = [
-            (self.expand.frequency(other), other)
-            for other in self.expand.within(term, distance, MAX_EXPANSION)
-            if other != term
-        ]
-        close = sorted((c for c in close if c[0] > seen), reverse=True)[:_MAX_CORRECTIONS]
+        seen, close = close_words(self.expand, term)
         if not close:
             self.remember(pattern)
             return exact, pattern
-        widened: Pattern = ((frozenset(terms | {other for _, other in close}), 0),)
+        widened: Pattern = ((frozenset(terms | set(close)), 0),)
         self.remember(widened)
-        self.corrections.append((typed, close[0][1]))
-        fuzzy = wq.Or([_word_query(name, frozenset(o for _, o in close), boost * _CORRECTION_WEIGHT) for name, boost in SEARCH_FIELDS])
+        self.corrections.append((typed, close[0]))
+        fuzzy = wq.Or([_word_query(name, frozenset(close), boost * CORRECTION_WEIGHT) for name, boost in SEARCH_FIELDS])
         return (wq.Or([exact, fuzzy]) if seen else fuzzy), widened
 
     def expanded(self, word: syntax.Word, negated: bool) -> Optional[wq.Query]:
         if self.expand is None:
             return self._as_plain(word, negated)
         if word.prefix:
-            prefix = fold(strip_elision(normalize_word(word.text.lower())))
-            prefix = re.sub(r"[^\w]", "", prefix)
-            if len(prefix) < 2:
-                self.notes.append(f"'{word.text}*': a prefix needs at least 2 letters; ignored")
+            found, note = prefix_terms(self.expand, word.text)
+            if found is None:
+                self.notes.append(note or "")
                 return None
-            terms = self.expand.prefixed(prefix, MAX_EXPANSION + 1)
+            terms = found
         else:
             pattern = self.pattern(word.text)
             if pattern is None or len(pattern) != 1:
                 return self._as_plain(word, negated)
             (base, _), = pattern
-            terms = sorted({t for term in base for t in self.expand.within(term, word.fuzzy, MAX_EXPANSION + 1)} | base)
-        if len(terms) > MAX_EXPANSION:
-            self.notes.append(f"'{word.text}' matches too many words: only the first {MAX_EXPANSION} are searched")
-            terms = terms[:MAX_EXPANSION]
+            terms = fuzzy_terms(self.expand, base, word.fuzzy)
+        terms, note = capped(terms, word.text)
+        if note is not None:
+            self.notes.append(note)
         if not terms:
             return None
         pattern = ((frozenset(terms), 0),)
@@ -412,10 +294,6 @@ class _Builder:
 
     def filter(self, node: syntax.Filter, negated: bool) -> Optional[wq.Query]:
         value = node.value.text.strip()
-        if node.name in ("doc", "source"):
-            # Ids and sources are indexed with lone surrogates escaped (a
-            # Whoosh term cannot hold one): look them up the same way.
-            value = escape_surrogates(value)
         if node.name == "title":
             pattern = self.pattern(value)
             if pattern is None:
@@ -427,36 +305,11 @@ class _Builder:
             if joined is None:
                 return _title_query(pattern)
             return wq.Or([_title_query(pattern), _title_query(joined)])
-        if node.name == "doc":
-            if isinstance(node.value, syntax.Word) and node.value.prefix:
-                return wq.Prefix("doc_id", value)
-            return wq.Term("doc_id", value)
-        if node.name == "source":
-            return source_filter(self.expand, value) if self.expand is not None else wq.Term("source", value)
-        return self.date(value)
-
-    def date(self, value: str) -> Optional[wq.Query]:
-        """``2016``, ``2016-07``, ``2016-07..2016-09``, ``>=2017-01``, ``<2017``."""
-        low: Optional[str] = None
-        high: Optional[str] = None
-        ranged = _RANGE_RE.fullmatch(value)
-        compared = _COMPARE_RE.fullmatch(value)
-        if ranged:
-            low, high = ranged.group("start") or None, ranged.group("end") or None
-            high = high and high + "\uffff"
-        elif compared:
-            op, date = compared.group("op"), compared.group("date")
-            if op in (">=", ">"):
-                low = date if op == ">=" else date + "\uffff"
-            else:
-                high = date if op == "<" else date + "\uffff"
-        else:
-            low, high = value, value + "\uffff"
-        for bound in (low, high):
-            if bound is not None and not _DATE_RE.match(bound):
-                self.notes.append(f"'date:{value}' is not a date (2016, 2016-07, 2016-07..2016-09, >=2017-01); ignored")
-                return None
-        return date_range(low, high)
+        prefix = isinstance(node.value, syntax.Word) and node.value.prefix
+        query, note = filter_query(node.name, value, prefix, self.expand)
+        if note is not None:
+            self.notes.append(note)
+        return query
 
     def group(self, group: syntax.Group, negated: bool = False, top: bool = False) -> Optional[wq.Query]:
         """The clauses of a group; filters of the top-level group restrict the
@@ -464,7 +317,7 @@ class _Builder:
         musts: List[wq.Query] = []
         shoulds: List[wq.Query] = []
         nots: List[wq.Query] = []
-        for occur, child in self._runs(group.clauses):
+        for occur, child in synonym_runs(self.synonyms, group.clauses):
             if occur == syntax.MUST_NOT:
                 query = self.node(child, not negated)
                 if query is not None:
@@ -473,7 +326,7 @@ class _Builder:
             query = self.node(child, negated)
             if query is None:
                 continue
-            if isinstance(child, syntax.Filter) and child.name in _FILTER_FIELDS:
+            if isinstance(child, syntax.Filter) and child.name in RESTRICTING:
                 if top and not negated:
                     self.filters.append(query)  # restricts, does not score
                 else:
@@ -500,21 +353,6 @@ class _Builder:
         return positive
 
     excluded_only = False
-
-
-def _plain_word(node: syntax.Node) -> bool:
-    return isinstance(node, syntax.Word) and not node.prefix and not node.fuzzy and node.boost == 1.0
-
-
-def source_filter(expand: Expander, text: str) -> wq.Query:
-    """Passages whose source contains ``text`` (at most 256 sources)."""
-    sources = expand.sources(text, MAX_EXPANSION * 4)
-    return wq.Or([wq.Term("source", source) for source in sources]) if sources else wq.NullQuery()
-
-
-def date_range(low: Optional[str], high: Optional[str]) -> wq.Query:
-    """Passages dated from ``low`` (inclusive) to ``high`` (exclusive), ISO strings."""
-    return wq.TermRange("date", low or "0", high or "\uffff", startexcl=False, endexcl=True)
 
 
 def parse_query(

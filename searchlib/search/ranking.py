@@ -14,7 +14,7 @@ forms than the one typed count ``other_forms`` each in the passage's own
 BM25 (read from the passages' text; none by default), while the article's
 BM25 counts every form.
 
-Every passage the query matches is scored (:mod:`._scoring`), so ``total``
+Every passage the query matches is scored (:mod:`.scoring`), so ``total``
 is exact and the best articles are never missed for want of a deep enough
 window. ``FOUNDATION`` (public as ``Ranking.bm25()``) is the ranking searchlib had before these levers:
 Whoosh's own matchers and BM25F over passages alone; benchmarks compare
@@ -31,9 +31,10 @@ import numpy as np
 import numpy.typing as npt
 from whoosh import query as wq
 
-from ..analysis import duplicates
 from ..analysis import FrenchAnalyzer
-from .scoring import EMPTY, TEXT_FIELD, Evaluation, Layout, SegmentCache, Table, Weighting
+from ..storage.schema import FIELDS
+from .copies import Chosen, Kept, finish, walk
+from .scoring import EMPTY, Evaluation, Layout, SegmentCache, Table, Weighting
 
 __all__ = ["Ranking", "DEFAULT", "FOUNDATION", "ablations", "Ranker", "Chosen"]
 
@@ -142,11 +143,6 @@ def ablations() -> List[Tuple[str, Ranking]]:
     ]
 
 
-#: (stored fields with ``_docnum``, score, ids of documents holding copies)
-Chosen = Tuple[Dict[str, Any], float, Tuple[str, ...]]
-_Kept = Tuple[Dict[str, Any], float, List[str]]
-
-
 class Ranker:
     """Ranks one query's passages and picks those to show."""
 
@@ -204,7 +200,7 @@ class Ranker:
         while True:
             kept = self._walk(_best(ids, scores, window), limit, per_doc, collapse)
             if len(kept) == limit or window >= len(ids):
-                return len(ids), _finish(kept)
+                return len(ids), finish(kept)
             window *= 4
 
     def _fields(self, docnum: int) -> Dict[str, Any]:
@@ -235,10 +231,10 @@ class Ranker:
         all_terms = frozenset().union(*(terms for terms, _, _ in words))
         all_forms = frozenset(form for _, form, _ in words)
         k1, b, share = self.ranking.k1, self.ranking.b, self.ranking.other_forms
-        average = self.searcher.avg_field_length(TEXT_FIELD) or 1.0
+        average = self.searcher.avg_field_length(FIELDS.text) or 1.0
         found: Dict[int, Dict[str, float]] = {}
         for docnum in passages:
-            term_counts, form_counts = analyzer.count_words(self._fields(docnum).get("text") or "", all_terms, all_forms)
+            term_counts, form_counts = analyzer.count_words(self._fields(docnum).get(FIELDS.text) or "", all_terms, all_forms)
             norm = k1 * (1 - b + b * evaluation.text_length(docnum) / average)
             losses: Dict[str, float] = {}
             for terms, form, weight in words:
@@ -261,42 +257,11 @@ class Ranker:
                     total = len(results)
                 else:  # Whoosh counts a filtered search's matches before the filter
                     total = len(self.searcher.search(self.query, limit=None, scored=False, filter=self.restriction))
-                return total, _finish(kept)
+                return total, finish(kept)
             window *= 4
 
-    def _walk(self, ranked: List[Tuple[int, float]], limit: int, per_doc: Optional[int], collapse: bool) -> List[_Kept]:
-        """Copies of a passage score alike, so they sit next to each other
-        in the ranking: a window a little deeper than ``limit`` finds them.
-        A document near-identical to one shown (the same story under two
-        ids) is left out whole, and named by that document's hits."""
-        kept: List[_Kept] = []
-        by_value: Dict[int, List[int]] = {}
-        per_document: Dict[str, int] = {}
-        documents = _Documents()
-        for docnum, score in ranked:
-            fields = self._fields(docnum)
-            doc_id = fields["doc_id"]
-            if collapse:
-                original = _original(fields, kept, by_value)
-                if original is not None:
-                    original[2].append(doc_id)
-                    continue
-                if documents.copies(fields):
-                    continue
-            if len(kept) == limit:
-                continue  # only looking for copies of what is shown
-            if per_doc is not None:
-                if per_document.get(doc_id, 0) >= per_doc:
-                    continue
-                per_document[doc_id] = per_document.get(doc_id, 0) + 1
-            for value in fields.get("sketch") or ():
-                by_value.setdefault(value, []).append(len(kept))
-            documents.shown(fields)
-            kept.append((fields, score, []))
-        if documents.named:
-            for fields, _, copies in kept:
-                copies.extend(documents.named.get(fields["doc_id"], ()))
-        return kept
+    def _walk(self, ranked: List[Tuple[int, float]], limit: int, per_doc: Optional[int], collapse: bool) -> List[Kept]:
+        return walk(ranked, self._fields, limit, per_doc, collapse)
 
     def explain(self, docnum: int) -> List[Tuple[str, str, float]]:
         """What made a chosen passage's score: ``(field, term, BM25)`` for
@@ -345,62 +310,3 @@ def _best(ids: "npt.NDArray[np.int64]", scores: "npt.NDArray[np.float64]", count
         chosen = np.arange(len(ids))
     chosen = chosen[np.lexsort((ids[chosen], -scores[chosen]))][:count]
     return list(zip(ids[chosen].tolist(), scores[chosen].tolist()))
-
-
-class _Documents:
-    """The documents shown so far, by the values of their sketches, and the
-    documents found to copy them."""
-
-    def __init__(self) -> None:
-        self._sketches: Dict[str, Sequence[int]] = {}
-        self._by_value: Dict[int, List[str]] = {}
-        self._copied: Dict[str, str] = {}  # a copy's id: the id of the document shown
-        self.named: Dict[str, List[str]] = {}  # a document shown: the ids of its copies
-
-    def shown(self, fields: Dict[str, Any]) -> None:
-        doc_id = fields["doc_id"]
-        sketch = fields.get("doc_sketch")
-        if sketch and doc_id not in self._sketches:
-            self._sketches[doc_id] = sketch
-            for value in sketch:
-                self._by_value.setdefault(value, []).append(doc_id)
-
-    def copies(self, fields: Dict[str, Any]) -> bool:
-        """Whether the passage's document copies a document shown (noted
-        if so). Indexes made before documents had sketches compare passages only."""
-        doc_id = fields["doc_id"]
-        if doc_id in self._copied:
-            return True
-        sketch = fields.get("doc_sketch")
-        if not sketch or doc_id in self._sketches:
-            return False
-        seen: Set[str] = set()
-        for value in sketch:
-            for other in self._by_value.get(value, ()):
-                if other not in seen:
-                    seen.add(other)
-                    if duplicates.near_identical(sketch, self._sketches[other], duplicates.DOCUMENT_THRESHOLD):
-                        self._copied[doc_id] = other
-                        self.named.setdefault(other, []).append(doc_id)
-                        return True
-        return False
-
-
-def _original(fields: Dict[str, Any], kept: List[_Kept], by_value: Dict[int, List[int]]) -> Optional[_Kept]:
-    """The passage shown already that this one copies, if any. Copies share
-    at least half their sketch, so only passages sharing a value are compared."""
-    sketch = fields.get("sketch") or ()
-    seen: Set[int] = set()
-    for value in sketch:
-        for position in by_value.get(value, ()):
-            if position in seen:
-                continue
-            seen.add(position)
-            other = kept[position]
-            if other[0]["doc_id"] != fields["doc_id"] and duplicates.near_identical(sketch, other[0].get("sketch") or ()):
-                return other
-    return None
-
-
-def _finish(kept: List[_Kept]) -> List[Chosen]:
-    return [(fields, score, tuple(dict.fromkeys(copies))) for fields, score, copies in kept]

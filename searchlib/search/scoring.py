@@ -9,35 +9,33 @@ BM25 over its passages as whole-array operations (numpy) does the same work
 in a small fraction of the time, and gives every matching passage its exact
 score (so ``total`` is free).
 
-:class:`Layout` knows which article each passage belongs to and the field
-lengths BM25 needs; :class:`Evaluation` turns a Whoosh query tree into a
-:class:`Table` of passages and scores, handing the node types it does not
-know (spans of phrases, ranges) to Whoosh's own matchers.
+This module holds the BM25 weighting (IDF, :class:`Weighting` for what
+Whoosh still scores) and :class:`Evaluation`, which turns a Whoosh query
+tree into a :class:`Table` of passages and scores, handing the node types
+it does not know (spans of phrases, ranges) to Whoosh's own matchers. The
+index's shape it scores over (articles, lengths) is :mod:`.layout`'s; how
+close the words stand, :mod:`.proximity`'s; Whoosh's insides, :mod:`.whoosh27`'s.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import numpy as np
 import numpy.typing as npt
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
-from whoosh.util.numeric import byte_to_length
 
+from ..storage.schema import FIELDS
+from .layout import LENGTH_FIELDS, Layout, SegmentCache
 from .phrases import phrase_clauses, phrase_scores
-from .postings import blocks
+from .proximity import proximity
+from .whoosh27 import blocks
 
 __all__ = ["SegmentCache", "Layout", "Evaluation", "Table", "Weighting", "probabilistic_idf", "bm25_idf"]
 
-TEXT_FIELD = "text"
-#: words further apart than this many positions are not near each other
-PROXIMITY_WINDOW = 5
-_LENGTH_FIELDS = ("text", "title")
 Scores = Dict[int, float]
 
 
@@ -125,113 +123,6 @@ def _sums_by_run(owners: "npt.NDArray[np.int64]", values: "npt.NDArray[np.float6
     return owners[starts], np.add.reduceat(values, starts)
 
 
-# -- which passage belongs to which article ----------------------------------
-
-
-class _Segment:
-    """One segment's passages: their article (-1 once deleted) and field
-    lengths. A document's passages are written together, so they hold
-    consecutive numbers in their segment (merges keep the order)."""
-
-    def __init__(self, reader: Any) -> None:
-        count = reader.doc_count_all()
-        deleted = [n for n in range(count) if reader.is_deleted(n)] if reader.has_deletions() else []
-        self.has_deletions = bool(deleted)
-        #: each field's passage lengths, in double precision as Python's floats
-        self.lengths = {name: _field_lengths(reader, name, count) for name in _LENGTH_FIELDS}
-        # An index with no passages yet has no columns at all (Whoosh's empty reader).
-        doc_ids = list(reader.column_reader("doc_id", translate=False)) if count else []
-        live = np.ones(count, dtype=bool)
-        live[deleted] = False
-        live_ids = [doc_id for doc_id, kept in zip(doc_ids, live.tolist()) if kept] if deleted else doc_ids
-        # a new article wherever the document id changes
-        starts = [True] + [before != after for before, after in zip(live_ids, live_ids[1:])] if live_ids else []
-        self.article = np.full(count, -1, dtype=np.int64)
-        self.article[live] = np.cumsum(starts) - 1
-        for lengths in self.lengths.values():
-            lengths[deleted] = 0.0
-        #: the articles' lengths (their passages' summed), one an article, in order
-        articles = int(self.article.max()) + 1 if live_ids else 0
-        self.article_lengths = np.bincount(
-            self.article[live], weights=self.lengths[TEXT_FIELD][live], minlength=articles
-        ).astype(np.float64, copy=False)
-
-
-def _field_lengths(reader: Any, fieldname: str, count: int) -> "npt.NDArray[np.float64]":
-    """Each passage's length of a field. Whoosh 2.7 keeps them as a column
-    of one byte each, read here in one pass rather than a call a passage."""
-    perdoc: Any = getattr(reader, "_perdoc", None)
-    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN) if hasattr(perdoc, "_cached_reader") else None
-    if column is None or not count:
-        return np.array([reader.doc_field_length(n, fieldname) or 0 for n in range(count)], dtype=np.float64)
-    if getattr(column, "_fixedlen", None) == 1 and hasattr(column, "_dbfile"):
-        # the bytes as stored; passages past the end have the default, 0
-        codes = np.zeros(count, dtype=np.uint8)
-        stored = min(column._count, count)
-        codes[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
-    else:
-        codes = np.fromiter(column, dtype=np.uint8, count=count)
-    return _BYTE_LENGTHS[codes]
-
-
-#: the length each of a length column's bytes stands for (0: none)
-_BYTE_LENGTHS = np.array([byte_to_length(code) if code else 0 for code in range(256)], dtype=np.float64)
-
-
-class SegmentCache:
-    """Each segment's :class:`_Segment`, read once and shared by every
-    searcher of one index that holds it (segments never change once written,
-    deletions aside, and the key holds the count of live passages)."""
-
-    _LIMIT = 512
-
-    def __init__(self) -> None:
-        self._segments: Dict[Tuple[str, int], _Segment] = {}
-        self._lock = threading.Lock()
-
-    def segment(self, reader: Any) -> _Segment:
-        segment = reader.segment() if hasattr(reader, "segment") else None
-        key = (segment.segment_id() if segment is not None else str(id(reader)), reader.doc_count())
-        with self._lock:
-            found = self._segments.get(key)
-        if found is None:
-            found = _Segment(reader)
-            with self._lock:
-                if len(self._segments) > self._LIMIT:
-                    self._segments.clear()
-                self._segments[key] = found
-        return found
-
-
-class Layout:
-    """The articles of one reader's segments."""
-
-    def __init__(self, reader: Any, cache: SegmentCache) -> None:
-        self.leaves: List[Tuple[Any, int, _Segment, int]] = []  # reader, first docnum, segment, first article
-        owners, lengths = [], []
-        articles = 0
-        for leaf, offset in reader.leaf_readers():
-            segment = cache.segment(leaf)
-            self.leaves.append((leaf, offset, segment, articles))
-            owners.append(np.where(segment.article >= 0, segment.article + articles, -1))
-            lengths.append(segment.article_lengths)
-            articles += len(segment.article_lengths)
-        #: each passage's article (-1: deleted)
-        self.article = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
-        self.article_lengths = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.float64)
-        self.articles = articles
-        self.average_length = float(self.article_lengths.sum()) / articles if articles else 1.0
-
-    @classmethod
-    def of(cls, searcher: Any, cache: SegmentCache) -> "Layout":
-        """The layout of a searcher's reader, built on first use."""
-        layout: Optional[Layout] = getattr(searcher, "_searchlib_layout", None)
-        if layout is None:
-            layout = cls(searcher.reader(), cache)
-            searcher._searchlib_layout = layout
-        return layout
-
-
 def _spellings(node: wq.Or) -> Optional[Tuple[str, List[Tuple[str, float]]]]:
     """The field and the (term, weight) of an Or of plain terms of one
     field: one query word spelt several ways."""
@@ -239,7 +130,7 @@ def _spellings(node: wq.Or) -> Optional[Tuple[str, List[Tuple[str, float]]]]:
     if node.scale is not None or not children or not all(type(child) is wq.Term for child in children):
         return None
     fields = {child.fieldname for child in children}
-    if len(fields) != 1 or not fields <= set(_LENGTH_FIELDS) or not all(isinstance(c.text, str) for c in children):
+    if len(fields) != 1 or not fields <= set(LENGTH_FIELDS) or not all(isinstance(c.text, str) for c in children):
         return None
     return fields.pop(), sorted((child.text, float(child.boost)) for child in children)
 
@@ -324,7 +215,7 @@ class Evaluation:
     # nodes
 
     def _node(self, node: wq.Query, boost: float, positive: bool) -> Table:
-        if isinstance(node, wq.Term) and node.fieldname in _LENGTH_FIELDS and isinstance(node.text, str):
+        if isinstance(node, wq.Term) and node.fieldname in LENGTH_FIELDS and isinstance(node.text, str):
             return self._term(node.fieldname, ((node.text, 1.0),), boost * getattr(node, "boost", 1.0), positive)
         if isinstance(node, wq.Or):
             spellings = _spellings(node) if self.one_word_spellings else None
@@ -400,7 +291,7 @@ class Evaluation:
         average = self.searcher.avg_field_length(fieldname) or 1.0
         scale = boost * self.idf(self._documents_all, frequency) * (k1 + 1)
         constant, slope = k1 * (1 - b), k1 * b / average
-        counting = positive and fieldname == TEXT_FIELD
+        counting = positive and fieldname == FIELDS.text
         found_ids, found_scores, owners, weights = [], [], [], []
         for segment, numbers, docnums, owner, frequency_in in self._live_postings(fieldname, spellings):
             lengths = segment.lengths[fieldname][numbers]
@@ -442,13 +333,13 @@ class Evaluation:
                 words = " ".join(dict.fromkeys(text for _, text in terms))
                 self.leaves.append((terms[0][0], f'"{words}"' if len(terms) > 1 else words, table))
             for fieldname, text in node.iter_all_terms():
-                if fieldname == TEXT_FIELD and isinstance(text, str) and text not in self.article_terms:
+                if fieldname == FIELDS.text and isinstance(text, str) and text not in self.article_terms:
                     self._count_article_terms(text, boost * getattr(node, "boost", 1.0))
         return table
 
     def _count_article_terms(self, text: str, boost: float) -> None:
         owners, weights = [], []
-        for _, _, _, owner, frequencies in self._live_postings(TEXT_FIELD, ((text, 1.0),)):
+        for _, _, _, owner, frequencies in self._live_postings(FIELDS.text, ((text, 1.0),)):
             owners.append(owner)
             weights.append(frequencies)
         if owners:
@@ -493,66 +384,12 @@ class Evaluation:
 
     def proximity(self, passages: Sequence[int]) -> Scores:
         """For each of ``passages``, how close together its query words
-        stand: each pair of different words d positions apart adds 1/d²
-        (within :data:`PROXIMITY_WINDOW`), saturated like a term frequency
-        and weighed by the rarer word's weight, summed over the pairs
-        (Rasolofo and Savoy's term proximity for BM25)."""
-        units = self.units
-        if len(units) < 2 or not passages:
+        stand (see :func:`.proximity.proximity`)."""
+        if len(self.units) < 2 or not passages:
             return {}
-        positions = self._positions(passages)
-        k1, b = self.k1, self.b
-        average = self.searcher.avg_field_length(TEXT_FIELD) or 1.0
-        found: Scores = {}
-        for docnum, held in positions.items():
-            present = sorted(held)
-            if len(present) < 2:
-                continue
-            norm = k1 * (1 - b + b * self.text_length(docnum) / average)
-            score = 0.0
-            for i, first in enumerate(present):
-                for second in present[i + 1 :]:
-                    near = 0.0
-                    for a in held[first]:
-                        for c in held[second]:
-                            distance = abs(a - c)
-                            if 0 < distance <= PROXIMITY_WINDOW:
-                                near += 1.0 / (distance * distance)
-                    if near:
-                        weight = min(units[first][1], units[second][1])
-                        score += weight * (k1 + 1) * near / (near + norm)
-            if score:
-                found[docnum] = score
-        return found
+        average = self.searcher.avg_field_length(FIELDS.text) or 1.0
+        return proximity(self.layout, self.units, average, self.k1, self.b, passages)
 
     def text_length(self, docnum: int) -> float:
         """A passage's length of text, as BM25 counts it."""
-        for _, offset, segment, _ in reversed(self.layout.leaves):
-            if docnum >= offset:
-                return float(segment.lengths[TEXT_FIELD][docnum - offset])
-        return 0.0
-
-    def _positions(self, passages: Sequence[int]) -> Dict[int, Dict[int, List[int]]]:
-        """{passage: {unit: positions of its words}} for the given passages."""
-        result: Dict[int, Dict[int, List[int]]] = {}
-        wanted = sorted(passages)
-        for reader, offset, segment, _ in self.layout.leaves:
-            local = [d - offset for d in wanted if offset <= d < offset + len(segment.article)]
-            if not local:
-                continue
-            for unit, (texts, _) in enumerate(self.units):
-                for text in texts:
-                    if (TEXT_FIELD, text) not in reader:
-                        continue
-                    matcher = reader.postings(TEXT_FIELD, text)
-                    for number in local:
-                        if not matcher.is_active():
-                            break
-                        if matcher.id() < number:
-                            matcher.skip_to(number)
-                            if not matcher.is_active():
-                                break
-                        if matcher.id() == number:
-                            held = result.setdefault(offset + number, {})
-                            held.setdefault(unit, []).extend(matcher.value_as("positions"))
-        return result
+        return self.layout.text_length(docnum)

@@ -7,7 +7,10 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..analysis import FrenchAnalyzer
 
-__all__ = ["Synonyms"]
+__all__ = ["Synonyms", "MAX_WORDS"]
+
+#: the longest run of query words tried as one member
+MAX_WORDS = 4
 
 
 class Synonyms:
@@ -17,8 +20,6 @@ class Synonyms:
     A group is found whatever the accents, case or inflection typed, since
     members are compared by their analysed terms.
     """
-
-    _MAX_WORDS = 4  # the longest run of query words tried as one member
 
     def __init__(self, groups: Iterable[Sequence[str]], analyzer: FrenchAnalyzer) -> None:
         self._analyzer = analyzer

@@ -34,7 +34,9 @@ MAX_QUERY_CHARS = 1000
 MAX_CLAUSES = 64
 MAX_DEPTH = 8
 MAX_FUZZY_DISTANCE = 2
-# Field names users may type (French names too), to the field they filter.
+# Filter names users may type (French names too), to the filter they name:
+# the user's syntax, not index fields (filters.FILTER_FIELDS maps each
+# filter to its field).
 FIELDS = {
     "title": "title", "titre": "title",
     "source": "source", "site": "source",

@@ -12,6 +12,7 @@ from whoosh.searching import Searcher
 
 from ..analysis import phonetic
 from ..storage.schema import FIELDS, VARIANT_SEPARATOR
+from .whoosh27 import range_terms
 
 __all__ = ["Vocabulary", "alternatives", "matching_docs", "passages_of"]
 
@@ -129,7 +130,7 @@ def matching_docs(searcher: Searcher, query: wq.Query) -> Set[int]:
         return set(searcher.postings(query.fieldname, query.text).all_ids())
     if isinstance(query, (wq.TermRange, wq.Prefix)):
         found: Set[int] = set()
-        for raw in query._btexts(reader):  # Whoosh's own term expansion
+        for raw in range_terms(query, reader):  # Whoosh's own term expansion
             found.update(searcher.postings(query.fieldname, reader.schema[query.fieldname].from_bytes(raw)).all_ids())
         return found
     if isinstance(query, wq.Or):
