@@ -9,7 +9,7 @@ window of the passage holding the most distinct matched terms.
 from __future__ import annotations
 
 import re
-from typing import Callable, Collection, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Collection, Dict, List, Sequence, Set, Tuple
 
 from ..analysis import Token
 from ..results import FORMATS, MARK_CLOSE, MARK_OPEN, render
