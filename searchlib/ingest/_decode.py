@@ -70,7 +70,7 @@ def decode_bytes(data: bytes) -> Decoded:
                 return Decoded(data[len(bom) :].decode(codec), name)
             except UnicodeDecodeError as error:
                 raise NotText(f"invalid {name} (byte {error.start + len(bom)})") from None
-    _refuse_binary(data)
+    refuse_binary(data)
     try:
         return Decoded(data.decode("utf-8"), "UTF-8")
     except UnicodeDecodeError as error:
@@ -86,7 +86,7 @@ def decode_bytes(data: bytes) -> Decoded:
     )
 
 
-def _refuse_binary(data: bytes) -> None:
+def refuse_binary(data: bytes) -> None:
     for signature, kind in _SIGNATURES:
         if data.startswith(signature):
             raise NotText(f"binary file ({kind}), not text")

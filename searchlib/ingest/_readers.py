@@ -31,7 +31,7 @@ _FRONT_MATTER_LINE_RE = re.compile(r"^([A-Za-z_][\w-]*)\s*:\s*(.*?)\s*$", re.MUL
 
 
 
-def _document(
+def document_from_record(
     data: Mapping[str, Any], columns: Mapping[str, Optional[str]], fallback_id: str, source: str, origin: str
 ) -> Document:
     """A document from one JSON object or CSV row; ``ValueError`` if invalid."""
@@ -203,7 +203,7 @@ def _from_mapping(
         yield IngestFailure(where, f"no {wanted!r} field (fields: {', '.join(list(data)[:10]) or 'none'})")
         return
     try:
-        yield _document(data, columns, fallback_id, source, origin)
+        yield document_from_record(data, columns, fallback_id, source, origin)
     except ValueError as error:
         yield IngestFailure(where, str(error))
 
@@ -249,7 +249,7 @@ def _read_csv(text: str, doc_id: str, source: str, origin: str, fields: FieldMap
             continue
         data = dict(zip(header, row))
         try:
-            yield _document(data, columns, f"{doc_id}-{start_line}", source, origin)
+            yield document_from_record(data, columns, f"{doc_id}-{start_line}", source, origin)
         except ValueError as error:
             yield IngestFailure(where, str(error))
 

@@ -19,8 +19,8 @@ from typing import Any, BinaryIO, Callable, Iterable, Iterator, List, Mapping, O
 # Re-exported through the package (see its __getattr__).
 from ._clean import content_paragraphs as content_paragraphs
 from ._dates import normalize_date as normalize_date
-from ._decode import NotText, _refuse_binary, clean_text
-from ._readers import READERS, SUFFIX_FORMATS, Item, _document, read_bytes, read_json_lines, sniff_format
+from ._decode import NotText, refuse_binary, clean_text
+from ._readers import READERS, SUFFIX_FORMATS, Item, document_from_record, read_bytes, read_json_lines, sniff_format
 from .._defaults import SETTINGS_FILE
 from ._types import DEFAULT_FIELDS, FORMATS, Document, FieldMap, IngestFailure, IngestWarning
 
@@ -283,7 +283,7 @@ def _stream_json_lines(
             compressed = source.path.name.lower().endswith(".gz")
             if not compressed:
                 try:
-                    _refuse_binary(head)
+                    refuse_binary(head)
                 except NotText as error:
                     yield IngestFailure(name, str(error))
                     return
@@ -352,7 +352,7 @@ def _read_stream(stream: BinaryIO, format: Optional[str], doc_id: str, fields: F
     wide = first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))  # BOM_UTF32_LE starts so too
     if not wide and (format or sniff_format(first[:512].decode("utf-8", errors="replace").lstrip("\ufeff"))) == "jsonl":
         try:
-            _refuse_binary(first[:8192])
+            refuse_binary(first[:8192])
         except NotText as error:
             yield IngestFailure("<stdin>", str(error))
             return
@@ -379,7 +379,7 @@ def document_from_mapping(data: Mapping[str, Any], fields: FieldMap = DEFAULT_FI
     raw_id = data[columns["id"]]
     if isinstance(raw_id, str) and not raw_id.strip():
         raise ValueError("document has no 'id'")
-    document = _document(data, columns, "", "", "")
+    document = document_from_record(data, columns, "", "", "")
     document.source = document.source or None
     document.origin = None
     return document
