@@ -9,6 +9,7 @@ sounds, the near-duplicate sketch) is derived from that one pass.
 
 from __future__ import annotations
 
+import os
 import pickle
 import struct
 from typing import Any, Collection, Dict, Iterable, List, Optional, Sequence, Set, Tuple
@@ -222,7 +223,8 @@ def start_worker(preparer: Preparer) -> None:
     _worker_preparer = preparer
 
 
-def prepare_in_worker(work: Sequence[Tuple[Document, str]]) -> Tuple[List[int], PreparedChunk]:
-    """What a worker process runs (its preparer set by :func:`start_worker`)."""
+def prepare_in_worker(work: Sequence[Tuple[Document, str]]) -> Tuple[int, List[int], PreparedChunk]:
+    """What a worker process runs (its preparer set by :func:`start_worker`):
+    :meth:`Preparer.prepare`, and the worker's process id."""
     assert _worker_preparer is not None, "not a worker process"
-    return _worker_preparer.prepare(work)
+    return (os.getpid(), *_worker_preparer.prepare(work))
