@@ -60,7 +60,10 @@ _CHUNK_SECONDS = 0.5
 # to keep workers busy while the writer commits a batch.
 _AHEAD_PER_WORKER = 4
 _MAX_WORKERS = 4
-_WORKER_DIED = "a worker process preparing documents died (out of memory?); nothing of the unfinished batch was written"
+_WORKER_DIED = (
+    "a worker process preparing documents died (out of memory? or, in a script, indexing code run at import, "
+    "outside 'if __name__ == \"__main__\":'); nothing of the unfinished batch was written"
+)
 
 
 def default_workers() -> int:
