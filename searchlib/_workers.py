@@ -27,7 +27,6 @@ import multiprocessing
 import os
 import select
 import signal
-import sys
 import threading
 import time
 from collections import deque
