@@ -4,13 +4,16 @@
 Usage: python benchmarks/speed.py [--sample N] [--rounds R] [--no-growth]
 
 Reads ../shared/corpora/orangesum-fr-news.jsonl.gz (the first N articles, or
-all 36k). searchlib indexes the articles as a user would (a JSON-lines
-file); the peers index the very passages searchlib cuts them into (title
+all 36k). searchlib indexes the articles as a user would, twice: a JSON-lines
+file given to ``Index.add_path``, and the same file's records read into
+dicts and handed to ``Index.add_documents`` (the way an application calls
+it; its time includes reading them); the peers index the very passages searchlib cuts them into (title
 and text, both stored): stock Whoosh with LanguageAnalyzer("fr") and its
 default writer, FTS5 with ``unicode61 remove_diacritics 2``, tantivy with
 a French stemming analyzer. Each build runs in a fresh process, whose peak
 resident memory (with its worker processes', shared pages counted in each)
-is sampled. Queries of six kinds run R rounds, in one warm process per
+is sampled, and so is the CPU time the build's processes used. The
+indexing table gives each build's speed against stock Whoosh's. Queries of six kinds run R rounds, in one warm process per
 engine: search alone (top 10) and search plus the top 10 snippets.
 searchlib always makes snippets, so its two figures are the same thing.
 A second table rebuilds searchlib and Whoosh on 10% and 30% of the
@@ -120,6 +123,15 @@ def build_searchlib(inputs: Path, target: Path) -> None:
 
     with searchlib.Index(target) as ix:
         ix.add_path(inputs / "articles.jsonl")
+
+
+def build_searchlib_documents(inputs: Path, target: Path) -> None:
+    import searchlib
+
+    with open(inputs / "articles.jsonl", encoding="utf-8") as handle:
+        records = [json.loads(line) for line in handle]
+    with searchlib.Index(target) as ix:
+        ix.add_documents(records)
 
 
 def whoosh_schema() -> Any:
@@ -281,7 +293,22 @@ def query_runner(engine: str, target: Path) -> Tuple[Callable[[str], int], Calla
     raise ValueError(engine)
 
 
-BUILDERS = {"searchlib": build_searchlib, "whoosh": build_whoosh, "fts5": build_fts5, "tantivy": build_tantivy}
+BUILDERS = {
+    "searchlib": build_searchlib,
+    "searchlib-docs": build_searchlib_documents,
+    "whoosh": build_whoosh,
+    "fts5": build_fts5,
+    "tantivy": build_tantivy,
+}
+# Builds only timed (their index is searchlib's, queried once already).
+BUILD_ONLY = {"searchlib-docs"}
+LABELS = {
+    "searchlib": "searchlib add_path",
+    "searchlib-docs": "searchlib add_documents",
+    "whoosh": "stock Whoosh",
+    "fts5": "SQLite FTS5",
+    "tantivy": "tantivy",
+}
 
 
 def child_build(engine: str, inputs: Path, target: Path) -> None:
@@ -307,8 +334,12 @@ def child_query(engine: str, target: Path, rounds: int) -> None:
 # -- the parent: running children, sampling memory, printing -----------------
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory of a process and its descendants, in KB."""
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _tree_rss_kb(root: int, cpu: Optional[Dict[int, float]] = None) -> int:
+    """Resident memory of a process and its descendants, in KB; with
+    ``cpu``, each one's CPU seconds so far noted there too."""
     parents: Dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -324,6 +355,10 @@ def _tree_rss_kb(root: int) -> int:
     total = 0
     for pid in tree:
         try:
+            if cpu is not None:
+                with open(f"/proc/{pid}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+                cpu[pid] = max(cpu.get(pid, 0.0), (int(fields[11]) + int(fields[12])) / _TICKS)
             with open(f"/proc/{pid}/status", encoding="ascii") as handle:
                 for line in handle:
                     if line.startswith("VmRSS:"):
@@ -333,17 +368,19 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
-def run_child(arguments: List[str]) -> Tuple[Dict[str, Any], int]:
-    """Run this script as a child; its JSON answer and its peak memory (KB)."""
+def run_child(arguments: List[str]) -> Tuple[Dict[str, Any], int, float]:
+    """Run this script as a child; its JSON answer, its peak memory (KB)
+    and the CPU seconds it and its descendants used (sampled every 0.1 s)."""
     process = subprocess.Popen([sys.executable, __file__, *arguments], stdout=subprocess.PIPE, text=True)
     peak = 0
+    cpu: Dict[int, float] = {}
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
             if os.path.isdir("/proc"):
-                peak = max(peak, _tree_rss_kb(process.pid))
+                peak = max(peak, _tree_rss_kb(process.pid, cpu))
             done.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -353,7 +390,7 @@ def run_child(arguments: List[str]) -> Tuple[Dict[str, Any], int]:
     sampler.join()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(arguments[:2])} failed (exit {process.returncode})")
-    return json.loads(out.strip().splitlines()[-1]), peak
+    return json.loads(out.strip().splitlines()[-1]), peak, sum(cpu.values())
 
 
 def folder_size(path: Path) -> int:
@@ -370,22 +407,29 @@ def measure(engines: List[str], inputs: Path, work: Path, rounds: int, megabytes
     for engine in engines:
         target = work / f"index-{engine}"
         shutil.rmtree(target, ignore_errors=True)
-        built, peak = run_child(["--_build", engine, str(inputs), str(target)])
-        timings, _ = run_child(["--_query", engine, str(target), str(rounds)])
+        built, peak, cpu = run_child(["--_build", engine, str(inputs), str(target)])
         seconds = built["seconds"]
         results[engine] = {
             "seconds": seconds,
+            "cpu": cpu,
             "mb_s": megabytes / seconds,
             "docs_s": articles / seconds,
             "rss_mb": peak / 1024,
             "size_mb": folder_size(target) / 1e6,
+        }
+        print(f"  {LABELS[engine]}: built in {seconds:.1f} s ({cpu:.1f} s of CPU)", flush=True)
+        if engine in BUILD_ONLY:
+            shutil.rmtree(target, ignore_errors=True)
+            continue
+        timings, _, _ = run_child(["--_query", engine, str(target), str(rounds)])
+        results[engine].update({
             "p50": percentile(timings["search"], 0.5),
             "p95": percentile(timings["search"], 0.95),
             "mean": statistics.fmean(timings["search"]),
             "s_p50": percentile(timings["snippets"], 0.5),
             "s_p95": percentile(timings["snippets"], 0.95),
             "s_mean": statistics.fmean(timings["snippets"]),
-        }
+        })
         shutil.rmtree(target, ignore_errors=True)
     return results
 
@@ -435,7 +479,7 @@ def main() -> None:
     if not CORPUS.exists():
         print(f"corpus not found: {CORPUS}; nothing measured")
         return
-    engines = ["searchlib", "whoosh", "fts5"]
+    engines = ["searchlib", "searchlib-docs", "whoosh", "fts5"]
     try:
         import tantivy  # noqa: F401
 
@@ -457,6 +501,14 @@ def main() -> None:
         print(f"\n{share:.0%}: {len(chosen)} articles, {passages} passages, {megabytes:.1f} MB of text", flush=True)
         growth[share] = measure(engines if share == 1.0 else ["searchlib", "whoosh"], inputs, work, args.rounds, megabytes, len(chosen))
     full = growth[1.0]
+    whoosh_seconds = full["whoosh"]["seconds"]
+    print(f"\n{'indexing':<24} {'index s':>8} {'CPU s':>6} {'MB/s':>6} {'docs/s':>7} {'peak MB':>8} {'× stock Whoosh':>15}")
+    for engine, r in full.items():
+        print(
+            f"{LABELS[engine]:<24} {r['seconds']:>8.1f} {r['cpu']:>6.1f} {r['mb_s']:>6.2f} {r['docs_s']:>7.0f} "
+            f"{r['rss_mb']:>8.0f} {whoosh_seconds / r['seconds']:>15.2f}"
+        )
+    full = {engine: r for engine, r in full.items() if engine not in BUILD_ONLY}
     header = f"{'engine':<10} {'index s':>8} {'MB/s':>6} {'docs/s':>7} {'peak MB':>8} {'size MB':>8} │ {'search p50':>10} {'p95':>6} {'mean':>6} │ {'+snippets p50':>13} {'p95':>6} {'mean':>6}"
     print("\n" + header)
     for engine, r in full.items():

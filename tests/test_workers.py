@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import List, Set
+from typing import Any, Dict, List, Set
 
 import pytest
 
@@ -18,7 +20,7 @@ from searchlib.errors import IndexLockedError
 
 from news_sample import articles, write_jsonl
 
-pytestmark = pytest.mark.skipif(not _workers.can_fork(), reason="workers are forked processes (Linux)")
+pytestmark = pytest.mark.skipif(not _workers.available(), reason="workers run on POSIX systems")
 
 ENV = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
 
@@ -54,17 +56,38 @@ def test_workers_replace_changed_documents_and_report_documents_without_text(tmp
         assert ix.stats().documents == 120
 
 
-def _children(pid: int) -> Set[int]:
-    found = set()
+def _tree(pid: int) -> Dict[int, int]:
+    """The processes under ``pid``, each with its parent."""
+    parents = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat", "rb") as handle:
-                    if int(handle.read().rsplit(b")", 1)[1].split()[1]) == pid:
-                        found.add(int(entry))
+                    parents[int(entry)] = int(handle.read().rsplit(b")", 1)[1].split()[1])
             except (OSError, ValueError, IndexError):
                 pass
-    return found
+    found: Dict[int, int] = {}
+    while True:
+        more = {child: parent for child, parent in parents.items() if (parent == pid or parent in found) and child not in found}
+        if not more:
+            return found
+        found.update(more)
+
+
+def _command(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""
+
+
+def _workers_of(pid: int) -> Set[int]:
+    """The worker processes of an indexing process: children of its fork
+    server (a child of its own), or spawned children of its own."""
+    return {
+        child for child, parent in _tree(pid).items() if parent != pid or b"multiprocessing.spawn" in _command(child)
+    }
 
 
 def _alive(pid: int) -> bool:
@@ -85,7 +108,7 @@ def test_a_killed_run_leaves_no_worker_and_no_lock(tmp_path):
     deadline = time.monotonic() + 60
     workers: Set[int] = set()
     while time.monotonic() < deadline and process.poll() is None:
-        workers = _children(process.pid)
+        workers = _workers_of(process.pid)
         if len(workers) >= 2 and (tmp_path / "ix" / "MAIN_WRITELOCK").exists():
             break
         time.sleep(0.02)
@@ -129,3 +152,99 @@ def test_a_bad_number_of_workers_is_refused(tmp_path, workers):
     with pytest.raises(searchlib.SearchlibError, match="workers"):
         searchlib.Index(tmp_path / "ix", workers=workers)
     assert not (tmp_path / "ix").exists()
+
+
+class _Watched(_workers.Preparation):
+    """A Preparation that keeps itself where a test can look, and notes
+    the files each worker holds open while the run writes (holding the
+    index's lock)."""
+
+    made: List["_Watched"] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.open_files: Dict[int, Set[str]] = {}
+        self.commands: Dict[int, bytes] = {}
+        _Watched.made.append(self)
+
+    def _collect(self) -> _workers.Prepared:
+        done = super()._collect()  # prepared: the workers have started
+        for pid in list(getattr(self._pool, "_processes", None) or {}):
+            try:
+                self.open_files[pid] = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+                self.commands[pid] = _command(pid)
+            except OSError:
+                pass
+        return done
+
+
+@pytest.fixture
+def watched(monkeypatch):
+    from searchlib import _indexing
+
+    _Watched.made = []
+    monkeypatch.setattr(_indexing, "Preparation", _Watched)
+    return _Watched.made
+
+
+def test_add_documents_prepares_in_worker_processes_never_forked_from_the_caller(tmp_path, watched, monkeypatch):
+    asked: List[str] = []
+    get_context = multiprocessing.get_context
+
+    def spy(method: Any = None) -> Any:
+        asked.append(method)
+        return get_context(method)
+
+    monkeypatch.setattr(multiprocessing, "get_context", spy)
+    rows = articles(300)
+    with searchlib.Index(tmp_path / "ix", workers=2) as ix:
+        assert ix.add_documents(iter(rows)).added == 300
+    preparation = watched[-1]
+    workers = preparation.prepared_by - {os.getpid()}
+    assert workers, "no document was prepared in a worker process"
+    assert asked and "fork" not in asked and _workers.start_method() != "fork"
+    # A forked copy of this process would show its command line; a worker
+    # shows the fork server's (or spawn's).
+    assert preparation.commands, "the workers were not seen while the run wrote"
+    assert _command(os.getpid()) not in preparation.commands.values()
+    for files in preparation.open_files.values():
+        assert not {name for name in files if name.endswith(("WRITELOCK", "searchlib.queue"))}, files
+
+
+def test_a_small_run_starts_no_worker(tmp_path, watched):
+    with searchlib.Index(tmp_path / "ix", workers=2) as ix:
+        assert ix.add_documents(articles(40)).added == 40
+    assert watched[-1].prepared_by == {os.getpid()}
+
+
+def test_add_documents_from_a_thread_of_a_threaded_host(tmp_path, watched):
+    rows = articles(300)
+    with searchlib.Index(tmp_path / "one", workers=0) as one:
+        one.add_documents(rows)
+        expected = _passages(one)
+    stop = threading.Event()
+    busy = [threading.Thread(target=stop.wait, daemon=True) for _ in range(3)]
+    for thread in busy:
+        thread.start()
+    outcome: Dict[str, Any] = {}
+
+    def index() -> None:
+        try:
+            with searchlib.Index(tmp_path / "two", workers=2) as two:
+                outcome["added"] = two.add_documents(rows).added
+                outcome["passages"] = _passages(two)
+        except BaseException as error:  # reported below
+            outcome["error"] = error
+
+    try:
+        assert threading.active_count() >= 4
+        writer = threading.Thread(target=index)
+        writer.start()
+        writer.join(300)
+        assert not writer.is_alive(), "indexing from a thread did not finish"
+    finally:
+        stop.set()
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["added"] == 300
+    assert outcome["passages"] == expected
+    assert watched[-1].prepared_by - {os.getpid()}, "no document was prepared in a worker process"

@@ -9,6 +9,7 @@ sounds, the near-duplicate sketch) is derived from that one pass.
 
 from __future__ import annotations
 
+import os
 import pickle
 import struct
 from typing import Any, Collection, Dict, Iterable, List, Optional, Sequence, Set, Tuple
@@ -27,6 +28,7 @@ _Word = Tuple[int, int, int, Any]
 _pack_count = struct.Struct("!I").pack  # Whoosh's pack_uint
 _UNSEEN = object()
 _NAMES_CACHED = 100_000
+_RUNS_CACHED = 200_000
 
 
 def _encode_positions(places: List[int]) -> bytes:
@@ -38,6 +40,11 @@ def _encode_positions(places: List[int]) -> bytes:
 # Most words occur once in a passage: their encoded position is looked up.
 _ONE_POSITION = [_encode_positions([position]) for position in range(1024)]
 
+
+#: what a run of characters between spaces brings to a passage (see
+#: Preparer._summary): positions taken, (offset, term) of its indexed
+#: words, and its words' keys, stop words, accent variants, names' sounds
+_Summary = Tuple[int, Tuple[Tuple[int, str], ...], Tuple[str, ...], Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]
 
 #: a field's postings in one passage: terms, weights, encoded values, length
 _Postings = Tuple[List[str], List[int], List[bytes], int]
@@ -84,7 +91,57 @@ class Preparer:
     def __init__(self, analyzer: FrenchAnalyzer, passage_words: Tuple[int, int]) -> None:
         self.analyzer = analyzer
         self.passage_words = passage_words
+        self._setup()
+
+    def _setup(self) -> None:
         self._names: Dict[str, Optional[str]] = {}  # a capitalised word's entry in ``sounds``
+        self._words: Dict[str, _Summary] = {}  # what a run of characters brings to each field
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {"analyzer": self.analyzer, "passage_words": self.passage_words}  # not the caches
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.analyzer = state["analyzer"]
+        self.passage_words = state["passage_words"]
+        self._setup()
+
+    def _summary(self, run: str) -> _Summary:
+        """What one run of characters without white space (or one spaced
+        number) brings to a passage's fields, wherever it occurs: the
+        positions it takes, its indexed terms at their offsets, every
+        word's accent key (for the sketch), its stop words, accent variants
+        and names' sounds. Cached: most runs of a text were seen before."""
+        count, _, tokens, numbered, _ = self.analyzer._chunk_tokens(run)
+        keys: List[str] = []
+        stops: List[str] = []
+        variants: List[str] = []
+        sounds: List[str] = []
+        names: Dict[str, Any] = self._names
+        for _, start, end, info, _ in tokens:
+            if info is None:
+                continue
+            term, stop, key, skip, _ = info
+            keys.append(key)
+            if term is None:
+                stops.append(stop or "")
+                continue
+            if key != term:
+                variants.append(key + VARIANT_SEPARATOR + term)
+            start += skip
+            if run[start : start + 1].isupper():
+                written = run[start:end]
+                entry = names.get(written, _UNSEEN)
+                if entry is _UNSEEN:
+                    if len(names) >= _NAMES_CACHED:
+                        names.clear()
+                    entry = names[written] = _name_entry(written, term)
+                if entry is not None:
+                    sounds.append(entry)
+        summary = (count, numbered, tuple(keys), tuple(stops), tuple(variants), tuple(sounds))
+        if len(self._words) >= _RUNS_CACHED:
+            self._words.clear()
+        self._words[run] = summary
+        return summary
 
     def prepare(self, work: Sequence[Tuple[Document, str]]) -> Tuple[List[int], PreparedChunk]:
         """The passages of each document of ``work`` (documents with their
@@ -116,9 +173,11 @@ class Preparer:
             "source": [document.source or ""],
             "origin": [document.origin or ""],
         }
-        names: Dict[str, Any] = self._names
         first = len(chunk.records)
         stored: List[Dict[str, Any]] = []
+        segments = self.analyzer._segments
+        words = self._words
+        summary = self._summary
         for number, piece in enumerate(pieces, first):
             text = piece.text_of(document.text)
             positions: Dict[str, List[int]] = {}
@@ -126,28 +185,26 @@ class Preparer:
             variants: Set[str] = set(title_variants)
             sounds: Set[str] = set()
             keys: List[str] = []
-            # One pass over the passage's words feeds every field.
-            for position, start, end, (term, stop, key, _, _) in words_of(text):
-                keys.append(key)
-                if term is None:
-                    stops[stop or ""] = stops.get(stop or "", 0) + 1
-                    continue
-                places = positions.get(term)
-                if places is None:
-                    positions[term] = [position]
-                else:
-                    places.append(position)
-                if key != term:
-                    variants.add(key + VARIANT_SEPARATOR + term)
-                if text[start].isupper():
-                    written = text[start:end]
-                    entry = names.get(written, _UNSEEN)
-                    if entry is _UNSEEN:
-                        if len(names) >= _NAMES_CACHED:
-                            names.clear()
-                        entry = names[written] = _name_entry(written, term)
-                    if entry is not None:
-                        sounds.add(entry)
+            # One pass over the passage's words feeds every field, taken a
+            # run of characters between spaces at a time (see _summary).
+            position = 0
+            for _, segment, is_number in segments(text):
+                for run in (segment,) if is_number else segment.split():
+                    count, numbered, run_keys, run_stops, run_variants, run_sounds = words.get(run) or summary(run)
+                    for offset, term in numbered:
+                        places = positions.get(term)
+                        if places is None:
+                            positions[term] = [position + offset]
+                        else:
+                            places.append(position + offset)
+                    keys += run_keys
+                    for stop in run_stops:
+                        stops[stop] = stops.get(stop, 0) + 1
+                    if run_variants:
+                        variants.update(run_variants)
+                    if run_sounds:
+                        sounds.update(run_sounds)
+                    position += count
             text_postings = _positions(positions)
             stop_postings = _frequencies(stops)
             chunk.add("text", number, text_postings)
@@ -224,7 +281,8 @@ def start_worker(preparer: Preparer) -> None:
     _worker_preparer = preparer
 
 
-def prepare_in_worker(work: Sequence[Tuple[Document, str]]) -> Tuple[List[int], PreparedChunk]:
-    """What a worker process runs (its preparer set by :func:`start_worker`)."""
+def prepare_in_worker(work: Sequence[Tuple[Document, str]]) -> Tuple[int, List[int], PreparedChunk]:
+    """What a worker process runs (its preparer set by :func:`start_worker`):
+    :meth:`Preparer.prepare`, and the worker's process id."""
     assert _worker_preparer is not None, "not a worker process"
-    return _worker_preparer.prepare(work)
+    return (os.getpid(), *_worker_preparer.prepare(work))
