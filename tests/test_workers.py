@@ -83,11 +83,9 @@ def _command(pid: int) -> bytes:
 
 
 def _workers_of(pid: int) -> Set[int]:
-    """The worker processes of an indexing process: children of its fork
-    server (a child of its own), or spawned children of its own."""
-    return {
-        child for child, parent in _tree(pid).items() if parent != pid or b"multiprocessing.spawn" in _command(child)
-    }
+    """The worker processes of an indexing process: children of its own
+    running this package's worker."""
+    return {child for child, parent in _tree(pid).items() if parent == pid and b"workers import serve" in _command(child)}
 
 
 def _alive(pid: int) -> bool:
@@ -169,7 +167,7 @@ class _Watched(_workers.Preparation):
 
     def _collect(self) -> _workers.Prepared:
         done = super()._collect()  # prepared: the workers have started
-        for pid in list(getattr(self._pool, "_processes", None) or {}):
+        for pid in self.worker_pids:
             try:
                 self.open_files[pid] = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
                 self.commands[pid] = _command(pid)
@@ -180,7 +178,7 @@ class _Watched(_workers.Preparation):
 
 @pytest.fixture
 def watched(monkeypatch):
-    from searchlib import _indexing
+    from searchlib.indexing import run as _indexing
 
     _Watched.made = []
     monkeypatch.setattr(_indexing, "Preparation", _Watched)
@@ -188,6 +186,9 @@ def watched(monkeypatch):
 
 
 def test_add_documents_prepares_in_worker_processes_never_forked_from_the_caller(tmp_path, watched, monkeypatch):
+    """Workers are fresh interpreters, never a fork of the caller (which may
+    run threads) nor multiprocessing's, which would run the caller's script
+    again: a script needs no ``if __name__ == "__main__":`` guard."""
     asked: List[str] = []
     get_context = multiprocessing.get_context
 
@@ -202,13 +203,25 @@ def test_add_documents_prepares_in_worker_processes_never_forked_from_the_caller
     preparation = watched[-1]
     workers = preparation.prepared_by - {os.getpid()}
     assert workers, "no document was prepared in a worker process"
-    assert asked and "fork" not in asked and _workers.start_method() != "fork"
-    # A forked copy of this process would show its command line; a worker
-    # shows the fork server's (or spawn's).
+    assert asked == []  # multiprocessing is not used at all
     assert preparation.commands, "the workers were not seen while the run wrote"
-    assert _command(os.getpid()) not in preparation.commands.values()
+    for command in preparation.commands.values():
+        assert command.split(b"\0")[0] == sys.executable.encode() and b"workers import serve" in command
     for files in preparation.open_files.values():
         assert not {name for name in files if name.endswith(("WRITELOCK", "searchlib.queue"))}, files
+
+
+def test_a_script_without_a_main_guard_indexes_with_workers(tmp_path):
+    script = tmp_path / "index_news.py"
+    write_jsonl(tmp_path / "news.jsonl", articles(300))
+    script.write_text(
+        "import searchlib\n"
+        f"with searchlib.Index({str(tmp_path / 'ix')!r}, workers=2) as ix:\n"
+        f"    print(ix.add_path({str(tmp_path / 'news.jsonl')!r}).added)\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], env=ENV, capture_output=True, text=True, timeout=600)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "300\n", "")
 
 
 def test_a_small_run_starts_no_worker(tmp_path, watched):

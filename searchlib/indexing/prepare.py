@@ -9,7 +9,6 @@ sounds, the near-duplicate sketch) is derived from that one pass.
 
 from __future__ import annotations
 
-import os
 import pickle
 import struct
 from typing import Any, Collection, Dict, Iterable, List, Optional, Sequence, Set, Tuple
@@ -22,7 +21,7 @@ from .segment import PreparedChunk, group_postings, stored_record
 from ..analysis import FrenchAnalyzer, fold, normalize_word
 from ..ingest import Document
 
-__all__ = ["Preparer", "ChunkBuilder", "prepare_in_worker", "start_worker"]
+__all__ = ["Preparer", "ChunkBuilder"]
 
 _Word = Tuple[int, int, int, Any]
 _pack_count = struct.Struct("!I").pack  # Whoosh's pack_uint
@@ -273,16 +272,3 @@ class ChunkBuilder:
 
 
 # The preparer of a worker process, set once as the worker starts.
-_worker_preparer: Optional[Preparer] = None
-
-
-def start_worker(preparer: Preparer) -> None:
-    global _worker_preparer
-    _worker_preparer = preparer
-
-
-def prepare_in_worker(work: Sequence[Tuple[Document, str]]) -> Tuple[int, List[int], PreparedChunk]:
-    """What a worker process runs (its preparer set by :func:`start_worker`):
-    :meth:`Preparer.prepare`, and the worker's process id."""
-    assert _worker_preparer is not None, "not a worker process"
-    return (os.getpid(), *_worker_preparer.prepare(work))

@@ -135,7 +135,7 @@ def write(
     limits = (batch[0] or _BATCH_DOCUMENTS, batch[1] or _BATCH_CHARS)
     batches = _Batches(the_store, *limits)
     preparer = Preparer(the_store.analyzer, the_store.passage_words)
-    with Preparation(preparer, workers, limits, locks.LOCK_FILES) as preparation:
+    with Preparation(preparer, workers, limits) as preparation:
         try:
             for item in items:
                 if isinstance(item, IngestWarning):

@@ -11,36 +11,38 @@ chunks, cut where a batch of the run ends so batches commit as before.
 
 Workers are never forked from the calling process, which may be an
 application running threads (a forked copy of a threaded process can
-inherit a lock some other thread held, and hang on it). They come from
-Python's fork server (``forkserver``: a small single-threaded process
-started once, with fresh descriptors), or are spawned where there is none.
-So they hold none of the parent's descriptors, the index's lock files
-among them; they import what they need themselves, receive the index's
-settings pickled, ignore Ctrl-C (the parent stops them) and exit when the
-parent is gone, even killed, so a killed run leaves no process holding a
-lock. On Windows documents are prepared in the calling process.
+inherit a lock some other thread held, and hang on it), and they never run
+the caller's script again (as ``multiprocessing``'s spawn and fork server
+do with ``__main__``, which makes every script guard its entry point).
+Each is a fresh interpreter started with :mod:`subprocess` that imports
+this module and nothing of the caller's: it holds none of the parent's
+descriptors (the index's lock files among them), receives the index's
+settings and then chunks of documents pickled on its standard input, and
+sends prepared chunks back on its standard output. It ignores Ctrl-C (the
+parent stops it) and exits when its input closes or its parent dies, even
+killed, so a killed run leaves no process holding a lock. On Windows
+documents are prepared in the calling process.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import select
+import pickle
+import queue
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Deque, FrozenSet, Iterator, List, Optional, Set, Tuple
+from typing import Any, Deque, Iterator, List, Optional, Set, Tuple
 
-from . import prepare as _prepare
 from .prepare import ChunkBuilder, Preparer
 from .segment import PreparedChunk
 from ..errors import SearchlibError
 from ..ingest import Document
 
-__all__ = ["Prepared", "Preparation", "default_workers", "available", "start_method"]
+__all__ = ["Prepared", "Preparation", "default_workers", "available", "serve"]
 
 #: documents (each with whether it replaces an indexed version), how many
 #: passages each made, and those passages
@@ -60,9 +62,14 @@ _CHUNK_SECONDS = 0.5
 _AHEAD_PER_WORKER = 4
 _MAX_WORKERS = 4
 _WORKER_DIED = (
-    "a worker process preparing documents died (out of memory? or, in a script, indexing code run at import, "
-    "outside 'if __name__ == \"__main__\":'); nothing of the unfinished batch was written"
+    "a worker process preparing documents died (out of memory?); nothing of the unfinished batch was written"
 )
+# What a worker runs: the parent's import path first, then this module's serve().
+_BOOTSTRAP = (
+    "import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
+    "from searchlib.indexing.workers import serve; serve()"
+)
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
 def default_workers() -> int:
@@ -83,64 +90,107 @@ def available() -> bool:
     return os.name == "posix"
 
 
-def start_method() -> str:
-    """How workers are started: from the fork server, else spawned. Never
-    ``fork``: the calling process may run threads."""
-    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-
-
-def _start_worker(preparer: Preparer, parent: int, lock_names: FrozenSet[str]) -> None:
+def serve() -> None:
+    """A worker's life: the preparer, then chunks of documents until the
+    input closes, each answered with ``(pid, counts, chunk)`` or a failure."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import ctypes
 
-        # PR_SET_PDEATHSIG: killed along with the process that started this
-        # one (the fork server, which exits when the parent does), even by SIGKILL.
+        # PR_SET_PDEATHSIG: killed along with the process that started this one, even by SIGKILL.
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
-    _exit_with(parent)
-    # A worker starts with fresh descriptors (see above); should one of a
-    # lock file be there all the same, it would keep the lock taken if the
-    # parent died first.
-    if os.path.isdir("/proc/self/fd"):
-        for name in os.listdir("/proc/self/fd"):
+    source, answers = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing printed may land in the answers
+    preparer: Preparer = pickle.load(source)
+    while True:
+        try:
+            work = pickle.load(source)
+        except EOFError:
+            return
+        try:
+            answer: Tuple[Any, ...] = ("prepared", os.getpid(), *preparer.prepare(work))
+        except Exception as error:  # sent back: the parent reports it in one line
+            answer = ("failed", f"{type(error).__name__}: {error}")
+        pickle.dump(answer, answers, _PROTOCOL)
+        answers.flush()
+
+
+class _Worker:
+    """One worker process, with a thread that feeds it and one that reads
+    its answers, so that neither side ever waits on a full pipe."""
+
+    def __init__(self, preparer: Preparer) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-c", _BOOTSTRAP],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
+        )
+        self.pid = self._process.pid
+        self.pending = 0  # chunks sent, not yet answered
+        self._outbox: "queue.Queue[Any]" = queue.Queue()
+        self._answers: "queue.Queue[Optional[Tuple[Any, ...]]]" = queue.Queue()
+        for target in (self._feed, self._read):
+            threading.Thread(target=target, name="searchlib-worker-io", daemon=True).start()
+        self._outbox.put(list(sys.path))
+        self._outbox.put(preparer)
+
+    def send(self, work: List[Tuple[Document, str]]) -> None:
+        self.pending += 1
+        self._outbox.put(work)
+
+    def answered(self) -> bool:
+        return not self._answers.empty()
+
+    def answer(self) -> Tuple[int, List[int], PreparedChunk]:
+        got = self._answers.get()
+        self.pending -= 1
+        if got is None:
+            raise SearchlibError(_WORKER_DIED)
+        if got[0] == "failed":
+            raise SearchlibError(f"a worker process failed to prepare documents: {got[1]}")
+        return got[1], got[2], got[3]
+
+    def _feed(self) -> None:
+        stream = self._process.stdin
+        assert stream is not None
+        try:
+            while True:
+                message = self._outbox.get()
+                if message is None:
+                    break
+                pickle.dump(message, stream, _PROTOCOL)
+                stream.flush()
+        except (OSError, ValueError):
+            pass  # the worker died: its reader tells
+        finally:
             try:
-                if os.path.basename(os.readlink(f"/proc/self/fd/{name}")) in lock_names:
-                    os.close(int(name))
+                stream.close()
             except OSError:
                 pass
-    _prepare.start_worker(preparer)
 
+    def _read(self) -> None:
+        stream = self._process.stdout
+        assert stream is not None
+        while True:
+            try:
+                self._answers.put(pickle.load(stream))
+            except Exception:  # the end of its output: it exited or died
+                self._answers.put(None)
+                return
 
-def _exit_with(parent: int) -> None:
-    """Exit this process as soon as ``parent`` has (a thread waits for it)."""
-    handle: Optional[int] = None
-    try:
-        handle = os.pidfd_open(parent)  # Linux 5.3: readable once the process has ended
-    except (AttributeError, OSError) as error:
-        if isinstance(error, ProcessLookupError) or not _alive(parent):
-            os._exit(1)
-
-    def wait() -> None:
-        if handle is not None:
-            select.select([handle], [], [])
-        else:
-            while _alive(parent):
-                time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=wait, name="searchlib-parent-watch", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    def stop(self, now: bool) -> None:
+        """Let the worker finish (its input closed) or, ``now``, kill it."""
+        self._outbox.put(None)
+        if now:
+            self._process.kill()
+        try:
+            self._process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
 
 
 class Preparation:
@@ -156,20 +206,18 @@ class Preparation:
         preparer: Preparer,
         workers: Optional[int] = None,
         batch: Tuple[int, int] = (0, 0),
-        lock_names: FrozenSet[str] = frozenset(),
     ) -> None:
         self._preparer = preparer
         self._workers = default_workers() if workers is None else (workers if available() else 0)
         self._batch_documents, self._batch_chars = batch  # chunks end where batches do (0: no limit)
-        self._lock_names = lock_names
         self._waiting: List[Tuple[Document, str, bool]] = []
         self._waiting_chars = 0
         self._oldest = 0.0
         self._submitted = 0
         self._submitted_chars = 0
         self._in_batch = (0, 0)  # documents and characters submitted since the last batch ended
-        self._sent: Deque[Tuple[List[Tuple[Document, bool]], "Future[Any]"]] = deque()
-        self._pool: Optional[ProcessPoolExecutor] = None
+        self._sent: Deque[Tuple[List[Tuple[Document, bool]], _Worker]] = deque()
+        self._pool: List[_Worker] = []
         # documents prepared here: the chunk being gathered, then finished ones
         self._here: Optional[ChunkBuilder] = None
         self._here_documents: List[Tuple[Document, bool]] = []
@@ -185,9 +233,14 @@ class Preparation:
         self.close()
 
     def close(self) -> None:
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            pool.shutdown(wait=True, cancel_futures=True)
+        pool, self._pool = self._pool, []
+        for worker in pool:
+            worker.stop(now=bool(worker.pending))
+
+    @property
+    def worker_pids(self) -> List[int]:
+        """The worker processes running now."""
+        return [worker.pid for worker in self._pool]
 
     def submit(self, document: Document, digest: str, replaces: bool) -> None:
         documents, chars = self._in_batch[0] + 1, self._in_batch[1] + len(document.text)
@@ -199,23 +252,18 @@ class Preparation:
         self._submitted += 1
         self._submitted_chars += len(document.text)
         if (
-            self._pool is None
+            not self._pool
             and self._workers >= 1
             and self._submitted >= _START_DOCUMENTS
             and self._submitted_chars >= _START_CHARS
         ):
             self._finish_here()
-            self._pool = ProcessPoolExecutor(
-                self._workers,
-                mp_context=multiprocessing.get_context(start_method()),
-                initializer=_start_worker,
-                initargs=(self._preparer, os.getpid(), self._lock_names),
-            )
+            self._pool = [_Worker(self._preparer) for _ in range(self._workers)]
         if not self._waiting and self._here is None:
             self._oldest = time.monotonic()
         self._waiting_chars += len(document.text)
         cut = batch_ends or self._waiting_chars >= _CHUNK_CHARS or time.monotonic() - self._oldest > _CHUNK_SECONDS
-        if self._pool is None:
+        if not self._pool:
             if self._here is None:
                 self._here = ChunkBuilder()
             self._here_counts.append(self._preparer.add_document(self._here, document, digest))
@@ -231,7 +279,7 @@ class Preparation:
         """What is prepared so far (waiting only to keep the backlog bounded)."""
         while self._finished:
             yield self._finished.popleft()
-        while self._sent and (self._sent[0][1].done() or len(self._sent) > _AHEAD_PER_WORKER * self._workers):
+        while self._sent and (self._sent[0][1].answered() or len(self._sent) > _AHEAD_PER_WORKER * self._workers):
             yield self._collect()
 
     def drain(self) -> Iterator[Prepared]:
@@ -252,20 +300,13 @@ class Preparation:
             self._waiting_chars = 0
 
     def _send(self) -> None:
-        assert self._pool is not None
         waiting, self._waiting, self._waiting_chars = self._waiting, [], 0
-        work = [(document, digest) for document, digest, _ in waiting]
-        try:
-            future = self._pool.submit(_prepare.prepare_in_worker, work)
-        except BrokenProcessPool:
-            raise SearchlibError(_WORKER_DIED) from None
-        self._sent.append(([(document, replaces) for document, _, replaces in waiting], future))
+        worker = min(self._pool, key=lambda candidate: candidate.pending)
+        worker.send([(document, digest) for document, digest, _ in waiting])
+        self._sent.append(([(document, replaces) for document, _, replaces in waiting], worker))
 
     def _collect(self) -> Prepared:
-        documents, future = self._sent.popleft()
-        try:
-            worker, counts, chunk = future.result()
-        except BrokenProcessPool:
-            raise SearchlibError(_WORKER_DIED) from None
-        self.prepared_by.add(worker)
+        documents, worker = self._sent.popleft()
+        pid, counts, chunk = worker.answer()
+        self.prepared_by.add(pid)
         return documents, counts, chunk

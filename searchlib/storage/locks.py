@@ -19,12 +19,11 @@ from whoosh.index import LockError
 
 from ..errors import IndexLockedError
 
-__all__ = ["INDEX_NAME", "WRITE_LOCK", "QUEUE_LOCK", "LOCK_FILES", "take_write_lock", "release", "writer_waiting"]
+__all__ = ["INDEX_NAME", "WRITE_LOCK", "QUEUE_LOCK", "take_write_lock", "release", "writer_waiting"]
 
 INDEX_NAME = "MAIN"  # Whoosh's default name, the prefix of every file it writes
 WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
 QUEUE_LOCK = "searchlib.queue"
-LOCK_FILES = frozenset({WRITE_LOCK, QUEUE_LOCK})
 _POLL = 0.02  # seconds between two tries of a lock
 
 
