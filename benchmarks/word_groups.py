@@ -28,7 +28,7 @@ import Stemmer
 from unidecode import unidecode
 
 from searchlib.analysis import FrenchAnalyzer
-from searchlib.analysis.analyzer import _is_latin
+from searchlib.analysis.words import _is_latin
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "orangesum-fr-news.jsonl.gz"
 _WORD_RE = re.compile(r"[^\W\d_]+")

@@ -2,21 +2,31 @@
 
 The first stage of the flow, used by every later one (indexing analyses
 passages, searching analyses queries and finds highlights) and importing
-none of them. :class:`FrenchAnalyzer` is a pipeline of small steps, each a
-Whoosh filter that can be tested alone; :mod:`.compounds` splits hyphenated
-and elided words, :mod:`.phonetic` keys names spelt several ways,
-:mod:`.duplicates` sketches text to find near-identical passages.
+none of them. Its modules, each building on the ones before:
+
+- :mod:`.words`: what a word is (the tokenizer's pattern) and each step as
+  a plain function on one word: normalisation, elision, numbers, folding,
+  stemming;
+- :mod:`.compounds`: hyphenated words also given joined, names' parts
+  after an apostrophe;
+- :mod:`.filters`: the steps as composable Whoosh filters, each testable
+  alone, and :func:`french_pipeline` composing them;
+- :mod:`.analyzer`: :class:`FrenchAnalyzer`, the same steps fused into one
+  cached loop, what the index and queries use;
+- :mod:`.steps`: :func:`analyze` and :func:`analysis_steps`, the analysis
+  shown to people.
+
+:mod:`.phonetic` keys names spelt several ways, :mod:`.duplicates` sketches
+text to find near-identical passages. Indexes name
+``searchlib.analysis.FrenchAnalyzer`` in their pickled schema: it must stay
+importable from here.
 """
 
-from .analyzer import (
-    ELISION_PREFIXES,
-    FRENCH_STOP_WORDS,
-    MAX_TOKEN_LENGTH,
-    AnalysisStep,
-    CompoundFilter,
+from .analyzer import FrenchAnalyzer, Token
+from .compounds import CompoundFilter, joined_spelling
+from .filters import (
     ElisionFilter,
     FoldFilter,
-    FrenchAnalyzer,
     FrenchStopFilter,
     FrenchTokenizer,
     LengthFilter,
@@ -24,12 +34,14 @@ from .analyzer import (
     NormalizeFilter,
     NumberFilter,
     StemFilter,
-    Token,
-    analysis_steps,
-    analyze,
-    fold,
     french_pipeline,
-    joined_spelling,
+)
+from .steps import AnalysisStep, analysis_steps, analyze
+from .words import (
+    ELISION_PREFIXES,
+    FRENCH_STOP_WORDS,
+    MAX_TOKEN_LENGTH,
+    fold,
     normalize_number,
     normalize_word,
     spaced_numbers,

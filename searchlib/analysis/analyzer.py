@@ -1,393 +1,47 @@
-"""French text analysis: the terms the index stores and queries look up.
+"""The fused analyzer: the steps of :mod:`.filters` in one loop, cached.
 
-Each step is a plain function on one word, wrapped as a Whoosh filter so the
-steps compose and can be tested alone, as Whoosh composes its own::
-
-    FrenchTokenizer() | NormalizeFilter() | LowercaseFilter() | ElisionFilter()
-        | CompoundFilter() | NumberFilter() | LengthFilter() | FrenchStopFilter()
-        | StemFilter() | FoldFilter()
-
-:class:`FrenchAnalyzer` runs the very same steps, fused into one loop with a
-cache of the result per written word (most words of a text were seen before),
-which is what the index uses. Every token keeps ``startchar``/``endchar``
-offsets into the *original* text, whatever normalisation changed.
+:class:`FrenchAnalyzer` is what the index and queries use. It runs the very
+same steps as the composed pipeline of :mod:`.filters` (a test checks they
+give the same tokens), fused into one loop with a cache of the result per
+written word and per white-space-free chunk (most words of a text were seen
+before). Every token keeps ``startchar``/``endchar`` offsets into the
+*original* text, whatever normalisation changed.
 
 Stemming runs on the accented word (Snowball's French rules need the accents)
 and accents are folded afterwards. For accent-insensitive search in both
 directions, each word also has a *key*: the stem of its folded spelling,
 which is what a query typed without accents computes.
+
+Kept apart from the steps themselves (:mod:`.words`) so that this module
+holds only the speed: the caches and the walk over a text's chunks.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-import unicodedata
 from dataclasses import dataclass
-from typing import Any, Collection, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple, cast
+from typing import Any, Collection, Dict, Iterable, Iterator, List, Optional, Tuple, cast
 
-import Stemmer
-from unidecode import unidecode
-from whoosh.analysis import Analyzer, Filter, Token as _WhooshToken, Tokenizer
+from whoosh.analysis import Analyzer, Token as _WhooshToken
 
 from . import compounds as _compounds
-from .compounds import CompoundFilter
-
-__all__ = [
-    "Token",
-    "AnalysisStep",
-    "analyze",
-    "analysis_steps",
-    "FrenchAnalyzer",
-    "FrenchTokenizer",
-    "NormalizeFilter",
-    "LowercaseFilter",
-    "ElisionFilter",
-    "CompoundFilter",
-    "NumberFilter",
-    "LengthFilter",
-    "FrenchStopFilter",
-    "StemFilter",
-    "FoldFilter",
-    "FRENCH_STOP_WORDS",
-    "ELISION_PREFIXES",
-    "MAX_TOKEN_LENGTH",
-    "normalize_word",
-    "strip_elision",
-    "normalize_number",
-    "spaced_numbers",
-    "joined_spelling",
-    "fold",
-]
-
-APOSTROPHES = "'\u2019\u2018\u02bc"
-# Invisible characters that may sit inside a word (soft hyphen, zero-width
-# spaces and joiners, word joiner, BOM): part of the word, not separators.
-_IGNORABLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
-_COMBINING = "\u0300-\u036f"
-# Ideographs and kana carry no spaces between words: one token each.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_LETTER = rf"[^\W\d_{_CJK}]"
-_ALNUM = rf"[^\W_{_CJK}]"
-_WORD_CHAR = rf"(?:{_ALNUM}|[{_COMBINING}{_IGNORABLE}])"
-_NUMBER_SPACES = " \u00a0\u202f"
-
-_TOKEN_RE = re.compile(
-    rf"""
-    (?:{_LETTER}+[{APOSTROPHES}])?{_LETTER}(?:\.{_LETTER})+\.?(?!{_ALNUM})   # O.N.U., l'U.E
-    | (?<![\d.,])\d{{1,3}}(?:[{_NUMBER_SPACES}]\d{{3}})+(?![\d])            # 280 000
-    | \d+(?:[.,]\d+)*{_WORD_CHAR}*                                       # 280.000 2,5 1er 10h30
-    | [{_CJK}]                                                                                 # 中
-    | {_ALNUM}{_WORD_CHAR}*(?:[{APOSTROPHES}]{_ALNUM}{_WORD_CHAR}*)*                           # l'armée, aujourd'hui
-    """,
-    re.VERBOSE,
+from .words import (
+    _TOKEN_RE,
+    APOSTROPHES,
+    FRENCH_STOP_WORDS,
+    MAX_TOKEN_LENGTH,
+    _prepared,
+    _StemmerPool,
+    fold,
+    normalize_number,
+    spaced_numbers,
 )
 
-# The fused analyzer cuts text at white space first (fast, in C) and runs
-# the exact tokenizer within each chunk, once per distinct chunk (cached).
-# Tokens never span white space, except numbers grouped by spaces
-# ("280 000"): those are cut out first, exactly where the tokenizer would
-# start one (not inside a word, nor after a separator of a number).
-_SPACED_NUMBER_HINT_RE = re.compile(rf"\d[{_NUMBER_SPACES}]\d\d\d")
-# The tokenizer's own pattern for them. Whether the tokenizer starts one
-# where it matches depends on what comes before ("l'280 000", "a1 000" no;
-# "‘280 000", "x_280 000", "中280 000" yes), which no lookbehind tells
-# exactly: _segments asks the tokenizer itself.
-_SPACED_NUMBER_RE = re.compile(rf"(?<![\d.,])\d{{1,3}}(?:[{_NUMBER_SPACES}]\d{{3}})+(?!\d)")
+__all__ = ["FrenchAnalyzer", "Token"]
 
-ELISION_PREFIXES: FrozenSet[str] = frozenset(
-    ["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"]
-)
-
-# The Snowball project's French stop list (snowballstem.org, BSD licence),
-# including its later additions ("les", "ils", "cette", ...).
-FRENCH_STOP_WORDS: FrozenSet[str] = frozenset(
-    """
-    au aux avec ce ces dans de des du elle en et eux il je la le leur lui ma mais
-    me même mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses
-    son sur ta te tes toi ton tu un une vos votre vous c d j l à m n s t y été
-    étée étées étés étant suis es est sommes êtes sont serai seras sera serons
-    serez seront serais serait serions seriez seraient étais était étions étiez
-    étaient fus fut fûmes fûtes furent sois soit soyons soyez soient fusse fusses
-    fût fussions fussiez fussent ayant eu eue eues eus ai as avons avez ont aurai
-    auras aura aurons aurez auront aurais aurait aurions auriez auraient avais
-    avait avions aviez avaient eut eûmes eûtes eurent aie aies ait ayons ayez
-    aient eusse eusses eût eussions eussiez eussent ceci cela celà cet cette ici
-    ils les leurs quel quels quelle quelles sans soi
-    """.split()
-)
-
-# Longer "words" are garbage (base64, run-together text): not worth a term.
-MAX_TOKEN_LENGTH = 64
-
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"})
-_REMOVE_IGNORABLE = str.maketrans("", "", _IGNORABLE)
-_UNIFY_APOSTROPHES = str.maketrans({a: "'" for a in APOSTROPHES})
-_THOUSANDS_DOTS = re.compile(r"\d{1,3}(?:\.\d{3})+")
-_REMOVE_NUMBER_SPACES = str.maketrans("", "", _NUMBER_SPACES)
 # A chunk without these holds no hyphenated word and no apostrophe.
 _MAY_BE_COMPOUND_RE = re.compile(f"[{_compounds.HYPHENS}{APOSTROPHES}]")
 
-
-# -- the steps, one word at a time --------------------------------------------
-
-
-def normalize_word(word: str) -> str:
-    """NFKC (ﬁ → fi, NFD → NFC), ligatures (œ → oe), invisible characters
-    dropped, every apostrophe made ``'``."""
-    if word.isascii():
-        return word
-    word = unicodedata.normalize("NFKC", word.translate(_REMOVE_IGNORABLE))
-    return word.translate(_LIGATURES).translate(_UNIFY_APOSTROPHES)
-
-
-def strip_elision(word: str, prefixes: FrozenSet[str] = ELISION_PREFIXES) -> str:
-    """``l'armée`` → ``armée``; ``aujourd'hui`` stays. Expects lower case and ``'``."""
-    cut = word.find("'")
-    if cut > 0 and cut + 1 < len(word) and word[:cut] in prefixes:
-        return word[cut + 1 :]
-    return word
-
-
-def normalize_number(word: str) -> str:
-    """``280.000`` and ``280 000`` → ``280000``; ``2,5`` stays; ``o.n.u.`` → ``onu``."""
-    if word[:1].isdigit():
-        word = word.translate(_REMOVE_NUMBER_SPACES)
-        return word.replace(".", "") if _THOUSANDS_DOTS.fullmatch(word) else word
-    if "." in word:
-        return word.replace(".", "")
-    return word
-
-
-def _prepared(surface: str) -> Optional[Tuple[str, int]]:
-    """A written word normalised, lower-cased and past its elision, and how
-    many characters of it as written the elision took (None: garbage too
-    long to read)."""
-    if len(surface) > _compounds.LONGEST_WRITTEN:  # spare NFKC a megabyte of garbage
-        return None
-    lowered = normalize_word(surface).lower()
-    word = strip_elision(lowered)
-    return word, _elided_length(surface) if word is not lowered else 0
-
-
-def _unplural(stem: str) -> str:
-    # Snowball leaves plurals in -x of nouns in -eu apart ("jeux"/"jeu",
-    # "feux"/"feu", "lieux"/"lieu"). Rewriting the stem (not the word) keeps
-    # every word that shared a stem together.
-    return stem[:-1] if stem.endswith("eux") else stem
-
-
-def _is_latin(char: str) -> bool:
-    code = ord(char)
-    return code < 0x250 or 0x1E00 <= code < 0x1F00
-
-
-def fold(word: str) -> str:
-    """Accents folded with Unidecode (é → e, ß → ss, ø → o).
-
-    Only Latin letters are folded: other scripts keep their letters rather
-    than become transliterations that would collide (中 and 钟 both "Zhong").
-    """
-    if word.isascii():
-        return word
-    if all(_is_latin(char) for char in word):
-        folded = unidecode(word)
-    else:
-        folded = "".join(unidecode(char) if _is_latin(char) else char for char in word)
-    folded = "".join(folded.split())  # Unidecode may add spaces
-    return folded or word
-
-
-class _StemmerPool:
-    """One PyStemmer object per thread: they are not safe to share."""
-
-    def __init__(self, language: str) -> None:
-        self.language = language
-        self._local = threading.local()
-
-    def stem(self, word: str) -> str:
-        stemmer = getattr(self._local, "stemmer", None)
-        if stemmer is None:
-            stemmer = self._local.stemmer = Stemmer.Stemmer(self.language)
-        if word[:1].isdigit():
-            return word
-        return _unplural(stemmer.stemWord(word))
-
-
-# -- the steps as composable Whoosh filters ------------------------------------
-
-
-class FrenchTokenizer(Tokenizer):
-    """Splits text into words, numbers and acronyms with exact offsets.
-
-    Hyphens and punctuation separate tokens (``cessez-le-feu`` gives three
-    consecutive positions); apostrophes stay inside a token so the elision
-    step can tell ``l'armée`` from ``aujourd'hui``. ``token.surface`` keeps
-    the text exactly as written, ``token.after_hyphen`` says whether a
-    hyphen joins the token to the one before.
-    """
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
-
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[_WhooshToken]:
-        token = _WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos
-        previous = (-2, -2)
-        for match in _TOKEN_RE.finditer(value) if tokenize else [None]:
-            token.text = token.surface = match.group() if match else value
-            # For CompoundFilter: whether a hyphen joins this token to the last.
-            token.after_hyphen = match is not None and _compounds.after_hyphen(value, previous, match.span())
-            previous = match.span() if match else previous
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = token.text
-            if positions:
-                token.pos = pos
-                pos += 1
-            if chars:
-                token.startchar = start_char + (match.start() if match else 0)
-                token.endchar = start_char + (match.end() if match else len(value))
-            yield token
-
-
-class _WordFilter(Filter):
-    """A filter applying one word function to each token's text."""
-
-    def transform(self, word: str) -> str:
-        raise NotImplementedError
-
-    def __call__(self, tokens: Iterator[_WhooshToken]) -> Iterator[_WhooshToken]:
-        for token in tokens:
-            token.text = self.transform(token.text)
-            yield token
-
-
-class NormalizeFilter(_WordFilter):
-    """See :func:`normalize_word`."""
-
-    def transform(self, word: str) -> str:
-        return normalize_word(word)
-
-
-class LowercaseFilter(_WordFilter):
-    """Lower case (``L'ARMÉE`` → ``l'armée``)."""
-
-    def transform(self, word: str) -> str:
-        return word.lower()
-
-
-class NumberFilter(_WordFilter):
-    """See :func:`normalize_number`."""
-
-    def transform(self, word: str) -> str:
-        return normalize_number(word)
-
-
-class FoldFilter(_WordFilter):
-    """See :func:`fold`."""
-
-    def transform(self, word: str) -> str:
-        return fold(word)
-
-
-class ElisionFilter(Filter):
-    """Drops an elided article or pronoun (``l'``, ``qu'``, ``jusqu'`` …),
-    moving the token's start offset past the apostrophe."""
-
-    def __init__(self, prefixes: FrozenSet[str] = ELISION_PREFIXES) -> None:
-        self.prefixes = prefixes
-
-    def __call__(self, tokens: Iterator[_WhooshToken]) -> Iterator[_WhooshToken]:
-        for token in tokens:
-            word = strip_elision(token.text, self.prefixes)
-            if word is not token.text and token.chars:
-                token.startchar += _elided_length(token.surface)
-            token.text = word
-            yield token
-
-
-def _elided_length(surface: str) -> int:
-    """How many characters of the word as written its elided prefix takes:
-    up to the apostrophe ending it, or up to the character holding it when
-    normalisation made it ("ŉ" is "ʼn" in NFKC: "Cŉ" is elided "c'n", and
-    "dŉ'x" is "d'" then "n'x"; taking the first apostrophe as written
-    raised ValueError on the one, skipped "n" on the other)."""
-    for end in range(1, len(surface) + 1):
-        head = normalize_word(surface[:end]).lower()
-        if "'" in head:
-            return end if head.endswith("'") else end - 1
-    return 0
-
-
-class LengthFilter(Filter):
-    """Drops tokens longer than ``MAX_TOKEN_LENGTH`` characters."""
-
-    def __init__(self, limit: int = MAX_TOKEN_LENGTH) -> None:
-        self.limit = limit
-
-    def __call__(self, tokens: Iterator[_WhooshToken]) -> Iterator[_WhooshToken]:
-        for token in tokens:
-            if len(token.text) <= self.limit:
-                yield token
-
-
-class FrenchStopFilter(Filter):
-    """Removes stop words, keeping position gaps so phrases stay exact."""
-
-    def __init__(self, stop_words: Iterable[str] = FRENCH_STOP_WORDS) -> None:
-        self.stops = frozenset(stop_words)
-
-    def __call__(self, tokens: Iterator[_WhooshToken]) -> Iterator[_WhooshToken]:
-        for token in tokens:
-            token.stopped = token.text in self.stops
-            if not (token.stopped and token.removestops):
-                yield token
-
-
-class StemFilter(Filter):
-    """The official Snowball stemmer (PyStemmer, in C) on the accented word,
-    plus plural stems in -eux joined to their singular."""
-
-    def __init__(self, language: str = "french") -> None:
-        self._pool = _StemmerPool(language)
-
-    def __getstate__(self) -> Dict[str, Any]:
-        return {"language": self._pool.language}
-
-    def __setstate__(self, state: Dict[str, Any]) -> None:
-        self._pool = _StemmerPool(state["language"])
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, StemFilter) and other._pool.language == self._pool.language
-
-    def __hash__(self) -> int:
-        return hash((type(self), self._pool.language))
-
-    def __call__(self, tokens: Iterator[_WhooshToken]) -> Iterator[_WhooshToken]:
-        for token in tokens:
-            if not token.stopped:
-                token.text = self._pool.stem(token.text)
-            yield token
-
-
-# -- the fused analyzer ---------------------------------------------------------
 
 # Per written word: (term or None for a stop word, the folded stop word or
 # None, the accent-resolution key, characters of elision to skip, the word
@@ -411,53 +65,23 @@ _Chunk = Tuple[
 _UNSEEN = object()
 
 
-def _chunk_start(value: str, floor: int, index: int) -> int:
-    """Where the white-space-free run of ``value`` holding ``index`` starts
-    (not before ``floor``)."""
-    while index > floor and not value[index - 1].isspace():
-        index -= 1
-    return index
+@dataclass(frozen=True)
+class Token:
+    """One indexed term with its place in the analysed text.
 
+    ``text`` is the term as stored in the index; ``start``/``end`` are offsets
+    into the string given to :func:`analyze`; ``position`` counts words,
+    including removed stop words.
+    """
 
-def _tokenizer_starts_at(value: str, chunk_start: int, index: int) -> bool:
-    """Whether the tokenizer, run over ``value``, starts a token at
-    ``index`` rather than reading it inside an earlier one; tokens before
-    ``index`` start no earlier than ``chunk_start``."""
-    for token in _TOKEN_RE.finditer(value, chunk_start):
-        if token.end() > index:
-            return token.start() >= index
-    return True
-
-
-def spaced_numbers(value: str) -> List[Tuple[int, int]]:
-    """Where ``value`` holds numbers grouped by spaces ("280 000", "1 000
-    000", no-break spaces too) that the analyzer reads as one number: their
-    (start, end) offsets. Queries use it to read such a number as one word."""
-    if not _SPACED_NUMBER_HINT_RE.search(value):  # no lookbehind: a fast first look
-        return []
-    spans: List[Tuple[int, int]] = []
-    last = 0
-    position = 0
-    while (match := _SPACED_NUMBER_RE.search(value, position)) is not None:
-        start = match.start()
-        if not _tokenizer_starts_at(value, _chunk_start(value, last, start), start):
-            # Inside a word ("a1 000 000"): what follows may still be one ("000 000").
-            position = start + 1
-            continue
-        spans.append(match.span())
-        last = position = match.end()
-    return spans
-
-
-def joined_spelling(text: str) -> str:
-    """``text`` with its hyphenated words written joined, as the analyzer
-    also indexes them ("un e-mail" → "un email"); queries use it to find
-    the joined spelling too."""
-    return _compounds.joined_spelling(text, _TOKEN_RE)
+    text: str
+    start: int
+    end: int
+    position: int
 
 
 class FrenchAnalyzer(Analyzer):
-    """The steps above in one loop, with a cache per written word.
+    """The steps of the analysis in one loop, with a cache per written word.
 
     Gives exactly the tokens of the composed pipeline (a test checks it);
     ``stop_words`` replaces the Snowball list. Safe to share between
@@ -624,7 +248,7 @@ class FrenchAnalyzer(Analyzer):
                             form_counts[form] = form_counts.get(form, 0) + 1
         return term_counts, form_counts
 
-    def all_tokens(self, value: str, only: Optional[Collection[str]] = None) -> List["Token"]:
+    def all_tokens(self, value: str, only: Optional[Collection[str]] = None) -> List[Token]:
         """The tokens of ``value`` stop words included (as written, folded):
         what highlighting matches a query against. With ``only``, just the
         tokens whose term is one of those (a query's, for its highlights)."""
@@ -698,75 +322,3 @@ class FrenchAnalyzer(Analyzer):
                 token.startchar = start_char + start
                 token.endchar = start_char + end
             yield token
-
-
-def french_pipeline(stop_words: Iterable[str] = FRENCH_STOP_WORDS) -> List[Tuple[str, Any]]:
-    """The analysis steps, named, in order (what ``search analyze --steps`` shows)."""
-    return [
-        ("tokenizer", FrenchTokenizer()),
-        ("normalize", NormalizeFilter()),
-        ("lowercase", LowercaseFilter()),
-        ("elision", ElisionFilter()),
-        ("compounds", CompoundFilter()),
-        ("numbers", NumberFilter()),
-        ("length", LengthFilter()),
-        ("stop", FrenchStopFilter(stop_words)),
-        ("stem", StemFilter()),
-        ("fold", FoldFilter()),
-    ]
-
-
-@dataclass(frozen=True)
-class Token:
-    """One indexed term with its place in the analysed text.
-
-    ``text`` is the term as stored in the index; ``start``/``end`` are offsets
-    into the string given to :func:`analyze`; ``position`` counts words,
-    including removed stop words.
-    """
-
-    text: str
-    start: int
-    end: int
-    position: int
-
-
-@dataclass(frozen=True)
-class AnalysisStep:
-    """The tokens as they stand after one step of the analysis."""
-
-    name: str
-    tokens: Tuple[Token, ...]
-
-
-def _check_text(text: object) -> None:
-    if not isinstance(text, str):
-        raise TypeError(f"text to analyse must be a str, not {type(text).__name__}")
-
-
-def analyze(text: str, analyzer: Optional[FrenchAnalyzer] = None) -> List[Token]:
-    """The tokens the index stores for ``text``.
-
-    ``analyzer`` defaults to the standard French analyzer; pass a
-    ``FrenchAnalyzer(stop_words=...)`` to see another configuration.
-    """
-    _check_text(text)
-    analyzer = analyzer or FrenchAnalyzer()
-    return [Token(t.text, t.startchar, t.endchar, t.pos) for t in analyzer(text, positions=True, chars=True)]
-
-
-def analysis_steps(text: str, stop_words: Iterable[str] = FRENCH_STOP_WORDS) -> List[AnalysisStep]:
-    """The tokens after each step of the analysis, in order (like
-    Elasticsearch's ``_analyze`` with ``explain``)."""
-    _check_text(text)
-    steps = french_pipeline(stop_words)
-    result: List[AnalysisStep] = []
-    for count in range(1, len(steps) + 1):
-        tokenizer, *filters = [step for _, step in steps[:count]]
-        stream = tokenizer(text, positions=True, chars=True)
-        for step in filters:
-            stream = step(stream)
-        tokens = tuple(Token(t.text, t.startchar, t.endchar, t.pos) for t in stream)
-        result.append(AnalysisStep(steps[count - 1][0], tokens))
-    return result
-

@@ -15,14 +15,13 @@ and the fused analyzer, which must give the same tokens.
 
 from __future__ import annotations
 
-from typing import Iterator, List, Optional, Pattern, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 from whoosh.analysis import Filter, Token
 
+from .words import _TOKEN_RE, LONGEST_WRITTEN, normalize_word
+
 HYPHENS = "-\u2010\u2011"
-#: words written longer than this are garbage the analyzer drops unread
-#: (four times its longest term, room for what normalisation removes)
-LONGEST_WRITTEN = 256
 _NORMALIZED_APOSTROPHE = "'"
 
 
@@ -68,10 +67,11 @@ def runs(value: str, spans: Sequence[Tuple[int, int]]) -> List[Tuple[int, int]]:
     return found
 
 
-def joined_spelling(value: str, tokens: Pattern[str]) -> str:
-    """``value`` with the hyphens of the words worth joining taken out
-    ("un e-mail" → "un email"); ``tokens`` is the tokenizer's pattern."""
-    spans = [match.span() for match in tokens.finditer(value)]
+def joined_spelling(value: str) -> str:
+    """``value`` with its hyphenated words written joined, as the analyzer
+    also indexes them ("un e-mail" → "un email"); queries use it to find
+    the joined spelling too."""
+    spans = [match.span() for match in _TOKEN_RE.finditer(value)]
     hyphens = {spans[number][0] - 1 for first, last in runs(value, spans) for number in range(first + 1, last + 1)}
     return "".join(char for index, char in enumerate(value) if index not in hyphens) if hyphens else value
 
@@ -94,8 +94,6 @@ def name_part(word: str, surface: str) -> Optional[Tuple[str, int]]:
 def _part_start(surface: str) -> Optional[int]:
     # The last character written as an apostrophe, or holding one (NFKC
     # makes "ŉ" an apostrophe and "n"): the part starts after it, or at it.
-    from .analyzer import normalize_word  # analysis imports this module
-
     for index in range(len(surface) - 1, -1, -1):
         normal = normalize_word(surface[index])
         if _NORMALIZED_APOSTROPHE in normal:
