@@ -16,7 +16,7 @@ from typing import Any, Collection, Dict, Iterable, List, Optional, Sequence, Se
 from ..analysis import duplicates, phonetic
 from .. import ingest
 from ..ingest import passages
-from ..storage.schema import VARIANT_SEPARATOR
+from ..storage.schema import FIELDS, VARIANT_SEPARATOR
 from .segment import PreparedChunk, group_postings, stored_record
 from ..analysis import FrenchAnalyzer, fold, normalize_word
 from ..ingest import Document
@@ -164,10 +164,10 @@ class Preparer:
         title_postings = _positions(title_positions)
         title_variants = variant_terms(title_words)
         document_terms = {
-            "doc_id": [document.id],
-            "date": [document.date or ""],
-            "source": [document.source or ""],
-            "origin": [document.origin or ""],
+            FIELDS.doc_id: [document.id],
+            FIELDS.date: [document.date or ""],
+            FIELDS.source: [document.source or ""],
+            FIELDS.origin: [document.origin or ""],
         }
         first = len(chunk.records)
         stored: List[Dict[str, Any]] = []
@@ -203,32 +203,34 @@ class Preparer:
                     position += count
             text_postings = _positions(positions)
             stop_postings = _frequencies(stops)
-            chunk.add("text", number, text_postings)
-            chunk.add("title", number, title_postings)
-            chunk.add("stops", number, stop_postings)
+            chunk.add(FIELDS.text, number, text_postings)
+            chunk.add(FIELDS.title, number, title_postings)
+            chunk.add(FIELDS.stops, number, stop_postings)
             for fieldname, terms in document_terms.items():
                 chunk.add_terms(fieldname, number, terms)
-            chunk.add_terms("variants", number, variants)
-            chunk.add_terms("sounds", number, sounds)
-            chunk.columns.append({"doc_id": document.id})
+            chunk.add_terms(FIELDS.variants, number, variants)
+            chunk.add_terms(FIELDS.sounds, number, sounds)
+            chunk.columns.append({FIELDS.doc_id: document.id})
             stored.append(
-                dict(
-                    doc_id=document.id,
-                    passage=piece.number,
-                    text=text,
-                    title=title,
-                    date=document.date or "",
-                    source=document.source or "",
-                    sketch=duplicates.sketch(keys),
-                    start=piece.start,
-                    end=piece.end,
-                    metadata=document.metadata,
-                    doc_hash=digest,
-                )
+                {
+                    FIELDS.doc_id: document.id,
+                    FIELDS.passage: piece.number,
+                    FIELDS.text: text,
+                    FIELDS.title: title,
+                    FIELDS.date: document.date or "",
+                    FIELDS.source: document.source or "",
+                    FIELDS.sketch: duplicates.sketch(keys),
+                    FIELDS.start: piece.start,
+                    FIELDS.end: piece.end,
+                    FIELDS.metadata: document.metadata,
+                    FIELDS.doc_hash: digest,
+                }
             )
-            chunk.lengths.append({"text": text_postings[3], "title": title_postings[3], "stops": stop_postings[3]})
-        whole = duplicates.document_sketch(values["sketch"] for values in stored)
-        chunk.records.extend(stored_record(dict(values, doc_sketch=whole)) for values in stored)
+            chunk.lengths.append(
+                {FIELDS.text: text_postings[3], FIELDS.title: title_postings[3], FIELDS.stops: stop_postings[3]}
+            )
+        whole = duplicates.document_sketch(values[FIELDS.sketch] for values in stored)
+        chunk.records.extend(stored_record({**values, FIELDS.doc_sketch: whole}) for values in stored)
         return len(pieces)
 
 

@@ -241,7 +241,7 @@ def _write_prepared(batches: _Batches, done: Prepared, report: AddReport) -> Non
             continue
         writer = writer or batches.writer()
         if replaces:
-            writer.delete_by_term("doc_id", document.id)
+            writer.delete_by_term(FIELDS.doc_id, document.id)
             batches.changed()
             report.updated += 1
         else:

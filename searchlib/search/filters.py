@@ -19,14 +19,14 @@ from typing import Mapping, Optional, Tuple
 from whoosh import query as wq
 
 from ..ingest import escape_surrogates
-from ..storage.schema import FIELDS, Field
+from ..storage.schema import FIELDS
 from .expansion import MAX_EXPANSION, Expander
 
 __all__ = ["FILTER_FIELDS", "RESTRICTING", "filter_query", "source_filter", "date_range", "MAX_SOURCES"]
 
 #: each filter name of the query language (as :mod:`.syntax` gives it,
 #: aliases resolved) and the field it looks in
-FILTER_FIELDS: Mapping[str, Field] = {
+FILTER_FIELDS: Mapping[str, str] = {
     "doc": FIELDS.doc_id,
     "source": FIELDS.source,
     "date": FIELDS.date,

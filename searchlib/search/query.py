@@ -29,7 +29,7 @@ from whoosh import query as wq
 
 from . import syntax
 from ..analysis import FrenchAnalyzer, joined_spelling
-from ..storage.schema import FIELDS, Field
+from ..storage.schema import FIELDS
 from .expansion import (
     CORRECTION_WEIGHT,
     MAX_EXPANSION,
@@ -57,7 +57,7 @@ __all__ = [
 
 # Field and boost: a word in the title says more about a passage
 # than the same word once in its body.
-SEARCH_FIELDS: Tuple[Tuple[Field, float], ...] = ((FIELDS.text, 1.0), (FIELDS.title, 1.5))
+SEARCH_FIELDS: Tuple[Tuple[str, float], ...] = ((FIELDS.text, 1.0), (FIELDS.title, 1.5))
 STOPS_FIELD = FIELDS.stops
 # Whoosh's coordination bonus: passages matching more of the query's words
 # gain over those matching fewer.

@@ -97,7 +97,7 @@ def _verify_segment(
             if reader.is_deleted(number):
                 continue
             fields = reader.stored_fields(number)
-            if not isinstance(fields.get("doc_id"), str) or not isinstance(fields.get("passage"), int):
+            if not isinstance(fields.get(FIELDS.doc_id), str) or not isinstance(fields.get(FIELDS.passage), int):
                 problems.append(f"{name}: passage {number} has no document id or number")
                 continue
             passages_of[fields[FIELDS.doc_id]][fields[FIELDS.passage]].add(str(fields.get(FIELDS.doc_hash)))

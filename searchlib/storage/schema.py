@@ -6,14 +6,14 @@ so a hit needs one stored-fields read and nothing else.
 
 Every stage names a field through :data:`FIELDS` (``FIELDS.doc_id``), never
 as a literal: a field's name, its Whoosh type and its meaning are written
-here once. A field is a ``str`` (its name), so it goes wherever Whoosh takes
-a field name: ``searcher.document_numbers(**{FIELDS.doc_id: doc_id})``,
-``stored[FIELDS.title]``.
+here once. Read through ``FIELDS`` a field is its name, a plain ``str``, so
+it goes wherever Whoosh takes a field name:
+``searcher.document_numbers(**{FIELDS.doc_id: doc_id})``, ``stored[FIELDS.title]``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Tuple
+from typing import Any, Callable, Iterator, Optional, Tuple
 
 from whoosh import formats
 from whoosh.analysis import Analyzer, Token
@@ -39,64 +39,67 @@ class TermList(Analyzer):
             yield token
 
 
-class Field(str):
-    """A field's name, with its meaning and how Whoosh stores it."""
+class Field:
+    """A field of the schema: how Whoosh stores it and what it means. Read
+    through :data:`FIELDS` it is its name, a plain ``str`` (``FIELDS.text``
+    is ``"text"``), so it goes wherever Whoosh takes a field name and
+    pickles as one; :meth:`PassageFields.describe` gives the field itself."""
 
-    meaning: str
-    whoosh_type: Callable[[Analyzer], FieldType]
+    name: str
 
-    def __new__(cls, name: str, whoosh_type: Callable[[Analyzer], FieldType], meaning: str) -> "Field":
-        field = super().__new__(cls, name)
-        field.meaning = meaning
-        field.whoosh_type = whoosh_type
-        return field
+    def __init__(self, whoosh_type: Callable[[Analyzer], FieldType], meaning: str) -> None:
+        self.whoosh_type = whoosh_type
+        self.meaning = meaning
 
-    def __reduce__(self) -> Any:  # a plain name once pickled (sent to a worker, say)
-        return (str, (str(self),))
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name  # the attribute's name is the field's: written once
+
+    def __get__(self, instance: object, owner: Optional[type] = None) -> str:
+        return self.name
 
 
 class PassageFields:
-    """The fields of one indexed passage, in the order of the schema."""
+    """The fields of one indexed passage."""
 
-    doc_id = Field("doc_id", lambda a: ID(stored=True, sortable=True), "the document's id, on each of its passages")
-    passage = Field("passage", lambda a: STORED, "the passage's number in its document, from 0")
-    text = Field("text", lambda a: TEXT(analyzer=a, phrase=True, stored=True), "the passage's text, analysed")
-    title = Field("title", lambda a: TEXT(analyzer=a, phrase=True, stored=True), "the document's title, analysed")
+    doc_id = Field(lambda a: ID(stored=True, sortable=True), "the document's id, on each of its passages")
+    passage = Field(lambda a: STORED, "the passage's number in its document, from 0")
+    text = Field(lambda a: TEXT(analyzer=a, phrase=True, stored=True), "the passage's text, analysed")
+    title = Field(lambda a: TEXT(analyzer=a, phrase=True, stored=True), "the document's title, analysed")
     stops = Field(
-        "stops",
         lambda a: FieldType(formats.Frequency(), analyzer=TermList(), scorable=True),
         "the passage's stop words, for queries made only of them",
     )
     variants = Field(
-        "variants",
         lambda a: FieldType(formats.Existence(), analyzer=TermList()),
         "each accented word's key joined to its term, so a word typed without accents finds the accented spelling",
     )
     sounds = Field(
-        "sounds",
         lambda a: FieldType(formats.Existence(), analyzer=TermList()),
         "each capitalised word's consonant skeleton joined to its spelling and term, for names spelt several ways",
     )
-    date = Field("date", lambda a: ID(stored=True), "the document's date, YYYY-MM-DD (or shorter)")
-    source = Field("source", lambda a: ID(stored=True), "the document's source (a file name, a site)")
-    origin = Field("origin", lambda a: ID(), "the file the document was read from, for pruning vanished sources")
-    sketch = Field("sketch", lambda a: STORED, "a sketch of the passage's words, to find near-identical passages")
-    doc_sketch = Field("doc_sketch", lambda a: STORED, "a sketch of the document's words, to find near-identical ones")
-    start = Field("start", lambda a: STORED, "where the passage starts in the document's text (characters)")
-    end = Field("end", lambda a: STORED, "where the passage ends in the document's text (characters)")
-    metadata = Field("metadata", lambda a: STORED, "the document's other fields, as given")
-    doc_hash = Field("doc_hash", lambda a: STORED, "a hash of what decides the document's passages, to skip unchanged ones")
-
-    def __iter__(self) -> Iterator[Field]:
-        return iter(self.all())
+    date = Field(lambda a: ID(stored=True), "the document's date, YYYY-MM-DD (or shorter)")
+    source = Field(lambda a: ID(stored=True), "the document's source (a file name, a site)")
+    origin = Field(lambda a: ID(), "the file the document was read from, for pruning vanished sources")
+    sketch = Field(lambda a: STORED, "a sketch of the passage's words, to find near-identical passages")
+    doc_sketch = Field(lambda a: STORED, "a sketch of the document's words, to find near-identical ones")
+    start = Field(lambda a: STORED, "where the passage starts in the document's text (characters)")
+    end = Field(lambda a: STORED, "where the passage ends in the document's text (characters)")
+    metadata = Field(lambda a: STORED, "the document's other fields, as given")
+    doc_hash = Field(lambda a: STORED, "a hash of what decides the document's passages, to skip unchanged ones")
 
     @classmethod
-    def all(cls) -> Tuple[Field, ...]:
+    def describe(cls) -> Tuple[Field, ...]:
+        """Every field, in the order above."""
         return tuple(value for value in vars(cls).values() if isinstance(value, Field))
 
-    #: the fields a query's words are looked up in
+    @classmethod
+    def all(cls) -> Tuple[str, ...]:
+        """Every field's name, in the order above."""
+        return tuple(field.name for field in cls.describe())
+
     @property
-    def searched(self) -> Tuple[Field, Field]:
+    def searched(self) -> Tuple[str, str]:
+        """The fields a query's words are looked up in."""
         return (self.text, self.title)
 
 
@@ -105,4 +108,4 @@ FIELDS = PassageFields()
 
 def build_schema(analyzer: Analyzer) -> Schema:
     """The Whoosh schema of a searchlib index: one Whoosh document a passage."""
-    return Schema(**{str(field): field.whoosh_type(analyzer) for field in FIELDS})
+    return Schema(**{field.name: field.whoosh_type(analyzer) for field in FIELDS.describe()})
