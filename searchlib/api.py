@@ -4,7 +4,8 @@
 (:mod:`searchlib.ingest`), hands them to its backend (the seam,
 :mod:`searchlib.backends`) and turns what the backend ranks into hits
 with snippets (:mod:`searchlib.search.hits`). Each concern lives in its
-stage; docs/architecture.md has the map.
+stage; docs/architecture.md has the map. Somewhat over 400 lines because
+the methods' docstrings are the reference ``help(searchlib.Index)`` shows.
 """
 
 from __future__ import annotations
