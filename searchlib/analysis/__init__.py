@@ -48,26 +48,18 @@ from .words import (
     strip_elision,
 )
 
+from . import filters as _filters
+
 __all__ = [
     "Token",
     "AnalysisStep",
     "analyze",
     "analysis_steps",
     "FrenchAnalyzer",
-    "FrenchTokenizer",
-    "NormalizeFilter",
-    "LowercaseFilter",
-    "ElisionFilter",
-    "CompoundFilter",
-    "NumberFilter",
-    "LengthFilter",
-    "FrenchStopFilter",
-    "StemFilter",
-    "FoldFilter",
+    *_filters.__all__,
     "FRENCH_STOP_WORDS",
     "ELISION_PREFIXES",
     "MAX_TOKEN_LENGTH",
-    "french_pipeline",
     "normalize_word",
     "strip_elision",
     "normalize_number",
