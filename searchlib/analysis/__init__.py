@@ -48,7 +48,7 @@ from .words import (
     strip_elision,
 )
 
-from . import filters as _filters
+from . import filters as _filters, words as _words
 
 __all__ = [
     "Token",
@@ -57,13 +57,6 @@ __all__ = [
     "analysis_steps",
     "FrenchAnalyzer",
     *_filters.__all__,
-    "FRENCH_STOP_WORDS",
-    "ELISION_PREFIXES",
-    "MAX_TOKEN_LENGTH",
-    "normalize_word",
-    "strip_elision",
-    "normalize_number",
-    "spaced_numbers",
+    *(name for name in _words.__all__ if name != "APOSTROPHES"),
     "joined_spelling",
-    "fold",
 ]
