@@ -48,7 +48,7 @@ from .words import (
     strip_elision,
 )
 
-from . import filters as _filters, words as _words
+from . import filters as _filters
 
 __all__ = [
     "Token",
@@ -57,6 +57,13 @@ __all__ = [
     "analysis_steps",
     "FrenchAnalyzer",
     *_filters.__all__,
-    *(name for name in _words.__all__ if name != "APOSTROPHES"),
+    "FRENCH_STOP_WORDS",
+    "ELISION_PREFIXES",
+    "MAX_TOKEN_LENGTH",
+    "normalize_word",
+    "strip_elision",
+    "normalize_number",
+    "spaced_numbers",
     "joined_spelling",
+    "fold",
 ]
