@@ -94,7 +94,7 @@ class Index:
         ``batch_chars`` characters of text (default 24 million), whichever
         comes first: larger batches commit less often, smaller ones hold
         less memory and lose less to an interrupted run. At most ``readers``
-        searchers are open at once, lent to one search at a time: a host
+        (default 8) searchers are open at once, lent to one search at a time: a host
         application starting a thread per request holds no more than that.
         """
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 0):

@@ -4,6 +4,7 @@ import io
 import json
 import threading
 import unicodedata
+from typing import List, Tuple
 
 import pytest
 
@@ -650,3 +651,35 @@ def test_parse_is_plain_json_and_refuses_an_empty_query(seeds_index):
     assert data["clauses"][2]["boost"] == 2.0 and data["clauses"][2]["clauses"][0]["kind"] == "or"
     with pytest.raises(QueryError, match="empty"):
         seeds_index.parse("  ")
+
+
+def test_a_thread_per_request_holds_no_more_searchers_than_readers(tmp_path, seeds_dir):
+    """A web server starting a thread for each of 120 requests, 12 at a
+    time, against one Index: every answer right, at most ``readers``
+    searchers ever open."""
+    with searchlib.Index(tmp_path / "ix", readers=2) as ix:
+        ix.add_path(seeds_dir)
+        expected = [(hit.doc_id, hit.passage) for hit in ix.search("Lavrov Kerry", limit=5)]
+        assert expected
+        answers: List[List[Tuple[str, int]]] = []
+        most_open: List[int] = []
+
+        def request() -> None:
+            answers.append([(hit.doc_id, hit.passage) for hit in ix.search("Lavrov Kerry", limit=5)])
+            most_open.append(ix._backend._store.open_searchers)
+
+        for _ in range(10):
+            threads = [threading.Thread(target=request) for _ in range(12)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        assert answers == [expected] * 120
+        assert 1 <= max(most_open) <= 2
+
+
+@pytest.mark.parametrize("readers", [0, -1, 1.5, True, "2"])
+def test_a_bad_number_of_readers_is_refused(tmp_path, readers):
+    with pytest.raises(searchlib.SearchlibError, match="readers"):
+        searchlib.Index(tmp_path / "ix", readers=readers)
+    assert not (tmp_path / "ix").exists()

@@ -155,3 +155,4 @@ def test_readers_see_a_consistent_index_while_a_process_writes(tmp_path):
         assert ix.stats().documents == len(records) + len(extras)
         found = {hit.doc_id for hit in ix.search("Tombouctou", limit=50, collapse_duplicates=False)}
         assert found == set(extras)
+

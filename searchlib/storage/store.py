@@ -238,8 +238,9 @@ class Store:
 
     @property
     def open_searchers(self) -> int:
-        """Searchers open now (at most the pool's size)."""
-        return self._readers.open_count + self._writing_searchers.open_count
+        """Searchers open now for reading (at most ``readers``); a store that
+        has written also keeps one to look documents up while indexing."""
+        return self._readers.open_count
 
     def writing_index(self) -> FileIndex:
         """The index as writers open it: without memory-mapped files.
