@@ -193,10 +193,6 @@ class FrenchAnalyzer(Analyzer):
 
     # -- one chunk ------------------------------------------------------------
 
-    def _chunk_tokens(self, chunk: str) -> _Chunk:
-        """What ``chunk`` holds (indexing's preparation reads it too)."""
-        return self._chunks[chunk]
-
     def _read_chunk(self, chunk: str) -> _Chunk:
         """What ``chunk`` holds, read and kept (its cache asks for it the
         first time a chunk is looked up)."""

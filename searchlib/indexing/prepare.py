@@ -110,20 +110,23 @@ class Preparer:
         positions it takes, its indexed terms at their offsets, every
         word's accent key (for the sketch), its stop words, accent variants
         and names' sounds. Cached: most runs of a text were seen before."""
-        found = self.analyzer._chunk_tokens(run)
+        count, _, tokens, numbered, _ = self.analyzer._chunk_tokens(run)
         keys: List[str] = []
         stops: List[str] = []
         variants: List[str] = []
         sounds: List[str] = []
         names: Dict[str, Any] = self._names
-        for _, start, end, info in found.words:  # start past any elision
-            term, stop, key = info.term, info.stop, info.key
+        for _, start, end, info, _ in tokens:
+            if info is None:
+                continue
+            term, stop, key, skip, _ = info
             keys.append(key)
             if term is None:
                 stops.append(stop or "")
                 continue
             if key != term:
                 variants.append(key + VARIANT_SEPARATOR + term)
+            start += skip
             if run[start : start + 1].isupper():
                 written = run[start:end]
                 entry = names.get(written, _UNSEEN)
@@ -133,7 +136,7 @@ class Preparer:
                     entry = names[written] = _name_entry(written, term)
                 if entry is not None:
                     sounds.append(entry)
-        summary = (found.size, found.numbered, tuple(keys), tuple(stops), tuple(variants), tuple(sounds))
+        summary = (count, numbered, tuple(keys), tuple(stops), tuple(variants), tuple(sounds))
         if len(self._words) >= _RUNS_CACHED:
             self._words.clear()
         self._words[run] = summary
