@@ -221,11 +221,10 @@ class FrenchAnalyzer(Analyzer):
                 indexed.append((token.number, start, token.end, info.term))
                 numbered.append((token.number, info.term))
                 forms.append((info.term, info.form))
-        kept = tuple(words)
         found = _Chunk(
             size=len(matches),
-            words=kept,
-            typed=kept if len(typed) == len(kept) else tuple(typed),  # one tuple when there is no extra
+            words=tuple(words),
+            typed=tuple(typed),
             indexed=tuple(indexed),
             numbered=tuple(numbered),
             forms=tuple(forms),
