@@ -13,17 +13,14 @@ directions, each word also has a *key*: the stem of its folded spelling,
 which is what a query typed without accents computes.
 
 Kept apart from the steps themselves (:mod:`.words`) so that this module
-holds only the speed: the caches and the walk over a text's chunks, which
-every way of reading a text (:meth:`FrenchAnalyzer.words`,
-:meth:`~FrenchAnalyzer.count_words`, indexing's ``__call__``) shares.
+holds only the speed: the caches and the walk over a text's chunks.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import repeat
-from typing import Any, Callable, Collection, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, cast
+from typing import Any, Collection, Dict, Iterable, Iterator, List, Optional, Tuple, cast
 
 from whoosh.analysis import Analyzer, Token as _WhooshToken
 
@@ -40,73 +37,30 @@ from .words import (
     spaced_numbers,
 )
 
-__all__ = ["FrenchAnalyzer", "WordInfo", "Token"]
+__all__ = ["FrenchAnalyzer", "Token"]
 
 # A chunk without these holds no hyphenated word and no apostrophe.
 _MAY_BE_COMPOUND_RE = re.compile(f"[{_compounds.HYPHENS}{APOSTROPHES}]")
 
 
-class WordInfo(NamedTuple):
-    """What the analysis makes of one written word."""
-
-    #: the indexed term; None for a stop word
-    term: Optional[str]
-    #: the stop word folded; None for any other word
-    stop: Optional[str]
-    #: the accent-resolution key: the stem of the word's folded spelling
-    key: str
-    #: how many characters of the word as written its elision takes
-    skip: int
-    #: the word folded but not stemmed, its exact form ("" for a stop word)
-    form: str
-
-
-class _ChunkToken(NamedTuple):
-    """One token of a chunk as it is read; offsets relative to the chunk,
-    the start before any elision."""
-
-    #: its number among the chunk's tokens (the position it takes in it)
-    number: int
-    start: int
-    end: int
-    #: None for a token the pipeline drops (it still takes a position)
-    info: Optional[WordInfo]
-    #: the joined form of a hyphenated word or a name's part after its
-    #: apostrophe, at the number of the token it starts at
-    extra: bool
-
-
-class _Chunk(NamedTuple):
-    """What a white-space-free chunk of text holds, ready for each reader.
-    Offsets are relative to the chunk, a start past any elision; a number
-    is a token's among the chunk's tokens."""
-
-    #: how many tokens it holds (positions it takes)
-    size: int
-    #: the tokens the pipeline keeps, stop words included, as (number,
-    #: start, end, info)
-    words: Tuple[Tuple[int, int, int, WordInfo], ...]
-    #: the same without the extra ones (see :class:`_ChunkToken`)
-    typed: Tuple[Tuple[int, int, int, WordInfo], ...]
-    #: the indexed ones as (number, start, end, term)
-    indexed: Tuple[Tuple[int, int, int, str], ...]
-    #: the indexed ones as (number, term)
-    numbered: Tuple[Tuple[int, str], ...]
-    #: the indexed ones as (term, form)
-    forms: Tuple[Tuple[str, str], ...]
-
-
-class _ChunkCache(Dict[str, _Chunk]):
-    """The chunks read so far. Looking up one not read yet reads it, so
-    that every chunk seen before costs a lookup in C and nothing else."""
-
-    def __init__(self, read: Callable[[str], _Chunk]) -> None:
-        super().__init__()
-        self._read = read
-
-    def __missing__(self, chunk: str) -> _Chunk:
-        return self._read(chunk)
-
+# Per written word: (term or None for a stop word, the folded stop word or
+# None, the accent-resolution key, characters of elision to skip, the word
+# folded but not stemmed: its exact form, "" for a stop word).
+_WordInfo = Tuple[Optional[str], Optional[str], str, int, str]
+# Per chunk: how many tokens it holds (positions it takes); the indexed
+# ones as (number in the chunk, start, end, term); all of them as (number,
+# start, end, info, extra), info None for a token the pipeline drops (it
+# still takes a position), extra True for the joined form of a hyphenated
+# word or a name's part after its apostrophe (at the number of the token
+# they start at); the indexed ones again as (number, term); and as (term,
+# form). Offsets are relative to the chunk, the start past any elision.
+_Chunk = Tuple[
+    int,
+    Tuple[Tuple[int, int, int, str], ...],
+    Tuple[Tuple[int, int, int, Optional[_WordInfo], bool], ...],
+    Tuple[Tuple[int, str], ...],
+    Tuple[Tuple[str, str], ...],
+]
 
 _UNSEEN = object()
 
@@ -142,8 +96,8 @@ class FrenchAnalyzer(Analyzer):
 
     def _setup(self) -> None:
         self._pool = _StemmerPool("french")
-        self._words: Dict[str, Optional[WordInfo]] = {}
-        self._chunks = _ChunkCache(self._read_chunk)
+        self._words: Dict[str, Optional[_WordInfo]] = {}
+        self._chunks: Dict[str, _Chunk] = {}
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"stop_words": sorted(self.stop_words), "cache_size": self.cache_size}
@@ -162,9 +116,7 @@ class FrenchAnalyzer(Analyzer):
     def __repr__(self) -> str:
         return f"FrenchAnalyzer(stop_words=<{len(self.stop_words)} words>)"
 
-    # -- one word -------------------------------------------------------------
-
-    def word_info(self, surface: str) -> Optional[WordInfo]:
+    def word_info(self, surface: str) -> Optional[_WordInfo]:
         """What the pipeline makes of one written word (None: dropped)."""
         cached = self._words.get(surface, _UNSEEN)
         if cached is not _UNSEEN:
@@ -175,68 +127,51 @@ class FrenchAnalyzer(Analyzer):
         self._words[surface] = info
         return info
 
-    def _analyze_word(self, surface: str) -> Optional[WordInfo]:
+    def _analyze_word(self, surface: str) -> Optional[_WordInfo]:
         prepared = _prepared(surface)
         return None if prepared is None else self._finished(*prepared)
 
-    def _finished(self, word: str, skip: int) -> Optional[WordInfo]:
+    def _finished(self, word: str, skip: int) -> Optional[_WordInfo]:
         """The steps after elision, on a word normalised, lower-cased and
         past its elision (``skip`` characters of it as written)."""
         word = normalize_number(word)
         if len(word) > MAX_TOKEN_LENGTH:
             return None
         stem = self._pool.stem
-        folded = fold(word)
         if word in self.stop_words:
-            return WordInfo(term=None, stop=folded, key=stem(folded), skip=skip, form="")
-        return WordInfo(term=fold(stem(word)), stop=None, key=stem(folded), skip=skip, form=folded)
+            folded = fold(word)
+            return (None, folded, stem(folded), skip, "")
+        folded = fold(word)
+        return (fold(stem(word)), None, stem(folded), skip, folded)
 
-    # -- one chunk ------------------------------------------------------------
-
-    def _read_chunk(self, chunk: str) -> _Chunk:
-        """What ``chunk`` holds, read and kept (its cache asks for it the
-        first time a chunk is looked up)."""
-        word_info = self.word_info
-        matches = list(_TOKEN_RE.finditer(chunk))
-        tokens = [
-            _ChunkToken(number, match.start(), match.end(), word_info(match.group()), False)
-            for number, match in enumerate(matches)
-        ]
-        if _MAY_BE_COMPOUND_RE.search(chunk):
-            tokens = self._with_extras(chunk, matches, tokens)
-        words: List[Tuple[int, int, int, WordInfo]] = []
-        typed: List[Tuple[int, int, int, WordInfo]] = []
-        indexed: List[Tuple[int, int, int, str]] = []
-        numbered: List[Tuple[int, str]] = []
-        forms: List[Tuple[str, str]] = []
-        for token in tokens:
-            info = token.info
-            if info is None:
-                continue
-            start = token.start + info.skip
-            words.append((token.number, start, token.end, info))
-            if not token.extra:
-                typed.append((token.number, start, token.end, info))
-            if info.term is not None:
-                indexed.append((token.number, start, token.end, info.term))
-                numbered.append((token.number, info.term))
-                forms.append((info.term, info.form))
-        found = _Chunk(
-            size=len(matches),
-            words=tuple(words),
-            typed=tuple(typed),
-            indexed=tuple(indexed),
-            numbered=tuple(numbered),
-            forms=tuple(forms),
-        )
-        if len(self._chunks) >= self.cache_size:
-            self._chunks.clear()
-        self._chunks[chunk] = found
+    def _chunk_tokens(self, chunk: str) -> _Chunk:
+        found = self._chunks.get(chunk)
+        if found is None:
+            word_info = self.word_info
+            tokens: List[Tuple[int, int, int, Optional[_WordInfo], bool]] = []
+            matches = list(_TOKEN_RE.finditer(chunk))
+            for number, match in enumerate(matches):
+                info = word_info(match.group())
+                start, end = match.span()
+                tokens.append((number, start, end, info, False))
+            if _MAY_BE_COMPOUND_RE.search(chunk):
+                tokens = self._with_extras(chunk, matches, tokens)
+            indexed = tuple((n, start + info[3], end, info[0]) for n, start, end, info, _ in tokens if info is not None and info[0] is not None)
+            found = (
+                len(matches),
+                indexed,
+                tuple(tokens),
+                tuple((number, term) for number, _, _, term in indexed),
+                tuple((info[0], info[4]) for _, _, _, info, _ in tokens if info is not None and info[0] is not None),
+            )
+            if len(self._chunks) >= self.cache_size:
+                self._chunks.clear()
+            self._chunks[chunk] = found
         return found
 
     def _with_extras(
-        self, chunk: str, matches: List["re.Match[str]"], tokens: List[_ChunkToken]
-    ) -> List[_ChunkToken]:
+        self, chunk: str, matches: List["re.Match[str]"], tokens: List[Tuple[int, int, int, Optional[_WordInfo], bool]]
+    ) -> List[Tuple[int, int, int, Optional[_WordInfo], bool]]:
         """``tokens`` with what :class:`CompoundFilter` adds, in its order:
         a hyphenated word joined right after its first part, then a name's
         part after its apostrophe right after the name."""
@@ -246,23 +181,17 @@ class FrenchAnalyzer(Analyzer):
             for first, last in _compounds.runs(chunk, [match.span() for match in matches])
         }
         result = []
-        for token in tokens:
-            result.append(token)
-            number = token.number
+        for number, start, end, info, extra in tokens:
+            result.append((number, start, end, info, extra))
             if number in joined:
                 last, parts = joined[number]
-                word = "".join(part_word for part_word, _ in parts)
-                _, skip = parts[0]
-                result.append(_ChunkToken(number, token.start, matches[last].end(), self._finished(word, skip), True))
-            surface = matches[number].group()
-            prepared = _prepared(surface)
-            part = _compounds.name_part(prepared[0], surface) if prepared is not None else None
+                word = "".join(prepared_part[0] for prepared_part in parts)
+                result.append((number, start, matches[last].end(), self._finished(word, parts[0][1]), True))
+            prepared = _prepared(matches[number].group())
+            part = _compounds.name_part(prepared[0], matches[number].group()) if prepared is not None else None
             if part is not None:
-                part_word, part_start = part
-                result.append(_ChunkToken(number, token.start, token.end, self._finished(part_word, part_start), True))
-        return [token for token in result if not token.extra or token.info is not None and token.info.term is not None]
-
-    # -- a text: its chunks, walked once for every reader -----------------------
+                result.append((number, start, end, self._finished(part[0], part[1]), True))
+        return [token for token in result if not token[4] or token[3] is not None and token[3][0] is not None]
 
     @staticmethod
     def _segments(value: str) -> List[Tuple[int, str, bool]]:
@@ -277,56 +206,46 @@ class FrenchAnalyzer(Analyzer):
         segments.append((last, value[last:], False))
         return segments
 
-    def _chunks_of(self, value: str, offsets: bool = True) -> Iterator[Tuple[int, _Chunk]]:
-        """Each chunk of ``value`` in order, as (where it starts in
-        ``value``, what it holds): the one walk over a text that every
-        reader shares. Chunks are cut at white space, except that a spaced
-        number is one. ``offsets=False`` gives 0 for every start, sparing
-        the search for them (what indexing's ``__call__`` needs); then no
-        line of Python runs per chunk seen before."""
-        pieces: List[str] = []
-        starts: List[int] = []
-        for offset, segment, is_number in self._segments(value):
-            if is_number:
-                pieces.append(segment)
-                starts.append(offset)
-                continue
-            chunks = segment.split()
-            pieces += chunks
-            if offsets:
-                cursor = 0
-                find = segment.find
-                for chunk in chunks:
-                    cursor = find(chunk, cursor)
-                    starts.append(offset + cursor)
-                    cursor += len(chunk)
-        return zip(starts if offsets else repeat(0), map(self._chunks.__getitem__, pieces))
-
-    def words(self, value: str, extras: bool = True) -> Iterator[Tuple[int, int, int, WordInfo]]:
+    def words(self, value: str, extras: bool = True) -> Iterator[Tuple[int, int, int, _WordInfo]]:
         """Every word of ``value`` as ``(position, start, end, info)``, stop
         words included: for the index's auxiliary fields and for highlighting.
         ``extras=False`` leaves out the joined forms of hyphenated words and
         names' parts after an apostrophe: the words as typed, for queries."""
         position = 0
-        for base, chunk in self._chunks_of(value):
-            for number, start, end, info in chunk.words if extras else chunk.typed:
-                yield position + number, base + start, base + end, info
-            position += chunk.size
+        chunks = self._chunks
+        chunk_tokens = self._chunk_tokens
+        for offset, segment, is_number in self._segments(value):
+            cursor = 0
+            find = segment.find
+            for chunk in (segment,) if is_number else segment.split():
+                cursor = find(chunk, cursor)
+                base = offset + cursor
+                cursor += len(chunk)
+                count, _, tokens, _, _ = chunks.get(chunk) or chunk_tokens(chunk)
+                for number, start, end, info, extra in tokens:
+                    if info is not None and (extras or not extra):
+                        yield position + number, base + start + info[3], base + end, info
+                position += count
 
     def count_words(
         self, value: str, terms: Collection[str], forms: Collection[str]
     ) -> Tuple[Dict[str, int], Dict[str, int]]:
         """How often each of ``terms`` (indexed terms) occurs in ``value``,
         and how often it is written as one of ``forms`` (words folded but
-        not stemmed: :attr:`WordInfo.form`)."""
+        not stemmed, the last item of a word's info)."""
         term_counts: Dict[str, int] = {}
         form_counts: Dict[str, int] = {}
-        for _, chunk in self._chunks_of(value, offsets=False):
-            for term, form in chunk.forms:  # the indexed words only
-                if term in terms:
-                    term_counts[term] = term_counts.get(term, 0) + 1
-                    if form in forms:
-                        form_counts[form] = form_counts.get(form, 0) + 1
+        chunks = self._chunks
+        chunk_tokens = self._chunk_tokens
+        for _, segment, is_number in self._segments(value):
+            pieces = [segment] if is_number else segment.split()
+            for chunk, entry in zip(pieces, map(chunks.get, pieces)):
+                found = entry or chunk_tokens(chunk)
+                for term, form in found[4]:  # the indexed words only
+                    if term in terms:
+                        term_counts[term] = term_counts.get(term, 0) + 1
+                        if form in forms:
+                            form_counts[form] = form_counts.get(form, 0) + 1
         return term_counts, form_counts
 
     def all_tokens(self, value: str, only: Optional[Collection[str]] = None) -> List[Token]:
@@ -334,8 +253,8 @@ class FrenchAnalyzer(Analyzer):
         what highlighting matches a query against. With ``only``, just the
         tokens whose term is one of those (a query's, for its highlights)."""
         found = []
-        for position, start, end, info in self.words(value):
-            text = info.term if info.term is not None else info.stop or ""
+        for position, start, end, (term, stop, _, _, _) in self.words(value):
+            text = term if term is not None else stop or ""
             if only is None or text in only:
                 found.append(Token(text, start, end, position))
         return found
@@ -355,39 +274,48 @@ class FrenchAnalyzer(Analyzer):
         if not removestops:
             yield from self._tokens_with_stops(value, positions, chars, start_pos, start_char, mode)
             return
-        # The hot loop of indexing: the indexed tokens of each chunk, ready made.
+        # The hot loop of indexing: words() inlined, names looked up once.
         token = _WhooshToken(positions, chars, removestops=removestops, mode=mode)
         token.boost = 1.0
         token.stopped = False
         position = start_pos
-        if not chars:
-            # What indexing asks for: no offsets, so no searching for them.
-            for _, chunk in self._chunks_of(value, offsets=False):
-                for number, term in chunk.numbered:
+        chunks = self._chunks
+        chunk_tokens = self._chunk_tokens
+        for offset, segment, is_number in self._segments(value):
+            pieces = [segment] if is_number else segment.split()
+            if not chars:
+                # What indexing asks for: no offsets, so no searching for them.
+                for chunk, entry in zip(pieces, map(chunks.get, pieces)):
+                    count, _, _, numbered, _ = entry or chunk_tokens(chunk)
+                    for number, term in numbered:
+                        token.text = term
+                        token.pos = position + number
+                        yield token
+                    position += count
+                continue
+            cursor = 0
+            find = segment.find
+            for chunk, found in zip(pieces, map(chunks.get, pieces)):
+                count, indexed, _, _, _ = found or chunk_tokens(chunk)
+                cursor = find(chunk, cursor)
+                base = start_char + offset + cursor
+                cursor += len(chunk)
+                for number, start, end, term in indexed:
                     token.text = term
                     token.pos = position + number
+                    token.startchar = base + start
+                    token.endchar = base + end
                     yield token
-                position += chunk.size
-            return
-        for base, chunk in self._chunks_of(value):
-            base += start_char
-            for number, start, end, term in chunk.indexed:
-                token.text = term
-                token.pos = position + number
-                token.startchar = base + start
-                token.endchar = base + end
-                yield token
-            position += chunk.size
+                position += count
 
     def _tokens_with_stops(
         self, value: str, positions: bool, chars: bool, start_pos: int, start_char: int, mode: str
     ) -> Iterator[_WhooshToken]:
         token = _WhooshToken(positions, chars, removestops=False, mode=mode)
         token.boost = 1.0
-        for position, start, end, info in self.words(value):
-            term = info.term
+        for position, start, end, (term, stop, _, _, _) in self.words(value):
             token.stopped = term is None
-            token.text = info.stop if term is None else term
+            token.text = stop if term is None else term
             if positions:
                 token.pos = start_pos + position
             if chars:
