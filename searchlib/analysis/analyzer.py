@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Collection, Dict, Iterable, Iterator, List, Optional, Tuple, cast
+from typing import Any, Collection, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, cast
 
 from whoosh.analysis import Analyzer, Token as _WhooshToken
 
@@ -43,24 +43,37 @@ __all__ = ["FrenchAnalyzer", "Token"]
 _MAY_BE_COMPOUND_RE = re.compile(f"[{_compounds.HYPHENS}{APOSTROPHES}]")
 
 
-# Per written word: (term or None for a stop word, the folded stop word or
-# None, the accent-resolution key, characters of elision to skip, the word
-# folded but not stemmed: its exact form, "" for a stop word).
-_WordInfo = Tuple[Optional[str], Optional[str], str, int, str]
-# Per chunk: how many tokens it holds (positions it takes); the indexed
-# ones as (number in the chunk, start, end, term); all of them as (number,
-# start, end, info, extra), info None for a token the pipeline drops (it
-# still takes a position), extra True for the joined form of a hyphenated
-# word or a name's part after its apostrophe (at the number of the token
-# they start at); the indexed ones again as (number, term); and as (term,
-# form). Offsets are relative to the chunk, the start past any elision.
-_Chunk = Tuple[
-    int,
-    Tuple[Tuple[int, int, int, str], ...],
-    Tuple[Tuple[int, int, int, Optional[_WordInfo], bool], ...],
-    Tuple[Tuple[int, str], ...],
-    Tuple[Tuple[str, str], ...],
-]
+class WordInfo(NamedTuple):
+    """What analysis makes of one written word, cached by its spelling.
+    Built once per distinct word; hot loops unpack it by position."""
+
+    term: Optional[str]  # the indexed term, None for a stop word
+    stop: Optional[str]  # the folded stop word, None for an indexed one
+    key: str  # the accent-resolution key
+    skip: int  # characters of elision to skip before the word itself
+    form: str  # the word folded but not stemmed: its exact form ("" for a stop word)
+
+
+_WordInfo = WordInfo
+
+
+class ChunkInfo(NamedTuple):
+    """What analysis makes of a chunk of text (a run between spaces),
+    cached by its text. Offsets are relative to the chunk, ``indexed``
+    starts past any elision. Built once per distinct chunk; hot loops
+    unpack it by position."""
+
+    size: int  # tokens it holds: positions it takes
+    indexed: Tuple[Tuple[int, int, int, str], ...]  # (number, start, end, term) of the indexed tokens
+    # every token as (number, start, end, info, extra): info None for one the
+    # pipeline drops (it still takes a position), extra True for the joined
+    # form of a hyphenated word or a name's part after its apostrophe
+    tokens: Tuple[Tuple[int, int, int, Optional[WordInfo], bool], ...]
+    numbered: Tuple[Tuple[int, str], ...]  # (number, term) of the indexed tokens
+    forms: Tuple[Tuple[str, str], ...]  # (term, form) of the indexed tokens
+
+
+_Chunk = ChunkInfo
 
 _UNSEEN = object()
 
@@ -140,9 +153,9 @@ class FrenchAnalyzer(Analyzer):
         stem = self._pool.stem
         if word in self.stop_words:
             folded = fold(word)
-            return (None, folded, stem(folded), skip, "")
+            return WordInfo(None, folded, stem(folded), skip, "")
         folded = fold(word)
-        return (fold(stem(word)), None, stem(folded), skip, folded)
+        return WordInfo(fold(stem(word)), None, stem(folded), skip, folded)
 
     def _chunk_tokens(self, chunk: str) -> _Chunk:
         found = self._chunks.get(chunk)
@@ -156,13 +169,17 @@ class FrenchAnalyzer(Analyzer):
                 tokens.append((number, start, end, info, False))
             if _MAY_BE_COMPOUND_RE.search(chunk):
                 tokens = self._with_extras(chunk, matches, tokens)
-            indexed = tuple((n, start + info[3], end, info[0]) for n, start, end, info, _ in tokens if info is not None and info[0] is not None)
-            found = (
+            indexed = tuple(
+                (n, start + info.skip, end, info.term)
+                for n, start, end, info, _ in tokens
+                if info is not None and info.term is not None
+            )
+            found = ChunkInfo(
                 len(matches),
                 indexed,
                 tuple(tokens),
                 tuple((number, term) for number, _, _, term in indexed),
-                tuple((info[0], info[4]) for _, _, _, info, _ in tokens if info is not None and info[0] is not None),
+                tuple((info.term, info.form) for _, _, _, info, _ in tokens if info is not None and info.term is not None),
             )
             if len(self._chunks) >= self.cache_size:
                 self._chunks.clear()
@@ -241,7 +258,7 @@ class FrenchAnalyzer(Analyzer):
             pieces = [segment] if is_number else segment.split()
             for chunk, entry in zip(pieces, map(chunks.get, pieces)):
                 found = entry or chunk_tokens(chunk)
-                for term, form in found[4]:  # the indexed words only
+                for term, form in found[4]:  # found.forms: the indexed words only (by position: a hot loop)
                     if term in terms:
                         term_counts[term] = term_counts.get(term, 0) + 1
                         if form in forms:
