@@ -95,7 +95,7 @@ def other_spellings(
     shared by two common words (Gérard, Girard) is no proof they name one
     thing; a spelling the index does not hold at all is taken for the
     indexed one, at full weight."""
-    surfaces = [typed[start:end] for _, start, end, info in analyzer.words(typed, extras=False) if info[0] is not None]
+    surfaces = [typed[start:end] for _, start, end, info in analyzer.words(typed, extras=False) if info.term is not None]
     if len(surfaces) != len(pattern):
         return pattern, {}, []
     slots: List[Slot] = []

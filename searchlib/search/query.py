@@ -221,7 +221,7 @@ class _Builder:
     def remember_form(self, typed: str, pattern: Pattern) -> None:
         """A lone word's terms (its other spellings left out: they are
         other words, weighed as such) and exact form, folded, not stemmed."""
-        forms = [info[4] for _, _, _, info in self.analyzer.words(typed, extras=False) if info[0] is not None]
+        forms = [info.form for _, _, _, info in self.analyzer.words(typed, extras=False) if info.term is not None]
         if len(forms) == 1 and (pattern[0][0], forms[0]) not in self.forms:
             self.forms.append((pattern[0][0], forms[0]))
 
