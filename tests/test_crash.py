@@ -63,7 +63,7 @@ SEED = 1789
 # killed run had committed.
 WRAPPER = r"""
 import os, sys
-import searchlib._indexing as indexing
+import searchlib.indexing.run as indexing
 log = os.open(os.environ["CRASH_LOG"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 def note(event, count=0):
     os.write(log, f"{event} {count}\n".encode())
@@ -76,7 +76,7 @@ def noted_commit(self):
     if pending is not None:
         note("committed", pending)
 indexing._Batches.commit = noted_commit
-import searchlib._rebuild as rebuild
+import searchlib.storage.rebuild as rebuild
 swap = rebuild.rebuild_swap
 def noted_swap(*args, **kwargs):
     note("swap")
