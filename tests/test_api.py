@@ -10,6 +10,7 @@ import pytest
 
 import searchlib
 from searchlib import Document, Hit, Index, QueryError
+from work import in_waves
 
 
 def docs(results) -> list[str]:
@@ -668,12 +669,7 @@ def test_a_thread_per_request_holds_no_more_searchers_than_readers(tmp_path, see
             answers.append([(hit.doc_id, hit.passage) for hit in ix.search("Lavrov Kerry", limit=5)])
             most_open.append(ix._backend._store.open_searchers)
 
-        for _ in range(10):
-            threads = [threading.Thread(target=request) for _ in range(12)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+        in_waves(request, waves=10, threads=12)
         assert answers == [expected] * 120
         assert 1 <= max(most_open) <= 2
 

@@ -14,6 +14,7 @@ from searchlib.storage import locks, store as store_module
 from searchlib.storage.schema import FIELDS
 from searchlib.storage.settings import SETTINGS_FILE as MARKER_FILE
 from searchlib.storage.store import Store
+from work import in_waves
 
 
 def _doc_ids(store):
@@ -133,19 +134,12 @@ def test_many_threads_hold_no_more_searchers_than_the_pool(tmp_path):
     with writer(store) as w:
         w.add_document(doc_id="a", text="texte")
     counts: List[int] = []
-    started = threading.Barrier(20, timeout=60)
 
     def request():
-        started.wait()
         with store.reading() as searcher:
             counts.append(searcher.doc_count())
 
-    for _ in range(10):
-        threads = [threading.Thread(target=request) for _ in range(20)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+    in_waves(request, waves=10, threads=20)
     assert counts == [1] * 200
     assert 1 <= store.open_searchers <= 3
     store.close()

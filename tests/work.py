@@ -51,3 +51,22 @@ def grows_linearly(run: Callable[[int], object], size: int, repeats: int = 3) ->
     if whole < 0.05 or whole <= 8 * small:
         return True
     raise AssertionError(f"{whole:.3f} s for {size:,} against {small:.3f} s for a quarter of it: more than linear")
+
+
+def in_waves(request: Callable[[], object], waves: int, threads: int) -> None:
+    """Run ``request`` in ``waves`` waves of ``threads`` threads started at
+    once, as a server starting a thread per request does."""
+    import threading
+
+    for _ in range(waves):
+        started = threading.Barrier(threads, timeout=60)
+
+        def run() -> None:
+            started.wait()
+            request()
+
+        wave = [threading.Thread(target=run) for _ in range(threads)]
+        for thread in wave:
+            thread.start()
+        for thread in wave:
+            thread.join()
