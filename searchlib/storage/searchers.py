@@ -12,6 +12,8 @@ from whoosh.index import FileIndex
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
+from .damage import segment_file
+
 __all__ = ["SearcherPool"]
 
 
@@ -78,8 +80,8 @@ class SearcherPool:
         files: Dict[str, int] = {}
         for leaf, _ in searcher.reader().leaf_readers():
             segment = leaf.segment() if hasattr(leaf, "segment") else None
-            if segment is not None and segment.is_compound():
-                name = str(self._path / f"{segment.segment_id()}.seg")
+            if segment is not None and segment.is_compound():  # one file, mapped whole
+                name = str(self._path / segment_file(segment))
                 try:
                     files[name] = os.stat(name).st_size
                 except OSError:

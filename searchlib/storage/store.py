@@ -25,6 +25,7 @@ from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
 
 from .. import _defaults
+from ..analysis import FrenchAnalyzer
 from ..errors import IndexCorruptError, IndexNotFoundError, SearchlibError
 from . import settings as _settings
 from .damage import damaged, describe_damage, segment_damage, write_error
@@ -150,14 +151,13 @@ class Store:
             raise SearchlibError(f"readers must be at least 1, not {readers}")
         self.path = path
         self.lock_timeout = lock_timeout
-        self._index, self.settings = self._open(
+        self._index, self.settings, self.analyzer = self._open(
             create, None if stop_words is None else frozenset(stop_words), passage_words
         )
-        self.analyzer = self.settings.analyzer()
         self.passage_words: Tuple[int, int] = self.settings.passage_words
         self._unmapped: Optional[FileIndex] = None
         self._readers = SearcherPool(path, self._index, readers)
-        self._writing_searchers = SearcherPool(path, self._index, 1)  # replaced on first use, see writing_index
+        self._writing_searchers: Optional[SearcherPool] = None  # made with the unmapped index
         self._unmapped_lock = threading.Lock()
         self._closed = False
 
@@ -165,13 +165,14 @@ class Store:
 
     def _open(
         self, create: bool, stop_words: Optional[frozenset[str]], passage_words: Optional[Tuple[int, int]]
-    ) -> Tuple[FileIndex, _settings.Settings]:
+    ) -> Tuple[FileIndex, _settings.Settings, FrenchAnalyzer]:
         path = self.path
         if path.exists() and not path.is_dir():
             raise SearchlibError(f"{path} is a file, not an index directory")
         if self.exists(path):
             settings = _settings.read(path)
-            if stop_words is not None and stop_words != settings.analyzer().stop_words:
+            analyzer = settings.analyzer()
+            if stop_words is not None and stop_words != analyzer.stop_words:
                 raise SearchlibError(
                     f"index {path} was built with other stop words; rebuild it to change them "
                     f"(search index --rebuild)"
@@ -182,11 +183,11 @@ class Store:
                     f"index {path} was built with passages of {low}-{high} "
                     f"words; rebuild it to change them (search index --rebuild)"
                 )
-            schema = build_schema(settings.analyzer())
+            schema = build_schema(analyzer)
             problem = opening_problem(path, schema)
             if problem is not None:
                 raise IndexCorruptError(damaged(path, problem))
-            return _open_whoosh_index(path, schema), settings
+            return _open_whoosh_index(path, schema), settings, analyzer
         if not create:
             raise IndexNotFoundError(f"no index at {path}")
         if path.is_dir():
@@ -202,15 +203,16 @@ class Store:
             if not 1 <= low <= high:
                 raise SearchlibError(f"passage sizes must satisfy 1 <= min <= max, not {low}-{high}")
             settings = _settings.Settings(stop_words, (low, high), passage_words_set=True)
+        analyzer = settings.analyzer()
         try:
             path.mkdir(parents=True, exist_ok=True)
             # The settings go first: a folder with a Whoosh index but no
             # settings is refused as foreign, so a crash here cannot leave one.
             _settings.write(path, settings)
-            ix = _whoosh_index.create_in(str(path), build_schema(settings.analyzer()))
+            ix = _whoosh_index.create_in(str(path), build_schema(analyzer))
         except OSError as error:
             raise write_error(path, error) from None
-        return ix, settings
+        return ix, settings, analyzer
 
     @staticmethod
     def exists(path: Path) -> bool:
@@ -250,17 +252,20 @@ class Store:
         whole, and mapped, every page would count against the process's
         resident memory until the end of the run.
         """
+        return self._unmapped_and_pool()[0]
+
+    def _writing_pool(self) -> SearcherPool:
+        return self._unmapped_and_pool()[1]
+
+    def _unmapped_and_pool(self) -> Tuple[FileIndex, SearcherPool]:
+        """The unmapped index and its one searcher's pool, opened on first use."""
         self._check_open()
         with self._unmapped_lock:
-            if self._unmapped is None:
+            if self._unmapped is None or self._writing_searchers is None:
                 storage = FileStorage(str(self.path), supports_mmap=False)
                 self._unmapped = storage.open_index(schema=self._index.schema)
                 self._writing_searchers = SearcherPool(self.path, self._unmapped, 1)
-            return self._unmapped
-
-    def _writing_pool(self) -> SearcherPool:
-        self.writing_index()
-        return self._writing_searchers
+            return self._unmapped, self._writing_searchers
 
     def stats(self) -> StoreStats:
         with self.reading() as searcher:
@@ -300,7 +305,8 @@ class Store:
             return
         self._closed = True
         self._readers.close()
-        self._writing_searchers.close()
+        if self._writing_searchers is not None:
+            self._writing_searchers.close()
         self._index.close()
         if self._unmapped is not None:
             self._unmapped.close()
