@@ -19,7 +19,7 @@ from whoosh.writing import IndexWriter
 
 from ..storage import locks
 from ..storage.damage import write_error
-from ..storage.schema import FIELDS
+from ..storage.schema import FIELDS, term_text
 from ..storage.store import Store
 from .segment import FastSegmentWriter
 
@@ -106,11 +106,6 @@ def stored_hash(searcher: Searcher, doc_id: str) -> Optional[str]:
     return digest
 
 
-def _text(raw: object) -> str:
-    """A term as text: Whoosh 2.7's lexicons yield bytes."""
-    return raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
-
-
 def _under(origin: str, roots: Sequence[str]) -> bool:
     return any(origin == root or origin.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
@@ -120,7 +115,7 @@ def documents_from(searcher: Searcher, roots: Sequence[str]) -> Dict[str, str]:
     paths), as ``{doc_id: origin}``."""
     found: Dict[str, str] = {}
     for raw in searcher.reader().lexicon(FIELDS.origin):
-        origin = _text(raw)
+        origin = term_text(raw)
         if _under(origin, roots):
             for number in searcher.document_numbers(**{FIELDS.origin: origin}):
                 found[searcher.stored_fields(number)[FIELDS.doc_id]] = origin
@@ -133,7 +128,7 @@ def documents_gone(searcher: Searcher, roots: Sequence[str]) -> Set[str]:
     documents are looked up, so a run that lost none reads no stored fields."""
     found: Set[str] = set()
     for raw in searcher.reader().lexicon(FIELDS.origin):
-        origin = _text(raw)
+        origin = term_text(raw)
         if _under(origin, roots) and not os.path.lexists(origin):
             for number in searcher.document_numbers(**{FIELDS.origin: origin}):
                 found.add(searcher.stored_fields(number)[FIELDS.doc_id])

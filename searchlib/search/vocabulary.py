@@ -11,7 +11,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from ..analysis import phonetic
-from ..storage.schema import FIELDS, VARIANT_SEPARATOR
+from ..storage.schema import FIELDS, VARIANT_SEPARATOR, term_text
 from .whoosh27 import range_terms
 
 __all__ = ["Vocabulary", "alternatives", "matching_docs", "passages_of"]
@@ -19,11 +19,6 @@ __all__ = ["Vocabulary", "alternatives", "matching_docs", "passages_of"]
 #: a spelling is a name's when at least 1/_NAME_SHARE of the passages holding
 #: its term write it with a capital
 _NAME_SHARE = 2
-
-
-def _text(raw: Any) -> str:
-    """A term as text: Whoosh 2.7's lexicons and prefix expansions yield bytes."""
-    return raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
 
 
 def alternatives(searcher: Searcher, term: Optional[str], key: str) -> Set[str]:
@@ -57,7 +52,7 @@ class Vocabulary:
         found: Set[str] = set()
         for fieldname in FIELDS.searched:
             for raw in itertools.islice(self._reader.expand_prefix(fieldname, prefix), limit):
-                found.add(_text(raw))
+                found.add(term_text(raw))
         return sorted(found)[:limit]
 
     def within(self, term: str, distance: int, limit: int) -> List[str]:
@@ -106,7 +101,7 @@ class Vocabulary:
         wanted = text.lower()
         found: List[str] = []
         for raw in self._reader.lexicon(FIELDS.source):
-            source = _text(raw)
+            source = term_text(raw)
             if wanted in source.lower():
                 found.append(source)
                 if len(found) >= limit:

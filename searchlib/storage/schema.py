@@ -19,7 +19,7 @@ from whoosh import formats
 from whoosh.analysis import Analyzer, Token
 from whoosh.fields import ID, STORED, TEXT, FieldType, Schema
 
-__all__ = ["FIELDS", "Field", "PassageFields", "TermList", "VARIANT_SEPARATOR", "build_schema"]
+__all__ = ["FIELDS", "Field", "PassageFields", "TermList", "VARIANT_SEPARATOR", "build_schema", "term_text"]
 
 # Joins a word's accent-resolution key to its indexed term in the
 # ``variants`` field ("securit" + SEP + "secur" for "sécurité"), and a
@@ -109,3 +109,8 @@ FIELDS = PassageFields()
 def build_schema(analyzer: Analyzer) -> Schema:
     """The Whoosh schema of a searchlib index: one Whoosh document a passage."""
     return Schema(**{field.name: field.whoosh_type(analyzer) for field in FIELDS.describe()})
+
+
+def term_text(raw: Any) -> str:
+    """A term as text: Whoosh 2.7's lexicons and prefix expansions yield bytes."""
+    return raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
