@@ -7,7 +7,9 @@ passages into hits with snippets and suggestions (:mod:`searchlib.search.hits`),
 the result types, the command line and the service. Below it, one
 implementation per kind of index: :class:`~searchlib.backends.local.LocalBackend`
 (a Whoosh index in a folder). A backend for a cluster implements the same
-:class:`Backend` and nothing above changes.
+:class:`Backend` and nothing above changes. Finding, checking and
+rebuilding an index by its location, without opening it, are functions of
+:mod:`searchlib.backends` (``exists``, ``check``, ``rebuild``).
 
 Passages cross the seam as stored-field mappings keyed by
 :data:`~searchlib.storage.schema.FIELDS`.
@@ -20,7 +22,7 @@ from typing import Any, Callable, Iterable, List, Mapping, Optional, Protocol, S
 
 from ..analysis import FrenchAnalyzer
 from ..ingest import Document, IngestFailure, IngestWarning
-from ..results import AddReport, CheckReport, IndexStats
+from ..results import AddReport, IndexStats
 from ..search.query import BuiltQuery
 from ..search.ranking import Ranking
 from ..search.synonyms import Synonyms
@@ -119,9 +121,6 @@ class Backend(Protocol):
         ...
 
     def stats(self) -> IndexStats:
-        ...
-
-    def check(self) -> CheckReport:
         ...
 
     def close(self) -> None:

@@ -20,7 +20,7 @@ from whoosh import query as wq
 
 from ..errors import IndexCorruptError, SearchlibError
 from ..ingest import Document
-from ..results import AddReport, CheckReport, IndexStats
+from ..results import AddReport, IndexStats
 from ..search import query as _query, ranking as _ranking, scoring as _scoring, vocabulary
 from ..search.ranking import Ranking
 from ..search.synonyms import Synonyms
@@ -108,39 +108,31 @@ class LocalBackend:
     # -- reading -------------------------------------------------------
 
     def search(self, request: SearchRequest) -> Ranked:
-        return self._read(lambda: self._search(request))
+        return self._read_with_searcher(lambda searcher: self._search(searcher, request))
 
-    def _search(self, request: SearchRequest) -> Ranked:
+    def _search(self, searcher: Any, request: SearchRequest) -> Ranked:
         ranking = request.ranking or self._ranking
-        with self._store.reading() as searcher:
-            searcher.weighting = ranking.weighting()  # lent to this call alone
-            built = self._build(request.query, searcher, ranking)
-            if built.query is None:
-                return Ranked(0, [], built)
-            restriction = _restriction(built.filter, request.after, request.before, request.source, searcher)
-            if restriction is not None and not restriction:
-                return Ranked(0, [], built)  # the filters keep nothing
-            ranker = _ranking.Ranker(
-                searcher, built.query, restriction, ranking, self._segments, built.forms, self.analyzer
+        searcher.weighting = ranking.weighting()  # lent to this call alone
+        built = self._build(request.query, searcher, ranking)
+        if built.query is None:
+            return Ranked(0, [], built)
+        restriction = _restriction(built.filter, request.after, request.before, request.source, searcher)
+        if restriction is not None and not restriction:
+            return Ranked(0, [], built)  # the filters keep nothing
+        ranker = _ranking.Ranker(searcher, built.query, restriction, ranking, self._segments, built.forms, self.analyzer)
+        # A page is cut from the list a larger limit gives: per_doc and the
+        # copies folded away depend on every hit ranked above it.
+        total, chosen = ranker.choose(request.offset + request.limit, request.per_doc, request.collapse_duplicates)
+        page = [
+            RankedPassage(
+                fields, float(score), copies, tuple(ranker.explain(fields["_docnum"])) if request.explain else ()
             )
-            # A page is cut from the list a larger limit gives: per_doc and the
-            # copies folded away depend on every hit ranked above it.
-            total, chosen = ranker.choose(request.offset + request.limit, request.per_doc, request.collapse_duplicates)
-            page = [
-                RankedPassage(
-                    fields, float(score), copies,
-                    tuple(ranker.explain(fields["_docnum"])) if request.explain else (),
-                )
-                for fields, score, copies in chosen[request.offset :]
-            ]
-            return Ranked(total, page, built)
+            for fields, score, copies in chosen[request.offset :]
+        ]
+        return Ranked(total, page, built)
 
     def parse(self, query: str, ranking: Optional[Ranking] = None) -> _query.BuiltQuery:
-        def parse() -> _query.BuiltQuery:
-            with self._store.reading() as searcher:
-                return self._build(query, searcher, ranking or self._ranking)
-
-        return self._read(parse)
+        return self._read_with_searcher(lambda searcher: self._build(query, searcher, ranking or self._ranking))
 
     def _build(self, query: str, searcher: Any, ranking: Ranking) -> _query.BuiltQuery:
         return _query.parse_query(
@@ -153,22 +145,17 @@ class LocalBackend:
         )
 
     def texts_holding(self, term: str, limit: int) -> List[str]:
-        def read() -> List[str]:
-            texts: List[str] = []
-            with self._store.reading() as searcher:
-                for fieldname in FIELDS.searched:
-                    for docnum in itertools.islice(searcher.document_numbers(**{fieldname: term}), limit):
-                        texts.append(str(searcher.stored_fields(docnum).get(fieldname) or ""))
-            return texts
+        def read(searcher: Any) -> List[str]:
+            return [
+                str(searcher.stored_fields(docnum).get(fieldname) or "")
+                for fieldname in FIELDS.searched
+                for docnum in itertools.islice(searcher.document_numbers(**{fieldname: term}), limit)
+            ]
 
-        return self._read(read)
+        return self._read_with_searcher(read)
 
     def passages(self, doc_id: str) -> List[Mapping[str, Any]]:
-        def read() -> List[Mapping[str, Any]]:
-            with self._store.reading() as searcher:
-                return list(vocabulary.passages_of(searcher, doc_id))
-
-        return self._read(read)
+        return self._read_with_searcher(lambda searcher: list(vocabulary.passages_of(searcher, doc_id)))
 
     def stats(self) -> IndexStats:
         raw = self._read(self._store.stats)
@@ -179,10 +166,14 @@ class LocalBackend:
         )
         return IndexStats(self.location, raw.documents, raw.passages, raw.terms, raw.size_bytes, last)
 
-    def check(self) -> CheckReport:
-        from ..storage import check
+    def _read_with_searcher(self, operation: Callable[[Any], _T]) -> _T:
+        """:meth:`_read` with a searcher lent for the length of the operation."""
 
-        return check.verify(self.path)
+        def read() -> _T:
+            with self._store.reading() as searcher:
+                return operation(searcher)
+
+        return self._read(read)
 
     def _read(self, operation: Callable[[], _T]) -> _T:
         """Run a read of the index, telling damage from other failures.
