@@ -10,7 +10,7 @@ backend's answers are shown the same way.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence, Set, Tuple
 
 from ..analysis import FrenchAnalyzer
 from ..ingest import Document
@@ -66,10 +66,7 @@ def suggestion(
     text writes the term it was taken for (None if a hit does not show it)."""
     suggested = query
     for typed, term in corrections:
-        spelling = next(
-            (hit.text[t.start : t.end] for hit in hits for t in analyzer.all_tokens(hit.text) if t.text == term),
-            None,
-        )
+        spelling = next(_spellings(term, (hit.text for hit in hits), analyzer), None)
         if spelling is None:
             return None
         suggested = suggested.replace(typed, spelling, 1)
@@ -81,17 +78,22 @@ def written(typed: str, term: str, texts: Iterable[str], analyzer: FrenchAnalyze
     there, the nearest to ``typed`` (a stem stands for many words:
     "négotiations" is "négociations", not "négocier")."""
     spellings: Dict[str, int] = {}
-    for text in texts:
-        for token in analyzer.all_tokens(text):
-            if token.text == term:
-                spelling = text[token.start : token.end]
-                spellings[spelling] = spellings.get(spelling, 0) + 1
+    for spelling in _spellings(term, texts, analyzer):
+        spellings[spelling] = spellings.get(spelling, 0) + 1
     wanted = typed.lower()
     return max(
         spellings,
         key=lambda spelling: (difflib.SequenceMatcher(None, wanted, spelling.lower()).ratio(), spellings[spelling]),
         default=None,
     )
+
+
+def _spellings(term: str, texts: Iterable[str], analyzer: FrenchAnalyzer) -> Iterator[str]:
+    """Each place ``texts`` write a word indexed as ``term``, as written, in order."""
+    for text in texts:
+        for token in analyzer.all_tokens(text):
+            if token.text == term:
+                yield text[token.start : token.end]
 
 
 def parsed_query(query: str, built: BuiltQuery, spelling: Callable[[str, str], Optional[str]]) -> ParsedQuery:
