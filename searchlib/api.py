@@ -108,7 +108,6 @@ class Index:
             raise SearchlibError(f"readers must be a positive whole number, not {readers!r}")
         self.path = Path(path)
         self._ranking = ranking if ranking is not None else _ranking.DEFAULT
-        loaded: Optional[Synonyms] = None
         self._backend: backends.Backend = backends.open_backend(
             self.path, create=create, lock_timeout=lock_timeout, stop_words=stop_words, passage_words=passage_words,
             workers=workers, batch=(batch_size, batch_chars), readers=readers, ranking=self._ranking,
@@ -117,14 +116,13 @@ class Index:
         if synonyms is not None:
             try:
                 if isinstance(synonyms, (str, os.PathLike)):
-                    loaded = Synonyms.from_file(synonyms, self._analyzer)
+                    self._backend.synonyms = Synonyms.from_file(synonyms, self._analyzer)
                 else:
-                    loaded = Synonyms(synonyms, self._analyzer)
+                    self._backend.synonyms = Synonyms(synonyms, self._analyzer)
             except (OSError, ValueError) as error:
                 self._backend.close()
                 message = f"synonyms {synonyms}: {error.strerror}" if isinstance(error, OSError) else str(error)
                 raise SearchlibError(message) from None
-            self._backend.synonyms = loaded
 
     @staticmethod
     def exists(path: PathLike) -> bool:
