@@ -3,6 +3,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from searchlib import analysis_steps, analyze
 from searchlib.analysis import MAX_TOKEN_LENGTH, ElisionFilter, FoldFilter, FrenchAnalyzer, FrenchStopFilter, FrenchTokenizer, LengthFilter, LowercaseFilter, NormalizeFilter, NumberFilter, StemFilter, french_pipeline
@@ -147,6 +148,26 @@ def test_fused_analyzer_equals_the_composed_steps(seeds_dir):
     for text in samples:
         fused = [(t.text, t.start, t.end, t.position) for t in analyze(text, FrenchAnalyzer())]
         assert fused == _composed(text)
+
+
+# Words of letters with punctuation around them take the analyzer's fast
+# path; these runs mix them with every character that must leave it.
+_RUN_PIECES = st.sampled_from(
+    ["a", "lʼ", "d’", "qu'", "É", "œ", "Qaïda", "x" * 60, "ʼ", "’", "'", "-", ".", "U.E", ",", "…", "«", "»", "(", ")", "[", '"', "“",
+     "1", "2,5", "\u0301", "\u00ad", "北", "_", "ᵃ", "Ł", "ß", "?", "!", ";", ":", "\u200b", "/", "%"]
+)
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=400)
+@given(st.lists(st.lists(_RUN_PIECES, min_size=1, max_size=5).map("".join), min_size=1, max_size=6).map(" ".join))
+def test_the_fast_path_for_plain_words_reads_as_the_composed_steps(text):
+    fused = [(t.text, t.start, t.end, t.position) for t in analyze(text, FrenchAnalyzer())]
+    assert fused == _composed(text)
+
+
+def test_a_letter_apostrophe_still_elides():
+    tokens = analyze("dʼAlep lʼarmée", FrenchAnalyzer())
+    assert [(t.text, t.start) for t in tokens] == [("alep", 2), ("arme", 9)]
 
 
 def test_accents_and_case_give_the_same_terms():

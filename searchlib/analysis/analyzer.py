@@ -26,6 +26,7 @@ from whoosh.analysis import Analyzer, Token as _WhooshToken
 
 from . import compounds as _compounds
 from .words import (
+    _SIMPLE_RUN_RE,
     _TOKEN_RE,
     APOSTROPHES,
     FRENCH_STOP_WORDS,
@@ -157,34 +158,76 @@ class FrenchAnalyzer(Analyzer):
         folded = fold(word)
         return WordInfo(fold(stem(word)), None, stem(folded), skip, folded)
 
+    def runs(self, value: str) -> List[str]:
+        """The runs of characters of ``value`` that analysis reads one at a
+        time, in order: the pieces between white space, except that a
+        number grouped by spaces ("280 000") is one run."""
+        pieces: List[str] = []
+        for _, segment, is_number in self._segments(value):
+            if is_number:
+                pieces.append(segment)
+            else:
+                pieces += segment.split()
+        return pieces
+
+    def read_run(self, run: str) -> ChunkInfo:
+        """What analysis makes of one run of :meth:`runs`, not cached (for
+        callers that keep their own cache of what they derive from it)."""
+        return self._simple_chunk(run) or self._read_chunk(run)
+
+    @staticmethod
+    def lone_word(run: str) -> Optional[str]:
+        """The word of a run that holds one word of letters and nothing but
+        punctuation around it ("pays." → "pays"), which analysis reads as
+        that word alone; None for any other run."""
+        simple = _SIMPLE_RUN_RE.fullmatch(run)
+        return None if simple is None else simple.group(2)
+
     def _chunk_tokens(self, chunk: str) -> _Chunk:
         found = self._chunks.get(chunk)
         if found is None:
-            word_info = self.word_info
-            tokens: List[Tuple[int, int, int, Optional[_WordInfo], bool]] = []
-            matches = list(_TOKEN_RE.finditer(chunk))
-            for number, match in enumerate(matches):
-                info = word_info(match.group())
-                start, end = match.span()
-                tokens.append((number, start, end, info, False))
-            if _MAY_BE_COMPOUND_RE.search(chunk):
-                tokens = self._with_extras(chunk, matches, tokens)
-            indexed = tuple(
-                (n, start + info.skip, end, info.term)
-                for n, start, end, info, _ in tokens
-                if info is not None and info.term is not None
-            )
-            found = ChunkInfo(
-                len(matches),
-                indexed,
-                tuple(tokens),
-                tuple((number, term) for number, _, _, term in indexed),
-                tuple((info.term, info.form) for _, _, _, info, _ in tokens if info is not None and info.term is not None),
-            )
+            found = self.read_run(chunk)
             if len(self._chunks) >= self.cache_size:
                 self._chunks.clear()
             self._chunks[chunk] = found
         return found
+
+    def _simple_chunk(self, chunk: str) -> Optional[_Chunk]:
+        """A chunk that is one word of letters with punctuation around it
+        (most are), read without the tokenizer; None for any other."""
+        simple = _SIMPLE_RUN_RE.fullmatch(chunk)
+        if simple is None:
+            return None
+        start, end = simple.span(2)
+        info = self.word_info(simple.group(2))
+        tokens = ((0, start, end, info, False),)
+        if info is None or info.term is None:
+            return ChunkInfo(1, (), tokens, (), ())
+        return ChunkInfo(1, ((0, start, end, info.term),), tokens, ((0, info.term),), ((info.term, info.form),))
+
+    def _read_chunk(self, chunk: str) -> _Chunk:
+        """What the tokenizer and the word steps make of any chunk."""
+        word_info = self.word_info
+        tokens: List[Tuple[int, int, int, Optional[_WordInfo], bool]] = []
+        matches = list(_TOKEN_RE.finditer(chunk))
+        for number, match in enumerate(matches):
+            info = word_info(match.group())
+            start, end = match.span()
+            tokens.append((number, start, end, info, False))
+        if _MAY_BE_COMPOUND_RE.search(chunk):
+            tokens = self._with_extras(chunk, matches, tokens)
+        indexed = tuple(
+            (n, start + info.skip, end, info.term)
+            for n, start, end, info, _ in tokens
+            if info is not None and info.term is not None
+        )
+        return ChunkInfo(
+            len(matches),
+            indexed,
+            tuple(tokens),
+            tuple((number, term) for number, _, _, term in indexed),
+            tuple((info.term, info.form) for _, _, _, info, _ in tokens if info is not None and info.term is not None),
+        )
 
     def _with_extras(
         self, chunk: str, matches: List["re.Match[str]"], tokens: List[Tuple[int, int, int, Optional[_WordInfo], bool]]

@@ -110,7 +110,13 @@ class Preparer:
         positions it takes, its indexed terms at their offsets, every
         word's accent key (for the sketch), its stop words, accent variants
         and names' sounds. Cached: most runs of a text were seen before."""
-        count, _, tokens, numbered, _ = self.analyzer._chunk_tokens(run)
+        word = self.analyzer.lone_word(run)
+        if word is not None and word != run:
+            # "pays." brings what "pays" does: analysed once for all its punctuations.
+            summary = self._words.get(word) or self._summary(word)
+            self._remember(run, summary)
+            return summary
+        count, _, tokens, numbered, _ = self.analyzer.read_run(run)
         keys: List[str] = []
         stops: List[str] = []
         variants: List[str] = []
@@ -137,10 +143,13 @@ class Preparer:
                 if entry is not None:
                     sounds.append(entry)
         summary = (count, numbered, tuple(keys), tuple(stops), tuple(variants), tuple(sounds))
+        self._remember(run, summary)
+        return summary
+
+    def _remember(self, run: str, summary: _Summary) -> None:
         if len(self._words) >= _RUNS_CACHED:
             self._words.clear()
         self._words[run] = summary
-        return summary
 
     def prepare(self, work: Sequence[Tuple[Document, str]]) -> Tuple[List[int], PreparedChunk]:
         """The passages of each document of ``work`` (documents with their
@@ -174,7 +183,7 @@ class Preparer:
         }
         first = len(chunk.records)
         stored: List[Dict[str, Any]] = []
-        segments = self.analyzer._segments
+        runs_of = self.analyzer.runs
         words = self._words
         summary = self._summary
         for number, piece in enumerate(pieces, first):
@@ -187,23 +196,22 @@ class Preparer:
             # One pass over the passage's words feeds every field, taken a
             # run of characters between spaces at a time (see _summary).
             position = 0
-            for _, segment, is_number in segments(text):
-                for run in (segment,) if is_number else segment.split():
-                    count, numbered, run_keys, run_stops, run_variants, run_sounds = words.get(run) or summary(run)
-                    for offset, term in numbered:
-                        places = positions.get(term)
-                        if places is None:
-                            positions[term] = [position + offset]
-                        else:
-                            places.append(position + offset)
-                    keys += run_keys
-                    for stop in run_stops:
-                        stops[stop] = stops.get(stop, 0) + 1
-                    if run_variants:
-                        variants.update(run_variants)
-                    if run_sounds:
-                        sounds.update(run_sounds)
-                    position += count
+            for run in runs_of(text):
+                count, numbered, run_keys, run_stops, run_variants, run_sounds = words.get(run) or summary(run)
+                for offset, term in numbered:
+                    places = positions.get(term)
+                    if places is None:
+                        positions[term] = [position + offset]
+                    else:
+                        places.append(position + offset)
+                keys += run_keys
+                for stop in run_stops:
+                    stops[stop] = stops.get(stop, 0) + 1
+                if run_variants:
+                    variants.update(run_variants)
+                if run_sounds:
+                    sounds.update(run_sounds)
+                position += count
             text_postings = _positions(positions)
             stop_postings = _frequencies(stops)
             chunk.add(FIELDS.text, number, text_postings)
