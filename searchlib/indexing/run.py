@@ -66,14 +66,22 @@ class _Batches:
         self._chars = 0
         self._documents = 0
         self._changed = False  # whether the open writer has anything to commit
+        self._opened = 0
         self._next_look = time.monotonic() + _LOOK_FOR_WAITERS
 
     def changed(self) -> None:
         self._changed = True
 
+    @property
+    def opened(self) -> int:
+        """How many writers the run has opened; the current one's number
+        while it is open, 0 while the run does not hold the lock."""
+        return self._opened if self._writer is not None else 0
+
     def writer(self) -> Any:
         if self._writer is None:
             self._writer = _writer.open_writer(self._store)
+            self._opened += 1
         return self._writer
 
     def wrote(self, chars: int, documents: int) -> None:
@@ -135,22 +143,26 @@ def write(
     limits = (batch[0] or _BATCH_DOCUMENTS, batch[1] or _BATCH_CHARS)
     batches = _Batches(the_store, *limits)
     preparer = Preparer(the_store.analyzer, the_store.passage_words)
+    hashes = _IndexedHashes(the_store, batches)
     with Preparation(preparer, workers, limits) as preparation:
         try:
-            for item in items:
-                if isinstance(item, IngestWarning):
-                    told.warning(item)
-                elif isinstance(item, IngestFailure):
-                    report.failed += 1
-                    report.failures.append(item)
-                else:
-                    with _writing(the_store):
-                        if _queue_one(the_store, batches, preparation, item, report, seen):
-                            told.indexed(item.origin)
-                        for done in preparation.ready():
-                            _write_prepared(batches, done, report)
-                            if between is not None:
-                                between()
+            try:
+                for item in items:
+                    if isinstance(item, IngestWarning):
+                        told.warning(item)
+                    elif isinstance(item, IngestFailure):
+                        report.failed += 1
+                        report.failures.append(item)
+                    else:
+                        with _writing(the_store):
+                            if _queue_one(the_store, hashes, batches, preparation, item, report, seen):
+                                told.indexed(item.origin)
+                            for done in preparation.ready():
+                                _write_prepared(batches, done, report)
+                                if between is not None:
+                                    between()
+            finally:
+                hashes.release()
             with _writing(the_store):
                 for done in preparation.drain():
                     _write_prepared(batches, done, report)
@@ -182,6 +194,7 @@ def _writing(the_store: store.Store) -> Iterator[None]:
 
 def _queue_one(
     the_store: store.Store,
+    hashes: "_IndexedHashes",
     batches: _Batches,
     preparation: Preparation,
     document: Document,
@@ -196,14 +209,46 @@ def _queue_one(
         return False
     seen[document.id] = where
     digest = content_hash(document, the_store.passage_words)
-    with the_store.reading(for_writing=True) as searcher:
-        previous = _writer.stored_hash(searcher, document.id)
+    previous = hashes.of(document.id)
     if previous == digest:
         report.unchanged += 1
         return False
     batches.writer()  # the run writes from here on: it holds the lock
     preparation.submit(document, digest, replaces=previous is not None)
     return True
+
+
+class _IndexedHashes:
+    """The content hash of each document of a run as indexed before it.
+
+    While the run holds the index's lock nothing but its own commits can
+    change the index, so one searcher serves every look-up until the lock
+    is let go, where bringing one up to date for each document would read
+    the index's table of contents once per document.
+    """
+
+    def __init__(self, the_store: store.Store, batches: _Batches) -> None:
+        self._store = the_store
+        self._batches = batches
+        self._held: Optional[Tuple[Any, int, Any]] = None  # (lending, writer number, searcher)
+
+    def of(self, doc_id: str) -> Optional[str]:
+        opened = self._batches.opened
+        if not opened:
+            self.release()  # the run let go of the lock: others may commit
+            with self._store.reading(for_writing=True) as searcher:
+                return _writer.stored_hash(searcher, doc_id)
+        if self._held is None or self._held[1] != opened:
+            self.release()
+            lending = self._store.reading(for_writing=True)
+            self._held = (lending, opened, lending.__enter__())
+        return _writer.stored_hash(self._held[2], doc_id)
+
+    def release(self) -> None:
+        """Give the searcher back (the store lends one at a time for writing)."""
+        if self._held is not None:
+            lending, self._held = self._held[0], None
+            lending.__exit__(None, None, None)
 
 
 class _ToldWhenIndexed:
