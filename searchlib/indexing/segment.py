@@ -59,17 +59,14 @@ def group_postings(
 ) -> FieldPostings:
     """:class:`FieldPostings` from postings listed in passage order, in any
     term order (``str`` terms are encoded to UTF-8, which keeps their order)."""
-    index: Dict[Any, int] = {}
-    setdefault = index.setdefault
-    numbers = np.array([setdefault(term, len(index)) for term in terms], np.int64)
-    distinct = list(index)
-    by_term = sorted(range(len(distinct)), key=distinct.__getitem__)
-    rank = np.empty(len(distinct), np.int64)
-    rank[by_term] = np.arange(len(distinct))
-    sorted_terms = [distinct[number] for number in by_term]
+    # Each posting's term numbered by its rank among the distinct terms,
+    # with the looking up done by map() from C: this runs for every posting.
+    sorted_terms = sorted(set(terms))
+    rank = dict(zip(sorted_terms, range(len(sorted_terms))))
+    numbers = np.fromiter(map(rank.__getitem__, terms), np.int64, len(terms))
     return _by_term(
-        [term.encode("utf-8") for term in sorted_terms] if distinct and isinstance(distinct[0], str) else sorted_terms,
-        rank[numbers],
+        [term.encode("utf-8") for term in sorted_terms] if sorted_terms and isinstance(sorted_terms[0], str) else sorted_terms,
+        numbers,
         np.asarray(ids, np.uint32),
         None if weights is None else np.asarray(weights, np.float32),
         values,

@@ -26,6 +26,7 @@ documents are prepared in the calling process.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import queue
@@ -104,6 +105,11 @@ def serve() -> None:
     source, answers = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing printed may land in the answers
     preparer: Preparer = pickle.load(source)
+    # What this process keeps is the preparer's caches, which only grow and
+    # hold no reference cycles; at the default thresholds the collector
+    # would walk them again and again (a seventh of the CPU time) for nothing.
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
     while True:
         try:
             work = pickle.load(source)

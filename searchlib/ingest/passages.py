@@ -22,6 +22,8 @@ Span = Tuple[int, int]
 
 _PARAGRAPH_RE = re.compile(r"[^\n]+")
 _WORD_RE = re.compile(r"\w+")
+_match_start = re.Match.start
+_match_end = re.Match.end
 # A sentence ends at . ! ? or … (possibly closed by quotes or brackets)
 # followed by white space and something that can open a sentence.
 _SENTENCE_END_RE = re.compile(
@@ -65,11 +67,11 @@ class _WordCounter:
     """
 
     def __init__(self, text: str) -> None:
-        self._starts: List[int] = []
-        self._ends: List[int] = []
-        for match in _WORD_RE.finditer(text):
-            self._starts.append(match.start())
-            self._ends.append(match.end())
+        # map() over the matches calls their methods from C: a loop here
+        # would cost a document's every word a turn of the interpreter.
+        matches = list(_WORD_RE.finditer(text))
+        self._starts: List[int] = list(map(_match_start, matches))
+        self._ends: List[int] = list(map(_match_end, matches))
 
     def __call__(self, start: int, end: int) -> int:
         if end <= start:
