@@ -21,7 +21,7 @@ from ._reading import Item, StreamProgress, iter_sources
 from .errors import DocumentIdError, QueryError, SearchlibError
 from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 from .results import AddReport, CheckReport, Hit, IndexStats, ParsedQuery, Progress, QueryClause, SearchResults
-from .search import hits as _hits, ranking as _ranking, snippets
+from .search import facets as _facets, hits as _hits, ranking as _ranking, snippets
 from .search.synonyms import Synonyms
 from .storage.store import DEFAULT_READERS
 
@@ -327,6 +327,8 @@ class Index:
         explain: bool = False,
         ranking: Optional[_ranking.Ranking] = None,
         offset: int = 0,
+        sort: str = "relevance",
+        facets: Sequence[str] = (),
     ) -> SearchResults:
         """Ranked passages for ``query``, best first.
 
@@ -344,8 +346,14 @@ class Index:
         index's. The query language is in docs/query.md. ``offset`` skips
         that many hits first, for pages: the hits are those after the first
         ``offset`` of a search limited to ``offset + limit``, so a page never
-        repeats what an earlier one showed. Raises :class:`QueryError` for an
-        empty query, bad limits or offsets, or bad dates.
+        repeats what an earlier one showed. ``sort="date"`` shows the newest
+        passages first (undated ones last, equal dates best first) in place of
+        the best. ``facets`` names counts to make over every matching passage
+        (all ``total`` counts, not only the page): ``"year"`` ("2019"),
+        ``"month"`` ("2019-03"), ``"source"``; ``results.facets`` maps each to
+        its values and their number of passages, commonest first. Raises
+        :class:`QueryError` for an empty query, bad limits or offsets, bad
+        dates, an unknown sort or facet.
         """
         _check_query(query)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
@@ -364,8 +372,12 @@ class Index:
                 bounds.append(ingest.normalize_date(value) if value is not None else None)
             except ValueError as error:
                 raise QueryError(f"{name}: {error}") from None
+        wanted_facets = _check_facets(facets)
+        if sort not in _facets.SORTS:
+            raise QueryError(f"sort must be one of {', '.join(_facets.SORTS)}, not {sort!r}")
         request = backends.SearchRequest(
-            query, limit, offset, per_doc, collapse_duplicates, bounds[0], bounds[1], source, explain, ranking
+            query, limit, offset, per_doc, collapse_duplicates, bounds[0], bounds[1], source, explain, ranking,
+            sort, wanted_facets,
         )
         ranked = self._backend.search(request)
         built = ranked.query
@@ -378,7 +390,10 @@ class Index:
             for passage in ranked.passages
         ]
         suggestion = _hits.suggestion(query, built.corrections, hits, self._analyzer)
-        return SearchResults(query, hits, ranked.total, built.notes, suggestion, offset=offset, limit=limit)
+        counted = {name: dict(ranked.facets.get(name, {})) for name in wanted_facets}
+        return SearchResults(
+            query, hits, ranked.total, built.notes, suggestion, offset=offset, limit=limit, facets=counted
+        )
 
     def parse(self, query: str) -> ParsedQuery:
         """How ``query`` is read in this index, as :meth:`search` reads it:
@@ -415,6 +430,18 @@ def _check_query(query: object) -> None:
         raise QueryError(f"query must be a string, not {type(query).__name__}")
     if not query.strip():
         raise QueryError("empty query")
+
+
+def _check_facets(facets: object) -> Tuple[str, ...]:
+    """The facets asked for, each once, in the order given."""
+    known = ", ".join(_facets.FACETS)
+    if isinstance(facets, str) or not isinstance(facets, Iterable):
+        raise QueryError(f"facets must be a list of names ({known}), not {facets!r}")
+    names = tuple(dict.fromkeys(facets))
+    for name in names:
+        if name not in _facets.FACETS:
+            raise QueryError(f"unknown facet {name!r} (known: {known})")
+    return names
 
 
 def _check_ranking(ranking: object) -> None:

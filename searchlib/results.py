@@ -83,6 +83,8 @@ class SearchResults(Sequence[Hit]):
     words corrected from the index's own text ("Lavorv" → "Lavrov"), when
     some were. ``offset`` is the number of better hits skipped before the
     first one here (a page's start) and ``limit`` the most it could hold.
+    ``facets`` maps each facet asked for ("year", "month", "source") to its
+    values and their number of matching passages, commonest first.
     """
 
     def __init__(
@@ -95,8 +97,10 @@ class SearchResults(Sequence[Hit]):
         *,
         offset: int = 0,
         limit: Optional[int] = None,
+        facets: Optional[Dict[str, Dict[str, int]]] = None,
     ) -> None:
         self.query = query
+        self.facets: Dict[str, Dict[str, int]] = facets if facets is not None else {}
         self.total = total
         self.offset = offset
         self.limit = limit
@@ -129,6 +133,7 @@ class SearchResults(Sequence[Hit]):
             "limit": self.limit,
             "suggestion": self.suggestion,
             "notes": list(self.notes),
+            "facets": {name: dict(counts) for name, counts in self.facets.items()},
             "results": [dict(rank=rank, **hit.to_dict(marks)) for rank, hit in enumerate(self._hits, self.offset + 1)],
         }
 

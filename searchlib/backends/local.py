@@ -122,14 +122,16 @@ class LocalBackend:
         ranker = _ranking.Ranker(searcher, built.query, restriction, ranking, self._segments, built.forms, self.analyzer)
         # A page is cut from the list a larger limit gives: per_doc and the
         # copies folded away depend on every hit ranked above it.
-        total, chosen = ranker.choose(request.offset + request.limit, request.per_doc, request.collapse_duplicates)
+        total, chosen = ranker.choose(
+            request.offset + request.limit, request.per_doc, request.collapse_duplicates, request.sort
+        )
         page = [
             RankedPassage(
                 fields, float(score), copies, tuple(ranker.explain(fields["_docnum"])) if request.explain else ()
             )
             for fields, score, copies in chosen[request.offset :]
         ]
-        return Ranked(total, page, built)
+        return Ranked(total, page, built, ranker.facets(request.facets) if request.facets else {})
 
     def parse(self, query: str, ranking: Optional[Ranking] = None) -> _query.BuiltQuery:
         return self._read_with_searcher(lambda searcher: self._build(query, searcher, ranking or self._ranking))
