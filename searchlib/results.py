@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence,
 
 
 if TYPE_CHECKING:  # the readers are imported only by the runs that read sources
-    from .ingest import IngestFailure, IngestWarning
+    from .ingest import Document, IngestFailure, IngestWarning
 
-__all__ = ["Hit", "SearchResults", "ParsedQuery", "QueryClause", "IndexStats", "CheckReport", "AddReport", "Progress"]
+__all__ = ["Hit", "SearchResults", "Passage", "DocumentList", "ParsedQuery", "QueryClause", "IndexStats", "CheckReport", "AddReport", "Progress"]
 
 
 @dataclass(frozen=True)
@@ -206,6 +206,53 @@ class ParsedQuery:
             "corrections": [list(pair) for pair in self.corrections],
             "suggestion": self.suggestion,
         }
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One indexed passage of a document: its number (from 0) and where it
+    lies in :meth:`searchlib.Index.document`'s ``text`` (``start``, ``end``)."""
+
+    doc_id: str
+    number: int
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class DocumentList:
+    """A page of the indexed documents, by id: ``total`` documents in all,
+    ``offset`` skipped before these, at most ``limit`` of them."""
+
+    documents: List["Document"]
+    total: int
+    offset: int
+    limit: int
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The page as plain JSON-ready data (each document without its text's passages)."""
+        return {
+            "results": [document_dict(document) for document in self.documents],
+            "offset": self.offset,
+            "limit": self.limit,
+            "total": self.total,
+        }
+
+
+def document_dict(document: "Document") -> Dict[str, Any]:
+    """A document as plain JSON-ready data: id, title, date, source, metadata, text."""
+    return {
+        "id": document.id,
+        "title": document.title,
+        "date": document.date,
+        "source": document.source,
+        "metadata": dict(document.metadata),
+        "text": document.text,
+    }
 
 
 @dataclass(frozen=True)

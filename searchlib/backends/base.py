@@ -128,6 +128,19 @@ class Backend(Protocol):
         """A document's stored passages, in order (empty if absent)."""
         ...
 
+    def document_ids(self, offset: int, limit: int) -> Tuple[int, List[str]]:
+        """The number of documents, and the ids of ``limit`` of them after
+        the first ``offset``, in order of id (a sort on the id field)."""
+        ...
+
+    def matching_documents(
+        self, query: Optional[str], after: Optional[str], before: Optional[str], source: Optional[str]
+    ) -> List[str]:
+        """The ids of the documents with a passage that ``query`` (None:
+        any) matches within the filters, in order of id, each once (the
+        terms of the id field over the matching passages)."""
+        ...
+
     def stats(self) -> IndexStats:
         ...
 

@@ -55,7 +55,7 @@ class _Segment:
         for lengths in self.lengths.values():
             lengths[deleted] = 0.0
         #: each article's document id, in order
-        self.article_ids: List[str] = [doc_id for doc_id, start in zip(live_ids, starts) if start]
+        self.article_ids: List[str] = [term_text(doc_id) for doc_id, start in zip(live_ids, starts) if start]
         #: the articles' lengths (their passages' summed), one an article, in order
         articles = int(self.article.max()) + 1 if live_ids else 0
         self.article_lengths = np.bincount(
