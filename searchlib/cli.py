@@ -266,7 +266,7 @@ def delete_command(index_dir: Optional[Path], lock_timeout: float, as_json: bool
 @click.option("--after", metavar="DATE", help="Only documents with a passage dated on or after DATE.")
 @click.option("--before", metavar="DATE", help="Only documents with a passage dated on or before DATE.")
 @click.option("--source", metavar="TEXT", help="Only documents whose source contains TEXT.")
-@click.argument("words", nargs=-1)
+@click.argument("words", nargs=-1, metavar="[QUERY]...")
 def export_command(
     index_dir: Optional[Path], output_format: str, output: Optional[Path],
     after: Optional[str], before: Optional[str], source: Optional[str], words: Tuple[str, ...],
