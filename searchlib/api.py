@@ -505,11 +505,11 @@ def _check_facets(facets: object) -> Tuple[str, ...]:
     known = ", ".join(_facets.FACETS)
     if isinstance(facets, str) or not isinstance(facets, Iterable):
         raise QueryError(f"facets must be a list of names ({known}), not {facets!r}")
-    names = tuple(dict.fromkeys(facets))
+    names = tuple(facets)
     for name in names:
-        if name not in _facets.FACETS:
+        if not isinstance(name, str) or name not in _facets.FACETS:
             raise QueryError(f"unknown facet {name!r} (known: {known})")
-    return names
+    return tuple(dict.fromkeys(names))
 
 
 def _check_ranking(ranking: object) -> None:

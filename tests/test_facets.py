@@ -110,6 +110,8 @@ def test_bad_facets_and_sorts_are_refused_in_one_line(news: Index) -> None:
         news.search("Syrie", facets=["day"])
     with pytest.raises(QueryError, match="facets must be a list"):
         news.search("Syrie", facets="year")
+    with pytest.raises(QueryError, match="unknown facet \\['year'\\]"):
+        news.search("Syrie", facets=[["year"]])  # type: ignore[list-item]
     with pytest.raises(QueryError, match="sort must be one of relevance, date, not 'newest'"):
         news.search("Syrie", sort="newest")
 
