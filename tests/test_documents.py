@@ -185,3 +185,13 @@ def test_query_command_sorts_and_counts_facets(folder: Path) -> None:
     ):
         bad = _search("query", *args, "Syrie", cwd=folder)
         assert bad.returncode == 2 and bad.stdout == "" and message in bad.stderr and bad.stderr.count("\n") == 1
+
+
+def test_an_empty_index_lists_exports_and_counts_nothing(tmp_path: Path) -> None:
+    with Index(tmp_path / "index") as ix:
+        assert ix.documents().total == 0 and ix.documents().documents == []
+        assert list(ix.export()) == [] and list(ix.export("Syrie")) == []
+        assert ix.search("Syrie", facets=["year"], sort="date").facets == {"year": {}}
+        ix.add_documents([{"id": "seul", "text": "Alep, Syrie."}])
+        ix.delete("seul")
+        assert ix.documents().total == 0 and list(ix.export()) == []

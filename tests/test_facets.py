@@ -153,3 +153,39 @@ def test_facets_follow_a_write(tmp_path: Path) -> None:
         ix.add_documents([{"id": "b", "text": "Alep reconstruite.", "date": "2019-05-02", "source": "afp"}])
         ix.delete("a")
         assert ix.search("Alep", facets=["year", "source"]).facets == {"year": {"2019": 1}, "source": {"afp": 1}}
+
+
+def test_facets_and_total_read_one_commit_while_another_thread_writes(tmp_path: Path) -> None:
+    """Every document is dated: the year counts add up to the total of the
+    very search, whatever commit it read."""
+    import threading
+
+    def batch(first: int) -> List[Dict[str, str]]:
+        return [
+            {"id": f"d{n}", "text": f"Alep en Syrie, dépêche {n}.", "date": f"20{10 + n % 10}-05-01", "source": "afp"}
+            for n in range(first, first + 20)
+        ]
+
+    with Index(tmp_path / "index", workers=0) as ix:
+        ix.add_documents(batch(0))
+        failures: List[str] = []
+        totals: List[int] = []
+        done = threading.Event()
+
+        def search() -> None:
+            while not done.is_set():
+                results = ix.search("Alep", facets=["year", "source"], sort="date")
+                totals.append(results.total)
+                if sum(results.facets["year"].values()) != results.total or results.facets["source"] != {"afp": results.total}:
+                    failures.append(f"{results.total} {results.facets}")
+
+        readers = [threading.Thread(target=search) for _ in range(3)]
+        for reader in readers:
+            reader.start()
+        for first in range(20, 120, 20):
+            ix.add_documents(batch(first))
+        done.set()
+        for reader in readers:
+            reader.join()
+        assert failures == [] and len(totals) >= 3 and min(totals) >= 20
+        assert ix.search("Alep", facets=["year"]).facets["year"] == {f"20{10 + y}": 12 for y in range(10)}
