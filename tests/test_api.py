@@ -679,3 +679,27 @@ def test_a_bad_number_of_readers_is_refused(tmp_path, readers):
     with pytest.raises(searchlib.SearchlibError, match="readers"):
         searchlib.Index(tmp_path / "ix", readers=readers)
     assert not (tmp_path / "ix").exists()
+
+
+def test_a_repeated_query_reads_what_it_learnt_of_the_vocabulary_once(seeds_index):
+    from work import calls_made
+
+    query = "négotiations Lavorv Daech Astanna"
+    first, first_calls = calls_made(lambda: seeds_index.parse(query))
+    again, again_calls = calls_made(lambda: seeds_index.parse(query))
+    assert again.to_dict() == first.to_dict() and again.suggestion == "négociations Lavrov Daech Astana"
+    # Spellings, names sounding alike and typing errors are not looked up again.
+    assert again_calls * 2 < first_calls, (first_calls, again_calls)
+
+
+def test_what_parsing_learnt_follows_every_commit(index):
+    index.add_documents([{"id": "a", "text": "Les combats reprennent près de la ville."}])
+    assert index.parse("Palmyrre").suggestion is None  # nothing close is indexed yet
+    assert index.search("Palmyrre").total == 0
+    index.add_documents([{"id": f"p{n}", "text": f"Palmyre, ville antique, numéro {n}."} for n in range(4)])
+    assert index.parse("Palmyrre").suggestion == "Palmyre"
+    assert index.search("Palmyrre").total == 4
+    for n in range(4):
+        index.delete(f"p{n}")
+    assert index.parse("Palmyrre").suggestion is None
+    assert index.search("Palmyrre").total == 0

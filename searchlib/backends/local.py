@@ -70,6 +70,7 @@ class LocalBackend:
         self._ranking = ranking
         self.synonyms = synonyms
         self._segments = _scoring.SegmentCache()  # what the ranking reads of each segment, once
+        self._vocabulary = vocabulary.VocabularyCache()  # what parsing queries learnt of the terms
 
     def close(self) -> None:
         self._store.close()
@@ -138,11 +139,12 @@ class LocalBackend:
         return self._read_with_searcher(lambda searcher: self._build(query, searcher, ranking or self._ranking))
 
     def _build(self, query: str, searcher: Any, ranking: Ranking) -> _query.BuiltQuery:
+        known = vocabulary.Vocabulary(searcher, self._vocabulary)
         return _query.parse_query(
             query,
             self.analyzer,
-            lambda term, key: vocabulary.alternatives(searcher, term, key),
-            vocabulary.Vocabulary(searcher),
+            known.alternatives,
+            known,
             self.synonyms,
             ranking.weak_words,
         )

@@ -5,7 +5,8 @@ document's passages."""
 from __future__ import annotations
 
 import itertools
-from typing import Any, Dict, List, Optional, Set
+import threading
+from typing import Any, Callable, Dict, Hashable, List, Optional, Set, Tuple, TypeVar
 
 from whoosh import query as wq
 from whoosh.searching import Searcher
@@ -14,18 +15,23 @@ from ..analysis import phonetic
 from ..storage.schema import FIELDS, VARIANT_SEPARATOR, term_text
 from .whoosh27 import range_terms
 
-__all__ = ["Vocabulary", "alternatives", "matching_docs", "passages_of"]
+__all__ = ["Vocabulary", "VocabularyCache", "alternatives", "matching_docs", "passages_of"]
 
 #: a spelling is a name's when at least 1/_NAME_SHARE of the passages holding
 #: its term write it with a capital
 _NAME_SHARE = 2
+
+_T = TypeVar("_T")
 
 
 def alternatives(searcher: Searcher, term: Optional[str], key: str) -> Set[str]:
     """The indexed terms a query word stands for: its own term (None for
     a stop word), plus the terms of every indexed spelling that differs
     from it only by accents (found through the word's key)."""
-    reader = searcher.reader()
+    return _alternatives(searcher.reader(), term, key)
+
+
+def _alternatives(reader: Any, term: Optional[str], key: str) -> Set[str]:
     found = {term} if term is not None else set()
     if key != term and any((field, key) in reader for field in FIELDS.searched):
         found.add(key)
@@ -41,12 +47,69 @@ def passages_of(searcher: Searcher, doc_id: str) -> List[Dict[str, Any]]:
     return sorted(rows, key=lambda row: int(row[FIELDS.passage]))
 
 
+class VocabularyCache:
+    """What query expansion learnt of an index's vocabulary (a word's
+    spellings, names that sound alike, typing errors, passage counts),
+    kept across queries and threads.
+
+    An answer is filed under the segments it was read from, each with its
+    count of passages, so a commit or a deletion makes new keys and the
+    older answers are never read again; at ``size`` answers the cache
+    starts afresh, which bounds it.
+    """
+
+    def __init__(self, size: int = 8192) -> None:
+        self._size = size
+        self._answers: Dict[Tuple[Hashable, ...], Any] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def state(reader: Any) -> Optional[Tuple[Hashable, ...]]:
+        """What a reader holds: its segments and their counts of passages;
+        None for a reader with no segment to name (an empty index)."""
+        state = []
+        for leaf, _ in reader.leaf_readers():
+            segment = leaf.segment() if hasattr(leaf, "segment") else None
+            if segment is None:
+                return None
+            state.append((segment.segment_id(), leaf.doc_count_all(), leaf.doc_count()))
+        return tuple(state)
+
+    def answer(self, key: Tuple[Hashable, ...], compute: Callable[[], _T]) -> _T:
+        with self._lock:
+            if key in self._answers:
+                found: _T = self._answers[key]
+                return found
+        found = compute()  # outside the lock: two threads may both compute, alike
+        with self._lock:
+            if len(self._answers) >= self._size:
+                self._answers.clear()
+            self._answers[key] = found
+        return found
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+
 class Vocabulary:
     """A searcher's vocabulary as query expansion asks for it (see
-    :class:`searchlib.search.query.Expander`); every answer is capped."""
+    :class:`searchlib.search.query.Expander`); every answer is capped.
+    With a :class:`VocabularyCache`, an answer is read from the index once
+    for each state of it."""
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, cache: Optional[VocabularyCache] = None) -> None:
         self._reader = searcher.reader()
+        self._state = VocabularyCache.state(self._reader) if cache is not None else None
+        self._cache = cache if self._state is not None else None
+
+    def _cached(self, key: Tuple[Hashable, ...], compute: Callable[[], _T]) -> _T:
+        if self._cache is None:
+            return compute()
+        return self._cache.answer((self._state, key), compute)
+
+    def alternatives(self, term: Optional[str], key: str) -> Set[str]:
+        """:func:`alternatives` of this vocabulary."""
+        return set(self._cached(("alternatives", term, key), lambda: frozenset(_alternatives(self._reader, term, key))))
 
     def prefixed(self, prefix: str, limit: int) -> List[str]:
         found: Set[str] = set()
@@ -56,12 +119,18 @@ class Vocabulary:
         return sorted(found)[:limit]
 
     def within(self, term: str, distance: int, limit: int) -> List[str]:
+        return list(self._cached(("within", term, distance, limit), lambda: tuple(self._within(term, distance, limit))))
+
+    def _within(self, term: str, distance: int, limit: int) -> List[str]:
         # The first letter is rarely the mistyped one, and requiring it
         # keeps the walk through the term list short.
         terms = self._reader.terms_within(FIELDS.text, term, distance, prefix=1)
         return sorted(itertools.islice(terms, limit))
 
     def sounding(self, folded: str, indexed: bool = False) -> List[str]:
+        return list(self._cached(("sounding", folded, indexed), lambda: tuple(self._sounding(folded, indexed))))
+
+    def _sounding(self, folded: str, indexed: bool) -> List[str]:
         """Terms of the indexed names spelt differently from ``folded``
         (a folded, lower-case word) that are the same name. A spelling
         the index holds (``indexed``) must be a name itself, by the same
@@ -95,6 +164,9 @@ class Vocabulary:
 
     def frequency(self, term: str) -> int:
         """Passages holding ``term`` in their text or title."""
+        return self._cached(("frequency", term), lambda: self._frequency(term))
+
+    def _frequency(self, term: str) -> int:
         return int(self._reader.doc_frequency(FIELDS.text, term) + self._reader.doc_frequency(FIELDS.title, term))
 
     def sources(self, text: str, limit: int) -> List[str]:
