@@ -681,12 +681,13 @@ def test_a_bad_number_of_readers_is_refused(tmp_path, readers):
     assert not (tmp_path / "ix").exists()
 
 
-def test_a_repeated_query_reads_what_it_learnt_of_the_vocabulary_once(seeds_index):
+def test_a_repeated_query_reads_what_it_learnt_of_the_vocabulary_once(index, seeds_dir):
     from work import calls_made
 
+    index.add_path(seeds_dir)  # an index of its own: nothing learnt by other tests' queries
     query = "négotiations Lavorv Daech Astanna"
-    first, first_calls = calls_made(lambda: seeds_index.parse(query))
-    again, again_calls = calls_made(lambda: seeds_index.parse(query))
+    first, first_calls = calls_made(lambda: index.parse(query))
+    again, again_calls = calls_made(lambda: index.parse(query))
     assert again.to_dict() == first.to_dict() and again.suggestion == "négociations Lavrov Daech Astana"
     # Spellings, names sounding alike and typing errors are not looked up again.
     assert again_calls * 2 < first_calls, (first_calls, again_calls)
