@@ -29,6 +29,11 @@
   const pager = document.getElementById("pager");
   const documentView = document.getElementById("document");
 
+  // The query's words in each listed hit, as offsets into its document's
+  // text, handed to the document view through the history entry's state
+  // (which a reload keeps; a shared link shows the passage without them).
+  const wordsOfLink = new WeakMap();
+
   let typingTimer = 0;
   let inFlight = null; // the AbortController of the request being answered
   let generation = 0; // answers to superseded requests are dropped
@@ -239,6 +244,10 @@
       year: state.year, source: state.source }, hit.title || hit.doc_id, "hit-link");
     heading.appendChild(opening);
     item.appendChild(heading);
+    const start = Number(hit.start) || 0;
+    wordsOfLink.set(opening, (Array.isArray(hit.highlights) ? hit.highlights : [])
+      .filter((span) => Array.isArray(span) && span.length === 2)
+      .map((span) => [span[0] + start, span[1] + start]));
 
     const meta = element("p", "meta");
     if (hit.date) {
@@ -361,6 +370,25 @@
     return text.replace(/[ \t]*\n[ \t]*\n\s*/g, "\n\n");
   }
 
+  function wordsToShow() {
+    const saved = window.history.state;
+    return saved && Array.isArray(saved.words) ? saved.words.filter((span) =>
+      Array.isArray(span) && Number.isInteger(span[0]) && Number.isInteger(span[1]) && span[0] < span[1]) : [];
+  }
+
+  // text[from:to] into parent, the spans inside it as <strong> marks.
+  function appendWords(parent, text, from, to, spans) {
+    let cursor = from;
+    const inside = spans.filter((span) => span[0] >= from && span[1] <= to).sort((a, b) => a[0] - b[0]);
+    for (const span of inside) {
+      if (span[0] < cursor) continue;
+      if (span[0] > cursor) parent.appendChild(document.createTextNode(tidy(text.slice(cursor, span[0]))));
+      parent.appendChild(element("strong", "word", text.slice(span[0], span[1])));
+      cursor = span[1];
+    }
+    if (to > cursor) parent.appendChild(document.createTextNode(tidy(text.slice(cursor, to))));
+  }
+
   async function showDocument(state) {
     const request = startRequest();
     searchView.hidden = true;
@@ -422,8 +450,8 @@
       const between = cursor === 0 ? "" : gap(text.slice(cursor, passage.start));
       if (between) body.appendChild(document.createTextNode(between));
       const chosen = passage.number === state.passage;
-      const part = element(chosen ? "mark" : "span", chosen ? "passage passage-found" : "passage",
-        tidy(text.slice(passage.start, passage.end)));
+      const part = element(chosen ? "mark" : "span", chosen ? "passage passage-found" : "passage");
+      appendWords(part, text, passage.start, passage.end, chosen ? wordsToShow() : []);
       part.id = "passage-" + passage.number;
       if (chosen) {
         part.tabIndex = -1;
@@ -493,7 +521,8 @@
     const url = new URL(anchor.href);
     if (url.origin !== window.location.origin) return;
     event.preventDefault();
-    window.history.pushState(null, "", url.pathname + url.search);
+    const words = wordsOfLink.get(anchor);
+    window.history.pushState(words ? { words: words } : null, "", url.pathname + url.search);
     const state = readAddress();
     show(state);
     if (state.doc) return;
