@@ -1,6 +1,7 @@
 // The search page of `search serve`: results as you type, facets, pages and
 // each document's full text, all kept in the address so a search can be
-// shared and reloads to the same results.
+// shared and reloads to the same results. One file, with no build step and
+// no library, so that the page works offline from the installed package alone.
 //
 // Everything the server sends (titles, text, sources, notes, even error
 // messages) comes from indexed documents or from what someone typed, so it is
@@ -152,9 +153,12 @@
   function searchUrl(state) {
     const params = new URLSearchParams({ q: state.q, limit: String(PAGE_SIZE), offset: String(state.offset),
       facets: FACETS, format: "text" });
+    // The bare year on both sides: the library reads "2019" as the whole
+    // year, and a passage dated with its year alone ("2019") is then kept,
+    // as the year facet counted it; 2019-01-01..2019-12-31 would drop it.
     if (state.year) {
-      params.set("after", state.year + "-01-01");
-      params.set("before", state.year + "-12-31");
+      params.set("after", state.year);
+      params.set("before", state.year);
     }
     if (state.source) params.set("source", state.source);
     return "/search?" + params.toString();
