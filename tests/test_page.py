@@ -281,14 +281,29 @@ def test_typing_shows_highlighted_results_and_the_address_keeps_the_query(page: 
     assert hits.count() == 10
     marks = [text.lower() for text in page.locator("#results li.hit .snippet mark").all_inner_texts()]
     assert "syrie" in marks and "cessez-le-feu" in marks
-    # Each hit shows its title, date and source, as the API gives them.
+    # Each hit shows its title, date and source, as the API gives them; a
+    # further passage of the document just above shows them once, above it.
     answer = _get_json(server + "/search?" + urllib.parse.urlencode({"q": query}))
     total = answer["total"]
+    previous = None
+    further = 0
     for number, hit in enumerate(answer["results"]):
         shown = hits.nth(number)
-        expect(shown.locator(".hit-link")).to_have_text(hit["title"] or hit["doc_id"])
-        expect(shown.locator(".source")).to_have_text(hit["source"])
-        expect(shown.locator("time")).to_have_count(1 if hit["date"] else 0)
+        title = hit["title"] or hit["doc_id"]
+        if hit["doc_id"] == previous:
+            further += 1
+            expect(shown).to_have_class(re.compile(r"\bhit-more\b"))
+            expect(shown.locator(".hit-link")).to_have_text(f"Autre passage de « {title} »")
+            expect(shown.locator(".hit-link .visually-hidden")).to_have_text(f" de « {title} »")
+            expect(shown.locator(".source, time")).to_have_count(0)
+        else:
+            expect(shown.locator(".hit-link")).to_have_text(title)
+            expect(shown.locator(".source")).to_have_text(hit["source"])
+            expect(shown.locator("time")).to_have_count(1 if hit["date"] else 0)
+        expect(shown.locator(".passage")).to_have_text(f"passage {hit['passage']}")
+        previous = hit["doc_id"]
+    assert further > 0  # the seed articles have passages in a row
+    assert page.locator("#results li.hit-more").count() == further
     expect(page.locator("#status")).to_have_text(f"{total} passages trouvés, résultats 1 à 10.")
     assert page.locator("#status").get_attribute("aria-live") == "polite"
 
@@ -382,7 +397,9 @@ def test_facets_filter_by_year_and_source_when_clicked(page: Page, watch: Watch,
     assert "bilan-2017" in {hit["doc_id"] for hit in filtered["results"]}
     expect(page.locator("#status")).to_contain_text(f"{expected} passage")
     dates = page.locator("#results li.hit time").evaluate_all("nodes => nodes.map(n => n.getAttribute('datetime'))")
-    assert len(dates) == min(expected, 10) and all(date.startswith("2017") for date in dates)
+    documents = page.locator("#results li.hit:not(.hit-more)").count()
+    assert page.locator("#results li.hit").count() == min(expected, 10)
+    assert len(dates) == documents and all(date.startswith("2017") for date in dates)
     assert "2017" in dates  # the year-only passage is listed with the others
     chosen = years.locator("a[aria-current='true']")
     expect(chosen).to_contain_text("2017")

@@ -241,27 +241,44 @@
     return paragraph;
   }
 
-  function renderHit(state, hit) {
-    const item = element("li", "hit");
-    const heading = element("h2", "hit-title");
-    const opening = link({ doc: String(hit.doc_id), passage: hit.passage, q: state.q, offset: state.offset,
-      year: state.year, source: state.source }, hit.title || hit.doc_id, "hit-link");
-    heading.appendChild(opening);
-    item.appendChild(heading);
+  // A hit of the same document as the hit above it (a long article often
+  // has several passages in a row) is shown as a further passage of it,
+  // without its title, date and source again.
+  function renderHit(state, hit, continues) {
+    const item = element("li", continues ? "hit hit-more" : "hit");
+    const title = hit.title || hit.doc_id;
+    const target = { doc: String(hit.doc_id), passage: hit.passage, q: state.q, offset: state.offset,
+      year: state.year, source: state.source };
+    let opening;
+    if (continues) {
+      opening = link(target, "Autre passage", "hit-link");
+      opening.appendChild(element("span", "visually-hidden", " de « " + title + " »"));
+      const line = element("p", "hit-title");
+      line.appendChild(opening);
+      line.appendChild(element("span", "passage", "passage " + hit.passage));
+      item.appendChild(line);
+    } else {
+      opening = link(target, title, "hit-link");
+      const heading = element("h2", "hit-title");
+      heading.appendChild(opening);
+      item.appendChild(heading);
+    }
     const start = Number(hit.start) || 0;
     wordsOfLink.set(opening, (Array.isArray(hit.highlights) ? hit.highlights : [])
       .filter((span) => Array.isArray(span) && span.length === 2)
       .map((span) => [span[0] + start, span[1] + start]));
 
-    const meta = element("p", "meta");
-    if (hit.date) {
-      const time = element("time", null, frenchDate(hit.date));
-      time.setAttribute("datetime", String(hit.date));
-      meta.appendChild(time);
+    if (!continues) {
+      const meta = element("p", "meta");
+      if (hit.date) {
+        const time = element("time", null, frenchDate(hit.date));
+        time.setAttribute("datetime", String(hit.date));
+        meta.appendChild(time);
+      }
+      if (hit.source) meta.appendChild(element("span", "source", hit.source));
+      meta.appendChild(element("span", "passage", "passage " + hit.passage));
+      item.appendChild(meta);
     }
-    if (hit.source) meta.appendChild(element("span", "source", hit.source));
-    meta.appendChild(element("span", "passage", "passage " + hit.passage));
-    item.appendChild(meta);
     item.appendChild(snippetOf(hit));
     if (Array.isArray(hit.duplicates) && hit.duplicates.length) {
       item.appendChild(element("p", "duplicates", "Même texte aussi dans : " + hit.duplicates.join(", ")));
@@ -341,7 +358,11 @@
 
     clear(resultsList);
     resultsList.start = offset + 1;
-    for (const hit of hits) resultsList.appendChild(renderHit(state, hit));
+    let previous = null;
+    for (const hit of hits) {
+      resultsList.appendChild(renderHit(state, hit, previous !== null && String(hit.doc_id) === previous));
+      previous = String(hit.doc_id);
+    }
 
     clear(pager);
     const pages = Math.ceil(total / PAGE_SIZE);
