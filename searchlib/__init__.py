@@ -15,7 +15,10 @@ from .errors import DocumentIdError, IndexCorruptError, IndexLockedError, IndexN
 if TYPE_CHECKING:
     from .analysis import AnalysisStep, Token, analysis_steps, analyze
     from .search.ranking import Ranking
-    from .api import AddReport, CheckReport, Hit, Index, IndexStats, ParsedQuery, Progress, QueryClause, SearchResults
+    from .api import (
+        AddReport, CheckReport, DocumentList, Hit, Index, IndexStats, ParsedQuery, Passage, Progress, QueryClause,
+        SearchResults,
+    )
     from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 
 __version__ = "0.1.0"
@@ -24,6 +27,8 @@ __all__ = [
     "Index",
     "Hit",
     "SearchResults",
+    "DocumentList",
+    "Passage",
     "ParsedQuery",
     "QueryClause",
     "AddReport",
@@ -65,6 +70,8 @@ _LAZY = {
     "Progress": "api",
     "QueryClause": "api",
     "SearchResults": "api",
+    "DocumentList": "api",
+    "Passage": "api",
     "Ranking": "search.ranking",
     "Document": "ingest",
     "FieldMap": "ingest",

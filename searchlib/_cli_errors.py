@@ -143,3 +143,8 @@ def damaged(path: Path, problems: int) -> click.ClickException:
         f"index {path} is damaged ({problems} problem(s)); rebuild it from its "
         f"sources with: search index --rebuild --index {path} PATH"
     )
+
+
+def unknown_document(doc_id: str, path: Path) -> click.ClickException:
+    """No document ``doc_id`` in the index at ``path``."""
+    return click.ClickException(f"no document {doc_id!r} in {path}/")

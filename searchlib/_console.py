@@ -13,16 +13,17 @@ are named for the type checker only).
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 import click
 
 if TYPE_CHECKING:
     from .analysis import AnalysisStep, Token
-    from .api import AddReport, CheckReport, IndexStats, ParsedQuery, Progress, QueryClause, SearchResults
+    from .api import AddReport, CheckReport, Document, IndexStats, ParsedQuery, Passage, Progress, QueryClause, SearchResults
 
 
 def print_json(data: Any) -> None:
@@ -85,6 +86,13 @@ def print_results(results: SearchResults, style: str, marks: Optional[Tuple[str,
     if results.offset:
         shown = f"{results.offset + 1}–{results.offset + len(results)}"
     click.echo(f"{shown} of {results.total} matching passage{'s' if results.total != 1 else ''} shown.")
+
+
+def print_facets(facets: Dict[str, Dict[str, int]]) -> None:
+    """Each facet asked for on a line: its values and their passages, commonest first."""
+    for name, counts in facets.items():
+        values = ", ".join(f"{value} ({count})" for value, count in counts.items())
+        click.echo(f"{name}: {values or 'none'}")
 
 
 def _why(explanation: Sequence[Tuple[str, str, float]]) -> str:
@@ -191,6 +199,63 @@ def print_check(report: CheckReport, path: Path) -> None:
             f"{path}/: OK, {report.documents} documents, {report.passages} passages in "
             f"{report.segments} segments, every file read in full ({report.seconds:.1f} s)"
         )
+
+
+# -- search show, search export ------------------------------------------
+
+#: a record's fields before the metadata, as ``search index`` reads them back
+_RECORD_FIELDS = ("id", "title", "date", "source", "text")
+
+
+def document_with_passages(document: Document, passages: Sequence[Passage]) -> Dict[str, Any]:
+    """A document as JSON-ready data, with its passages' numbers and offsets into ``text``."""
+    return {
+        "id": document.id, "title": document.title, "date": document.date, "source": document.source,
+        "metadata": dict(document.metadata), "text": document.text,
+        "passages": [{"number": passage.number, "start": passage.start, "end": passage.end} for passage in passages],
+    }
+
+
+def print_document(document: Document, passages: Sequence[Passage]) -> None:
+    """A document's fields, then each passage under its number."""
+    click.echo(click.style(document.title or document.id, bold=True))
+    for label, value in (("id", document.id), ("date", document.date), ("source", document.source)):
+        if value:
+            click.echo(f"{label}: {value}")
+    for key, value in document.metadata.items():
+        click.echo(f"{key}: {json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value}")
+    for passage in passages:
+        click.echo()
+        click.echo(click.style(f"[passage {passage.number}, {passage.start}–{passage.end}]", dim=True))
+        click.echo(passage.text)
+
+
+def _record(document: Document) -> Dict[str, Any]:
+    record: Dict[str, Any] = {
+        "id": document.id, "title": document.title, "date": document.date, "source": document.source,
+        "text": document.text,
+    }
+    for key, value in document.metadata.items():
+        record.setdefault(key, value)
+    return record
+
+
+def write_documents(documents: Iterable[Document], format: str, stream: TextIO) -> int:
+    """Write ``documents`` as JSON Lines (metadata beside the fields) or CSV
+    (metadata as one JSON column); the number written."""
+    count = 0
+    if format == "csv":
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow([*_RECORD_FIELDS, "metadata"])
+        for document in documents:
+            metadata = json.dumps(document.metadata, ensure_ascii=False) if document.metadata else ""
+            writer.writerow([*(_record(document)[name] or "" for name in _RECORD_FIELDS), metadata])
+            count += 1
+        return count
+    for document in documents:
+        stream.write(json.dumps(_record(document), ensure_ascii=False) + "\n")
+        count += 1
+    return count
 
 
 # -- search index ---------------------------------------------------------

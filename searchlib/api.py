@@ -20,8 +20,10 @@ from ._defaults import DEFAULT_LOCK_TIMEOUT
 from ._reading import Item, StreamProgress, iter_sources
 from .errors import DocumentIdError, QueryError, SearchlibError
 from .ingest import Document, FieldMap, IngestFailure, IngestWarning
-from .results import AddReport, CheckReport, Hit, IndexStats, ParsedQuery, Progress, QueryClause, SearchResults
-from .search import hits as _hits, ranking as _ranking, snippets
+from .results import (
+    AddReport, CheckReport, DocumentList, Hit, IndexStats, ParsedQuery, Passage, Progress, QueryClause, SearchResults,
+)
+from .search import facets as _facets, hits as _hits, ranking as _ranking, snippets
 from .search.synonyms import Synonyms
 from .storage.store import DEFAULT_READERS
 
@@ -29,6 +31,8 @@ __all__ = [
     "Index",
     "Hit",
     "SearchResults",
+    "DocumentList",
+    "Passage",
     "ParsedQuery",
     "QueryClause",
     "AddReport",
@@ -44,6 +48,9 @@ __all__ = [
 PathLike = Union[str, "os.PathLike[str]"]
 _STREAM_ID = "stdin"  # the id of a plain-text stream given none
 _SPELLING_PASSAGES = 20  # passages read for the ways the index writes a corrected word
+#: the most documents one page of :meth:`Index.documents` holds (each is read whole)
+MAX_LISTING = 1000
+_EXPORT_CHUNK = 500  # ids listed at a time by an export of every document
 DocumentLike = Union[Document, Mapping[str, Any]]
 
 
@@ -327,6 +334,8 @@ class Index:
         explain: bool = False,
         ranking: Optional[_ranking.Ranking] = None,
         offset: int = 0,
+        sort: str = "relevance",
+        facets: Sequence[str] = (),
     ) -> SearchResults:
         """Ranked passages for ``query``, best first.
 
@@ -344,8 +353,14 @@ class Index:
         index's. The query language is in docs/query.md. ``offset`` skips
         that many hits first, for pages: the hits are those after the first
         ``offset`` of a search limited to ``offset + limit``, so a page never
-        repeats what an earlier one showed. Raises :class:`QueryError` for an
-        empty query, bad limits or offsets, or bad dates.
+        repeats what an earlier one showed. ``sort="date"`` shows the newest
+        passages first (undated ones last, equal dates best first) in place of
+        the best. ``facets`` names counts to make over every matching passage
+        (all ``total`` counts, not only the page): ``"year"`` ("2019"),
+        ``"month"`` ("2019-03"), ``"source"``; ``results.facets`` maps each to
+        its values and their number of passages, commonest first. Raises
+        :class:`QueryError` for an empty query, bad limits or offsets, bad
+        dates, an unknown sort or facet.
         """
         _check_query(query)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
@@ -358,14 +373,13 @@ class Index:
             raise QueryError(f"per_doc must be a positive integer or None, not {per_doc!r}")
         if ranking is not None:
             _check_ranking(ranking)
-        bounds: List[Optional[str]] = []
-        for name, value in (("after", after), ("before", before)):
-            try:
-                bounds.append(ingest.normalize_date(value) if value is not None else None)
-            except ValueError as error:
-                raise QueryError(f"{name}: {error}") from None
+        bounds = _normalised_dates(after, before)
+        wanted_facets = _check_facets(facets)
+        if sort not in _facets.SORTS:
+            raise QueryError(f"sort must be one of {', '.join(_facets.SORTS)}, not {sort!r}")
         request = backends.SearchRequest(
-            query, limit, offset, per_doc, collapse_duplicates, bounds[0], bounds[1], source, explain, ranking
+            query, limit, offset, per_doc, collapse_duplicates, bounds[0], bounds[1], source, explain, ranking,
+            sort, wanted_facets,
         )
         ranked = self._backend.search(request)
         built = ranked.query
@@ -378,7 +392,10 @@ class Index:
             for passage in ranked.passages
         ]
         suggestion = _hits.suggestion(query, built.corrections, hits, self._analyzer)
-        return SearchResults(query, hits, ranked.total, built.notes, suggestion, offset=offset, limit=limit)
+        counted = {name: dict(ranked.facets.get(name, {})) for name in wanted_facets}
+        return SearchResults(
+            query, hits, ranked.total, built.notes, suggestion, offset=offset, limit=limit, facets=counted
+        )
 
     def parse(self, query: str) -> ParsedQuery:
         """How ``query`` is read in this index, as :meth:`search` reads it:
@@ -405,6 +422,55 @@ class Index:
         """
         return _hits.document(str(doc_id), self._backend.passages(str(doc_id)))
 
+    def passages(self, doc_id: str) -> List[Passage]:
+        """The passages of document ``doc_id`` in order, each with its
+        number and its offsets into :meth:`document`'s ``text`` (empty if the
+        index has no such document)."""
+        return _hits.passages(str(doc_id), self._backend.passages(str(doc_id)))
+
+    def documents(self, offset: int = 0, limit: int = 20) -> DocumentList:
+        """A page of the indexed documents, in order of id: ``limit`` (1 to
+        1,000) of them after the first ``offset``, with the number in all.
+        Raises :class:`QueryError` for an offset below 0 or a limit out of range."""
+        _check_page(offset, limit)
+        total, ids = self._backend.document_ids(offset, limit)
+        found = [document for document in map(self.document, ids) if document is not None]
+        return DocumentList(found, total, offset, limit)
+
+    def export(
+        self,
+        query: Optional[str] = None,
+        *,
+        after: Optional[str] = None,
+        before: Optional[str] = None,
+        source: Optional[str] = None,
+    ) -> Iterator[Document]:
+        """Every indexed document in order of id, as :meth:`document` gives
+        it; with ``query``, ``after``, ``before`` or ``source``, each document
+        holding a passage they match (as :meth:`search` reads them), once.
+        What it yields, :meth:`add_documents` takes back. Documents are read
+        as the iteration goes: one deleted meanwhile is left out. Raises
+        :class:`QueryError` for an empty query or bad dates, at the call."""
+        if query is not None:
+            _check_query(query)
+        bounds = _normalised_dates(after, before)
+        if query is None and source is None and bounds == [None, None]:
+            return self._export_all()
+        ids = self._backend.matching_documents(query, bounds[0], bounds[1], source)
+        return (document for document in map(self.document, ids) if document is not None)
+
+    def _export_all(self) -> Iterator[Document]:
+        offset = 0
+        while True:
+            total, ids = self._backend.document_ids(offset, _EXPORT_CHUNK)
+            for doc_id in ids:
+                document = self.document(doc_id)
+                if document is not None:
+                    yield document
+            offset += _EXPORT_CHUNK
+            if offset >= total or not ids:
+                return
+
     def stats(self) -> IndexStats:
         """Documents, passages, distinct terms, size on disk, last update."""
         return self._backend.stats()
@@ -415,6 +481,35 @@ def _check_query(query: object) -> None:
         raise QueryError(f"query must be a string, not {type(query).__name__}")
     if not query.strip():
         raise QueryError("empty query")
+
+
+def _normalised_dates(after: Optional[str], before: Optional[str]) -> List[Optional[str]]:
+    bounds: List[Optional[str]] = []
+    for name, value in (("after", after), ("before", before)):
+        try:
+            bounds.append(ingest.normalize_date(value) if value is not None else None)
+        except ValueError as error:
+            raise QueryError(f"{name}: {error}") from None
+    return bounds
+
+
+def _check_page(offset: object, limit: object) -> None:
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise QueryError(f"offset must be a non-negative integer, not {offset!r}")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LISTING:
+        raise QueryError(f"limit must be a whole number from 1 to {MAX_LISTING}, not {limit!r}")
+
+
+def _check_facets(facets: object) -> Tuple[str, ...]:
+    """The facets asked for, each once, in the order given."""
+    known = ", ".join(_facets.FACETS)
+    if isinstance(facets, str) or not isinstance(facets, Iterable):
+        raise QueryError(f"facets must be a list of names ({known}), not {facets!r}")
+    names = tuple(facets)
+    for name in names:
+        if not isinstance(name, str) or name not in _facets.FACETS:
+            raise QueryError(f"unknown facet {name!r} (known: {known})")
+    return tuple(dict.fromkeys(names))
 
 
 def _check_ranking(ranking: object) -> None:

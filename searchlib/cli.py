@@ -19,12 +19,14 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 import click
 
 from . import __version__, _console as console
-from ._cli_errors import damaged, fail, library_errors, no_index, query_errors, run_reporting_errors, stdin_id_taken
+from ._cli_errors import (
+    damaged, fail, library_errors, no_index, query_errors, run_reporting_errors, stdin_id_taken, unknown_document,
+)
 from ._defaults import DEFAULT_LOCK_TIMEOUT, FORMATS
 from ._interrupt import DeferredInterrupt
 from .errors import DocumentIdError, IndexNotFoundError, SearchlibError
@@ -163,13 +165,21 @@ def _words_after_options(command: click.Command, ctx: click.Context, args: List[
 )
 @click.option("--snippet-chars", type=click.IntRange(min=20), default=240, show_default=True, help="Snippet length in characters.")
 @click.option("--explain", is_flag=True, help="Show the terms each passage matched, in which field, and their scores.")
+@click.option(
+    "--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
+    help="Best passages first, or the newest (undated last, equal dates best first).",
+)
+@click.option(
+    "--facets", metavar="NAMES",
+    help="Count every matching passage by year, month and/or source, e.g. 'year,source'.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object (snippet in HTML, with highlights).")
 @click.argument("words", nargs=-1, required=True)
 def query_command(
     index_dir: Optional[Path], limit: int, offset: int, per_doc: Optional[int],
     after: Optional[str], before: Optional[str], source: Optional[str],
     output_format: str, marks: Optional[str], synonyms: Optional[Path], snippet_chars: int,
-    explain: bool, as_json: bool, words: Tuple[str, ...],
+    explain: bool, sort: str, facets: Optional[str], as_json: bool, words: Tuple[str, ...],
 ) -> None:
     """Search for WORDS and print the best passages (query language: docs/query.md).
 
@@ -182,7 +192,7 @@ def query_command(
     with _open_existing(index_dir, synonyms) as ix, query_errors():
         results = ix.search(
             text, limit=limit, per_doc=per_doc, after=after, before=before, source=source,
-            snippet_chars=snippet_chars, explain=explain, offset=offset,
+            snippet_chars=snippet_chars, explain=explain, offset=offset, sort=sort, facets=_parse_facets(facets),
         )
     console.print_search_notes(results)
     if as_json:
@@ -191,6 +201,102 @@ def query_command(
     if output_format == "auto":
         output_format = "ansi" if sys.stdout.isatty() else "text"
     console.print_results(results, output_format, chosen_marks)
+    console.print_facets(results.facets)
+
+
+def _parse_facets(value: Optional[str]) -> Tuple[str, ...]:
+    if value is None:
+        return ()
+    names = tuple(name.strip() for name in value.split(",") if name.strip())
+    if not names:
+        raise click.BadParameter("give one or more of year, month, source, separated by commas", param_hint="--facets")
+    return names
+
+
+@cli.command("show")
+@_index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the document and its passages as one JSON object.")
+@click.argument("doc_id", metavar="DOC")
+def show_command(index_dir: Optional[Path], as_json: bool, doc_id: str) -> None:
+    """Print document DOC: its title, date, source, metadata and passages."""
+    with _open_existing(index_dir) as ix, library_errors():
+        document = ix.document(doc_id)
+        passages = ix.passages(doc_id)
+    if document is None:
+        raise unknown_document(doc_id, index_dir or DEFAULT_INDEX)
+    if as_json:
+        console.print_json(console.document_with_passages(document, passages))
+    else:
+        console.print_document(document, passages)
+
+
+@cli.command("delete")
+@_index_option
+@click.option(
+    "--lock-timeout", type=click.FloatRange(min=0), default=DEFAULT_LOCK_TIMEOUT, show_default=True, metavar="SECONDS",
+    help="How long to wait for another process writing to the index before giving up.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what was deleted as JSON.")
+@click.argument("doc_id", metavar="DOC")
+def delete_command(index_dir: Optional[Path], lock_timeout: float, as_json: bool, doc_id: str) -> None:
+    """Remove document DOC and its passages from the index."""
+    from .api import Index
+
+    path = index_dir or DEFAULT_INDEX
+    with library_errors(path), Index(path, create=False, lock_timeout=lock_timeout) as ix:
+        deleted = ix.delete(doc_id)
+    if not deleted:
+        raise unknown_document(doc_id, path)
+    if as_json:
+        console.print_json({"deleted": doc_id})
+    else:
+        click.echo(f"Deleted {doc_id} from {path}/.")
+
+
+@cli.command("export", cls=_QueryCommand)
+@_index_option
+@click.option(
+    "--format", "output_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
+    help="One JSON object a line (indexes back as it was), or CSV (metadata as one JSON column).",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path), default=None,
+    metavar="FILE", help="Write to FILE (default: standard output).",
+)
+@click.option("--after", metavar="DATE", help="Only documents with a passage dated on or after DATE.")
+@click.option("--before", metavar="DATE", help="Only documents with a passage dated on or before DATE.")
+@click.option("--source", metavar="TEXT", help="Only documents whose source contains TEXT.")
+@click.argument("words", nargs=-1, metavar="[QUERY]...")
+def export_command(
+    index_dir: Optional[Path], output_format: str, output: Optional[Path],
+    after: Optional[str], before: Optional[str], source: Optional[str], words: Tuple[str, ...],
+) -> None:
+    """Write every document (by id), or those a QUERY matches, as records 'search index' reads back.
+
+    Each document once, with its title, date, source, metadata and text.
+    """
+    text = " ".join(words)
+    if words and not text.strip():
+        raise click.UsageError("empty query: give words to search for, or none to export every document")
+    with _open_existing(index_dir) as ix, query_errors():
+        documents = ix.export(text or None, after=after, before=before, source=source)
+        if output is None or str(output) == "-":
+            count = console.write_documents(documents, output_format, sys.stdout)
+        else:
+            with _created(output) as stream:
+                count = console.write_documents(documents, output_format, stream)
+            click.echo(f"searchlib: {count} document{'s' if count != 1 else ''} written to {output}", err=True)
+
+
+@contextlib.contextmanager
+def _created(path: Path) -> Iterator[TextIO]:
+    """``path`` opened to write text, one line error if it cannot be."""
+    try:
+        stream = open(path, "w", encoding="utf-8", newline="")
+    except OSError as error:
+        raise click.ClickException(f"cannot write {path}: {error.strerror}") from None
+    with stream:
+        yield stream
 
 
 @cli.command("parse", cls=_QueryCommand)

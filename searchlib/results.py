@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence,
 
 
 if TYPE_CHECKING:  # the readers are imported only by the runs that read sources
-    from .ingest import IngestFailure, IngestWarning
+    from .ingest import Document, IngestFailure, IngestWarning
 
-__all__ = ["Hit", "SearchResults", "ParsedQuery", "QueryClause", "IndexStats", "CheckReport", "AddReport", "Progress"]
+__all__ = ["Hit", "SearchResults", "Passage", "DocumentList", "ParsedQuery", "QueryClause", "IndexStats", "CheckReport", "AddReport", "Progress"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,8 @@ class SearchResults(Sequence[Hit]):
     words corrected from the index's own text ("Lavorv" → "Lavrov"), when
     some were. ``offset`` is the number of better hits skipped before the
     first one here (a page's start) and ``limit`` the most it could hold.
+    ``facets`` maps each facet asked for ("year", "month", "source") to its
+    values and their number of matching passages, commonest first.
     """
 
     def __init__(
@@ -95,8 +97,10 @@ class SearchResults(Sequence[Hit]):
         *,
         offset: int = 0,
         limit: Optional[int] = None,
+        facets: Optional[Dict[str, Dict[str, int]]] = None,
     ) -> None:
         self.query = query
+        self.facets: Dict[str, Dict[str, int]] = facets if facets is not None else {}
         self.total = total
         self.offset = offset
         self.limit = limit
@@ -129,6 +133,7 @@ class SearchResults(Sequence[Hit]):
             "limit": self.limit,
             "suggestion": self.suggestion,
             "notes": list(self.notes),
+            "facets": {name: dict(counts) for name, counts in self.facets.items()},
             "results": [dict(rank=rank, **hit.to_dict(marks)) for rank, hit in enumerate(self._hits, self.offset + 1)],
         }
 
@@ -201,6 +206,53 @@ class ParsedQuery:
             "corrections": [list(pair) for pair in self.corrections],
             "suggestion": self.suggestion,
         }
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One indexed passage of a document: its number (from 0) and where it
+    lies in :meth:`searchlib.Index.document`'s ``text`` (``start``, ``end``)."""
+
+    doc_id: str
+    number: int
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class DocumentList:
+    """A page of the indexed documents, by id: ``total`` documents in all,
+    ``offset`` skipped before these, at most ``limit`` of them."""
+
+    documents: List["Document"]
+    total: int
+    offset: int
+    limit: int
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The page as plain JSON-ready data (each document without its text's passages)."""
+        return {
+            "results": [document_dict(document) for document in self.documents],
+            "offset": self.offset,
+            "limit": self.limit,
+            "total": self.total,
+        }
+
+
+def document_dict(document: "Document") -> Dict[str, Any]:
+    """A document as plain JSON-ready data: id, title, date, source, metadata, text."""
+    return {
+        "id": document.id,
+        "title": document.title,
+        "date": document.date,
+        "source": document.source,
+        "metadata": dict(document.metadata),
+        "text": document.text,
+    }
 
 
 @dataclass(frozen=True)

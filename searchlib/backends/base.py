@@ -17,7 +17,7 @@ Passages cross the seam as stored-field mappings keyed by
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, List, Mapping, Optional, Protocol, Sequence, Set, Tuple, Union
 
 from ..analysis import FrenchAnalyzer
@@ -47,6 +47,10 @@ class SearchRequest:
     source: Optional[str] = None
     explain: bool = False
     ranking: Optional[Ranking] = None  # None: the backend's own
+    #: "relevance" (best first) or "date" (newest first, undated last, ties by relevance)
+    sort: str = "relevance"
+    #: the facets to count over every matching passage: "year", "month", "source"
+    facets: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,12 +67,16 @@ class RankedPassage:
 @dataclass(frozen=True)
 class Ranked:
     """The page of passages a search asked for, the number of passages
-    matching in all, and the query as the backend read it (patterns to
-    highlight, notes, corrections)."""
+    matching in all, the query as the backend read it (patterns to
+    highlight, notes, corrections), and the facets asked for: each one's
+    values (a year "2019", a month "2019-03", a source) with their number
+    of matching passages, commonest first (terms aggregations, in a
+    search engine's words)."""
 
     total: int
     passages: Sequence[RankedPassage]
     query: BuiltQuery
+    facets: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
 class Backend(Protocol):
@@ -118,6 +126,19 @@ class Backend(Protocol):
 
     def passages(self, doc_id: str) -> List[Mapping[str, Any]]:
         """A document's stored passages, in order (empty if absent)."""
+        ...
+
+    def document_ids(self, offset: int, limit: int) -> Tuple[int, List[str]]:
+        """The number of documents, and the ids of ``limit`` of them after
+        the first ``offset``, in order of id (a sort on the id field)."""
+        ...
+
+    def matching_documents(
+        self, query: Optional[str], after: Optional[str], before: Optional[str], source: Optional[str]
+    ) -> List[str]:
+        """The ids of the documents with a passage that ``query`` (None:
+        any) matches within the filters, in order of id, each once (the
+        terms of the id field over the matching passages)."""
         ...
 
     def stats(self) -> IndexStats:

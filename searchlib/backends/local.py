@@ -16,6 +16,7 @@ import zlib
 from pathlib import Path
 from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar
 
+import numpy as np
 from whoosh import query as wq
 
 from ..errors import IndexCorruptError, SearchlibError
@@ -122,14 +123,16 @@ class LocalBackend:
         ranker = _ranking.Ranker(searcher, built.query, restriction, ranking, self._segments, built.forms, self.analyzer)
         # A page is cut from the list a larger limit gives: per_doc and the
         # copies folded away depend on every hit ranked above it.
-        total, chosen = ranker.choose(request.offset + request.limit, request.per_doc, request.collapse_duplicates)
+        total, chosen = ranker.choose(
+            request.offset + request.limit, request.per_doc, request.collapse_duplicates, request.sort
+        )
         page = [
             RankedPassage(
                 fields, float(score), copies, tuple(ranker.explain(fields["_docnum"])) if request.explain else ()
             )
             for fields, score, copies in chosen[request.offset :]
         ]
-        return Ranked(total, page, built)
+        return Ranked(total, page, built, ranker.facets(request.facets) if request.facets else {})
 
     def parse(self, query: str, ranking: Optional[Ranking] = None) -> _query.BuiltQuery:
         return self._read_with_searcher(lambda searcher: self._build(query, searcher, ranking or self._ranking))
@@ -156,6 +159,43 @@ class LocalBackend:
 
     def passages(self, doc_id: str) -> List[Mapping[str, Any]]:
         return self._read_with_searcher(lambda searcher: list(vocabulary.passages_of(searcher, doc_id)))
+
+    def document_ids(self, offset: int, limit: int) -> Tuple[int, List[str]]:
+        def read(searcher: Any) -> Tuple[int, List[str]]:
+            ids = _scoring.Layout.of(searcher, self._segments).doc_ids()
+            return len(ids), ids[offset : offset + limit]
+
+        return self._read_with_searcher(read)
+
+    def matching_documents(
+        self, query: Optional[str], after: Optional[str], before: Optional[str], source: Optional[str]
+    ) -> List[str]:
+        return self._read_with_searcher(lambda searcher: self._matching_documents(searcher, query, after, before, source))
+
+    def _matching_documents(
+        self, searcher: Any, query: Optional[str], after: Optional[str], before: Optional[str], source: Optional[str]
+    ) -> List[str]:
+        layout = _scoring.Layout.of(searcher, self._segments)
+        if query is None:
+            restriction = _restriction(None, after, before, source, searcher)
+            if restriction is None:
+                return layout.doc_ids()
+            passages = np.array(sorted(restriction), dtype=np.int64)
+        else:
+            searcher.weighting = self._ranking.weighting()
+            built = self._build(query, searcher, self._ranking)
+            if built.query is None:
+                return []
+            restriction = _restriction(built.filter, after, before, source, searcher)
+            if restriction is not None and not restriction:
+                return []
+            ranker = _ranking.Ranker(
+                searcher, built.query, restriction, self._ranking, self._segments, built.forms, self.analyzer
+            )
+            ranker.choose(1, None, False)  # scores every match: the passages a search's total counts
+            passages = ranker.matching()
+        articles = np.unique(layout.article[passages]) if len(passages) else passages
+        return sorted(layout.article_id(int(article)) for article in articles.tolist() if article >= 0)
 
     def stats(self) -> IndexStats:
         raw = self._read(self._store.stats)

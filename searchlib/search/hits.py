@@ -10,16 +10,16 @@ backend's answers are shown the same way.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ..analysis import FrenchAnalyzer
 from ..ingest import Document
-from ..results import Hit, ParsedQuery, QueryClause, render
+from ..results import Hit, ParsedQuery, Passage, QueryClause, render
 from ..storage.schema import FIELDS
 from . import snippets, syntax
 from .query import BuiltQuery, Pattern
 
-__all__ = ["hit", "suggestion", "written", "parsed_query", "document"]
+__all__ = ["hit", "suggestion", "written", "parsed_query", "document", "passages"]
 
 Explanation = Tuple[Tuple[str, str, float], ...]
 
@@ -140,6 +140,21 @@ def _group_occur(occur: str, node: syntax.Node) -> str:
     return occur
 
 
+def passages(doc_id: str, rows: Sequence[Mapping[str, Any]]) -> List[Passage]:
+    """A document's stored passages, in order, each at its offsets in the
+    text :func:`document` puts back together."""
+    found: List[Passage] = []
+    end = 0
+    for row in rows:
+        start = int(row.get(FIELDS.start, end))
+        if start < end:  # older indexes kept no offsets: one blank line between passages
+            start = end + (2 if end else 0)
+        text = row[FIELDS.text]
+        end = start + len(text)
+        found.append(Passage(doc_id, int(row[FIELDS.passage]), start, end, text))
+    return found
+
+
 def document(doc_id: str, rows: Sequence[Mapping[str, Any]]) -> Optional[Document]:
     """A document put back together from its stored passages, in order.
 
@@ -149,15 +164,12 @@ def document(doc_id: str, rows: Sequence[Mapping[str, Any]]) -> Optional[Documen
     """
     if not rows:
         return None
-    pieces: list[str] = []
+    pieces: List[str] = []
     end = 0
-    for row in rows:
-        start = int(row.get(FIELDS.start, end))
-        if start < end:  # older indexes kept no offsets: one blank line between passages
-            start = end + (2 if end else 0)
-        pieces.append(_blank(start - end))
-        pieces.append(row[FIELDS.text])
-        end = start + len(row[FIELDS.text])
+    for passage in passages(doc_id, rows):
+        pieces.append(_blank(passage.start - end))
+        pieces.append(passage.text)
+        end = passage.end
     first = rows[0]
     return Document(
         id=doc_id,
@@ -171,5 +183,7 @@ def document(doc_id: str, rows: Sequence[Mapping[str, Any]]) -> Optional[Documen
 
 
 def _blank(length: int) -> str:
-    """White space of ``length`` characters that reads as a paragraph break."""
-    return " " * length if length < 2 else " " * (length - 2) + "\n\n"
+    """White space of ``length`` characters that reads as a paragraph break
+    (a line break where there is room for one character only: passages are
+    cut at line ends, and the document indexed again is cut alike)."""
+    return "\n" if length == 1 else " " * (length - 2) + "\n\n" if length else ""

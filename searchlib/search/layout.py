@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from whoosh.util.numeric import byte_to_length
 
-from ..storage.schema import FIELDS
+from ..storage.schema import FIELDS, term_text
 from .whoosh27 import length_codes
 
 __all__ = ["SegmentCache", "Layout", "LENGTH_FIELDS"]
@@ -37,7 +37,8 @@ class _Segment:
     consecutive numbers in their segment (merges keep the order)."""
 
     def __init__(self, reader: Any) -> None:
-        count = reader.doc_count_all()
+        count = self.count = reader.doc_count_all()
+        self._columns: Dict[str, Tuple[List[str], "npt.NDArray[np.int64]"]] = {}
         deleted = [n for n in range(count) if reader.is_deleted(n)] if reader.has_deletions() else []
         self.has_deletions = bool(deleted)
         #: each field's passage lengths, in double precision as Python's floats
@@ -53,11 +54,30 @@ class _Segment:
         self.article[live] = np.cumsum(starts) - 1
         for lengths in self.lengths.values():
             lengths[deleted] = 0.0
+        #: each article's document id, in order
+        self.article_ids: List[str] = [term_text(doc_id) for doc_id, start in zip(live_ids, starts) if start]
         #: the articles' lengths (their passages' summed), one an article, in order
         articles = int(self.article.max()) + 1 if live_ids else 0
         self.article_lengths = np.bincount(
             self.article[live], weights=self.lengths[FIELDS.text][live], minlength=articles
         ).astype(np.float64, copy=False)
+
+
+    def column(self, reader: Any, fieldname: str) -> Tuple[List[str], "npt.NDArray[np.int64]"]:
+        """A single-term field's values (sorted) and each passage's value as
+        an index into them (-1: none), read once from the field's postings
+        (a lexicon of dates or sources is short beside the passages). Two
+        threads may read it at once; both read the same."""
+        found = self._columns.get(fieldname)
+        if found is None:
+            values: List[str] = []
+            codes = np.full(self.count, -1, dtype=np.int64)
+            for raw in reader.lexicon(fieldname):
+                value = term_text(raw)
+                codes[list(reader.postings(fieldname, value).all_ids())] = len(values)
+                values.append(value)
+            found = self._columns[fieldname] = (values, codes)
+        return found
 
 
 def _field_lengths(reader: Any, fieldname: str, count: int) -> "npt.NDArray[np.float64]":
@@ -130,6 +150,36 @@ class Layout:
         self.article_lengths = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.float64)
         self.articles = articles
         self.average_length = float(self.article_lengths.sum()) / articles if articles else 1.0
+        self._columns: Dict[str, Tuple[List[str], "npt.NDArray[np.int64]"]] = {}
+        self._doc_ids: Optional[List[str]] = None
+
+    def column(self, fieldname: str) -> Tuple[List[str], "npt.NDArray[np.int64]"]:
+        """A single-term field's values over the whole reader, sorted, and
+        each passage's value as an index into them (-1: none): what facets
+        count and a sort by date orders by, as a search engine's doc values."""
+        found = self._columns.get(fieldname)
+        if found is None:
+            parts = [segment.column(leaf, fieldname) for leaf, _, segment, _ in self.leaves]
+            values = sorted(set().union(*(set(names) for names, _ in parts)))
+            position = {value: at for at, value in enumerate(values)}
+            # the extra -1 at the end maps a segment's -1 (no value) to -1
+            codes = [np.array([position[name] for name in names] + [-1], dtype=np.int64)[own] for names, own in parts]
+            found = (values, np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64))
+            self._columns[fieldname] = found
+        return found
+
+    def doc_ids(self) -> List[str]:
+        """Every live document's id, sorted."""
+        if self._doc_ids is None:
+            self._doc_ids = sorted({doc_id for _, _, segment, _ in self.leaves for doc_id in segment.article_ids})
+        return self._doc_ids
+
+    def article_id(self, article: int) -> str:
+        """The document id of article number ``article`` (as in :attr:`article`)."""
+        for _, _, segment, first in reversed(self.leaves):
+            if article >= first:
+                return str(segment.article_ids[article - first])
+        raise IndexError(article)
 
     @classmethod
     def of(cls, searcher: Any, cache: SegmentCache) -> "Layout":

@@ -33,6 +33,7 @@ from whoosh import query as wq
 
 from ..analysis import FrenchAnalyzer
 from ..storage.schema import FIELDS
+from . import facets as _facets
 from .copies import Chosen, Kept, finish, walk
 from .scoring import EMPTY, Evaluation, Layout, SegmentCache, Table, Weighting
 
@@ -169,11 +170,17 @@ class Ranker:
         self._near: Dict[int, float] = {}
         self._losses: Dict[int, Dict[str, float]] = {}  # per passage, per word
         self._stored: Dict[int, Dict[str, Any]] = {}
+        self._table: Optional[Table] = None  # every match as Whoosh scores it, when asked
 
-    def choose(self, limit: int, per_doc: Optional[int], collapse: bool) -> Tuple[int, List[Chosen]]:
-        """The number of matching passages, and the best ``limit``, at most
-        ``per_doc`` a document, each near-identical group shown once."""
+    def choose(
+        self, limit: int, per_doc: Optional[int], collapse: bool, sort: str = "relevance"
+    ) -> Tuple[int, List[Chosen]]:
+        """The number of matching passages, and the best ``limit`` (or, with
+        ``sort="date"``, the newest), at most ``per_doc`` a document, each
+        near-identical group shown once."""
         if not self.ranking.term_at_a_time:
+            if sort == "date":
+                return self._choose_by_date(self._whoosh_table(), limit, per_doc, collapse)
             return self._choose_with_whoosh(limit, per_doc, collapse)
         layout = Layout.of(self.searcher, self.segments)
         ranking = self.ranking
@@ -196,9 +203,43 @@ class Ranker:
             self._near = near = evaluation.proximity(candidates)
             scores = _plus(ids, scores, {docnum: ranking.proximity * bonus for docnum, bonus in near.items()})
         self._evaluation, self._scores = evaluation, Table(ids, scores)
+        if sort == "date":
+            return self._choose_by_date(self._scores, limit, per_doc, collapse)
         window = limit * 2 + 10
         while True:
             kept = self._walk(_best(ids, scores, window), limit, per_doc, collapse)
+            if len(kept) == limit or window >= len(ids):
+                return len(ids), finish(kept)
+            window *= 4
+
+    def matching(self) -> "npt.NDArray[np.int64]":
+        """Every passage the query matches within the restriction, in
+        order: those :meth:`choose` counted."""
+        if self.ranking.term_at_a_time and self._evaluation is not None:
+            return self._scores.ids
+        if self._table is None:
+            self._table = self._whoosh_table()
+        return self._table.ids
+
+    def facets(self, names: Sequence[str]) -> Dict[str, Dict[str, int]]:
+        """The matching passages counted by each facet of ``names`` (see :mod:`.facets`)."""
+        return _facets.count(Layout.of(self.searcher, self.segments), self.matching(), names)
+
+    def _whoosh_table(self) -> Table:
+        """Every matching passage with Whoosh's score (the FOUNDATION ranking)."""
+        if self._table is None:
+            results = self.searcher.search(self.query, limit=None, filter=self.restriction)
+            self._table = Table.of({hit.docnum: float(hit.score) for hit in results})
+        return self._table
+
+    def _choose_by_date(
+        self, table: Table, limit: int, per_doc: Optional[int], collapse: bool
+    ) -> Tuple[int, List[Chosen]]:
+        ids, scores = _facets.by_date(Layout.of(self.searcher, self.segments), table.ids, table.scores)
+        window = limit * 2 + 10
+        while True:
+            ranked = list(zip(ids[:window].tolist(), scores[:window].tolist()))
+            kept = self._walk(ranked, limit, per_doc, collapse)
             if len(kept) == limit or window >= len(ids):
                 return len(ids), finish(kept)
             window *= 4
