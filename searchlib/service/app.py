@@ -27,6 +27,7 @@ from starlette.routing import Route
 
 from .. import __version__
 from ..analysis import analysis_steps
+from ..results import document_dict
 from . import params
 from .guard import ApiError, Guard, answer_for, error_response
 from .openapi import openapi_document
@@ -114,28 +115,19 @@ class _Service:
         return JSONResponse(await run_in_threadpool(self._search, values))
 
     def _search(self, values: Dict[str, Any]) -> Dict[str, Any]:
-        extra: Dict[str, Any] = {}
-        if values["sort"] != "relevance":
-            extra["sort"] = values["sort"]
-        if values["facets"]:
-            extra["facets"] = values["facets"]
         began = time.perf_counter()
         results = self.index.search(
             values["q"], limit=values["limit"], per_doc=values["per_doc"], after=values["after"],
             before=values["before"], source=values["source"], snippet_chars=values["snippet_chars"],
-            explain=values["explain"], offset=values["offset"], **extra,
+            explain=values["explain"], offset=values["offset"], sort=values["sort"],
+            facets=values["facets"],
         )
         took = time.perf_counter() - began
         data = results.to_dict()
         if values["format"] == "text":
             for hit, row in zip(results, data["results"]):
                 row["snippet"] = hit.format_snippet("text", ("", ""))
-        facets: Dict[str, Dict[str, int]] = getattr(results, "facets", None) or {}
-        return {
-            "query": data["query"], "total": data["total"], "offset": data["offset"], "limit": data["limit"],
-            "took_ms": round(took * 1000, 1), "suggestion": data["suggestion"], "notes": data["notes"],
-            "facets": facets, "results": data["results"],
-        }
+        return {**data, "took_ms": round(took * 1000, 1)}
 
     async def document(self, request: Request) -> Response:
         doc_id = request.path_params["doc_id"]
@@ -148,20 +140,16 @@ class _Service:
         document = self.index.document(doc_id)
         if document is None:
             return None
-        found = self.index.passages(doc_id) if hasattr(self.index, "passages") else []
+        passages = self.index.passages(doc_id)
         return {
-            **_described(document),
-            "passages": [{"number": p.number, "start": p.start, "end": p.end} for p in found],
+            **document_dict(document),
+            "passages": [{"number": p.number, "start": p.start, "end": p.end} for p in passages],
         }
 
     async def list_documents(self, request: Request) -> Response:
         values = params.from_query(params.LISTING, request.query_params)
-        documents = self.index.documents  # type: ignore[attr-defined]
-        listing = await run_in_threadpool(documents, values["offset"], values["limit"])
-        return JSONResponse({
-            "results": [_described(document) for document in listing.documents],
-            "offset": listing.offset, "limit": listing.limit, "total": listing.total,
-        })
+        listing = await run_in_threadpool(self.index.documents, values["offset"], values["limit"])
+        return JSONResponse(listing.to_dict())
 
     async def stats(self, request: Request) -> Response:
         stats = await run_in_threadpool(self.index.stats)
@@ -212,13 +200,6 @@ class _Service:
         if not await run_in_threadpool(self.index.delete, doc_id):
             raise _unknown_document(doc_id)
         return JSONResponse({"id": doc_id, "deleted": True})
-
-
-def _described(document: Any) -> Dict[str, Any]:
-    return {
-        "id": document.id, "title": document.title, "date": document.date, "source": document.source,
-        "metadata": document.metadata, "text": document.text,
-    }
 
 
 def _unknown_document(doc_id: str) -> ApiError:

@@ -121,17 +121,21 @@ _ADD_REPORT = _object(
     }
 )
 
+# Any object is taken: a record the library cannot index (no id, a text
+# that is not a string) is counted in the report's failed, not refused.
 _NEW_DOCUMENT = {
     "type": "object",
     "properties": {
-        "id": {"type": "string"},
-        "text": {"type": "string"},
-        "title": {"type": "string"},
-        "date": {"type": "string", "description": "ISO (2016, 2016-07, 2016-07-14) or French (1er août 2016)."},
-        "source": {"type": "string"},
-        "url": {"type": "string"},
+        "id": {"description": "The document's id (a non-empty string)."},
+        "text": {"description": "Its text (a string)."},
+        "title": {"description": "Its title."},
+        "date": {"description": "ISO (2016, 2016-07, 2016-07-14) or French (1er août 2016)."},
+        "source": {"description": "Where it comes from (a URL, say); also read from url."},
     },
-    "description": "id and text are needed (a record without them is counted in failed); other members are kept as metadata.",
+    "description": (
+        "A document: id and text are needed (a record without them is counted in failed, the others "
+        "indexed all the same); other members are kept as metadata."
+    ),
 }
 
 _STATS = _object(
