@@ -496,6 +496,41 @@ def check_command(index_dir: Optional[Path], as_json: bool) -> None:
         raise damaged(path, len(report.problems))
 
 
+@cli.command("serve")
+@_index_option
+@click.option("--host", default="127.0.0.1", show_default=True, metavar="ADDRESS", help="Address to listen on; beyond this machine only with an API key.")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=7700, show_default=True, metavar="N", help="Port to listen on (0: any free port).")
+@click.option(
+    "--api-key", envvar="SEARCHLIB_API_KEY", metavar="KEY", default=None,
+    help="Key that writes must send as 'Authorization: Bearer KEY' (default: $SEARCHLIB_API_KEY).",
+)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, metavar="N", help="Server processes.")
+def serve_command(index_dir: Optional[Path], host: str, port: int, api_key: Optional[str], workers: int) -> None:
+    """Serve the index over HTTP: a JSON API and a search page (docs/serve.md).
+
+    Prints the URL it serves; Ctrl-C stops it once the requests under way
+    are answered. Needs the serve extra: pip install 'searchlib[serve]'.
+    """
+    try:
+        from . import service
+    except ImportError as error:
+        raise click.ClickException(
+            f"search serve needs the serve extra ({error.name} is missing): pip install 'searchlib[serve]'"
+        ) from None
+    if api_key is not None and not api_key.strip():
+        raise click.BadParameter("give a non-empty key", param_hint="--api-key")
+    try:
+        service.check_exposure(host, api_key)
+    except SearchlibError as error:
+        raise click.UsageError(str(error)) from None
+    path = index_dir or DEFAULT_INDEX
+    with _open_existing(index_dir) as ix, library_errors(path):
+        service.serve(
+            ix, host=host, port=port, api_key=api_key, workers=workers,
+            ready=lambda url: click.echo(f"Serving {path}/ at {url} (Ctrl-C to stop)"),
+        )
+
+
 def main() -> None:
     """Console-script entry point (``search`` and ``searchlib``)."""
     cli.main()

@@ -31,6 +31,13 @@ pages cannot drift from the code. The conventions (also in README.md, under
   signatures, one a line (``ix.add_path(*paths, include=()) -> AddReport``,
   indented lines continuing one): their parameters, kinds and defaults must
   be the code's (a default of ``...`` is not compared).
+- ``search serve`` (docs/serve.md, README.md) runs in the background for
+  the rest of its page, on a free port in place of the one it names (7700
+  by default): its output is the lines it prints up to the URL it serves,
+  and the page's later commands reach it at ``localhost:7700`` (the port it
+  was given), which the harness points at the real one, in commands and
+  outputs alike. A ``"took_ms"`` in an output may differ from the page's.
+  After the page, Ctrl-C must stop it with status 0.
 - ``SEARCHLIB_UPDATE_DOCS=1 pytest tests/test_docs.py`` writes the outputs
   the code gives into the pages (outputs that already match are left
   alone); review them with ``git diff``.
@@ -45,6 +52,7 @@ import gzip
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -249,6 +257,7 @@ _VARYING = [
     (re.compile(r"\btook \d+(?:\.\d+)? (s|ms)\b"), r"took … \1"),
     (re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:\d\d)?"), "…"),
     (re.compile(r"\b(MAIN_)[a-z0-9]{16}\b"), r"\1…"),
+    (re.compile(r'("took_ms": ?)\d+(?:\.\d+)?'), r"\1…"),
 ]
 
 
@@ -398,6 +407,57 @@ def test_commands_are_in_console_blocks():
 # -- every page's commands ----------------------------------------------------
 
 
+_PORT_OPTION = re.compile(r"\s--port[ =](\d+)")
+
+
+class _Service:
+    """A page's ``search serve``, run in the background on a free port;
+    the page's own port (``--port N``, else 7700) stands for it."""
+
+    def __init__(self, command: str, folder: Path, env: Dict[str, str]) -> None:
+        plain = _strip_comment(command)
+        found = _PORT_OPTION.search(plain)
+        self.shown = int(found.group(1)) if found else 7700
+        plain = _PORT_OPTION.sub("", plain) + " --port 0"
+        self.process = subprocess.Popen(
+            ["bash", "-c", f"exec {plain}"], cwd=folder, env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
+        )
+        assert self.process.stdout is not None
+        self.lines: List[str] = []
+        self.port = 0
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n").replace(str(folder), "~"))
+            found_url = re.search(r"http://[^ ]+?:(\d+)/", line)
+            if found_url:
+                self.port = int(found_url.group(1))
+                break
+        if not self.port:
+            self.process.wait(60)
+
+    def to_real(self, command: str) -> str:
+        return re.sub(rf"\b(localhost|127\.0\.0\.1):{self.shown}\b", rf"\1:{self.port}", command)
+
+    def to_page(self, lines: List[str]) -> List[str]:
+        return [re.sub(rf"\b(localhost|127\.0\.0\.1):{self.port}\b", rf"\1:{self.shown}", line) for line in lines]
+
+    def stop(self) -> Tuple[int, str]:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            code = self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+        assert self.process.stdout is not None
+        return code, self.process.stdout.read()
+
+
+def _serves(command: str) -> bool:
+    plain = _strip_comment(command)
+    return plain.startswith("search serve") and " --help" not in plain
+
+
 @pytest.mark.parametrize("page", PAGES, ids=[page.relative_to(PROJECT).as_posix() for page in PAGES])
 def test_page_examples_print_what_the_page_shows(page: Path, tmp_path: Path):
     examples = [example for example in _examples(page) if example.skip is None]
@@ -407,12 +467,26 @@ def test_page_examples_print_what_the_page_shows(page: Path, tmp_path: Path):
     folder.mkdir()
     env = _prepare(folder)
     failures, outputs = [], []
-    for example in examples:
-        actual = _run(example.command, folder, env)
-        if not _matches(example.expected, actual):
-            outputs.append((example, actual))
-            diff = difflib.unified_diff(example.expected, actual, "page", "command", lineterm="")
-            failures.append(f"{page.name}:{example.line}: $ {example.command}\n" + "\n".join(diff))
+    service: Optional[_Service] = None
+    try:
+        for example in examples:
+            if _serves(example.command):
+                assert service is None, f"{page.name}:{example.line}: a page starts one server"
+                service = _Service(example.command, folder, env)
+                actual = service.to_page(service.lines)
+            elif service is not None:
+                actual = service.to_page(_run(service.to_real(example.command), folder, env))
+            else:
+                actual = _run(example.command, folder, env)
+            if not _matches(example.expected, actual):
+                outputs.append((example, actual))
+                diff = difflib.unified_diff(example.expected, actual, "page", "command", lineterm="")
+                failures.append(f"{page.name}:{example.line}: $ {example.command}\n" + "\n".join(diff))
+    finally:
+        if service is not None:
+            code, log = service.stop()
+            if code != 0 or "Traceback" in log:
+                failures.append(f"{page.name}: search serve ended with status {code}:\n{log}")
     if UPDATE and outputs:
         _rewrite(page, outputs)
         return
