@@ -5,6 +5,12 @@ Each endpoint reads its parameters (:mod:`.params`), calls the public
 are pooled, writes serialised by the library; a blocking call on the event
 loop would stall every other request), and answers JSON shaped as the
 CLI's ``--json``. Errors are answered by :func:`.guard.answer_for`.
+
+Writes wait their turn here, in the order they arrived, before taking a
+thread: the library serialises writers through the index's file lock,
+which a writer polls for, so many waiting at once would each hold one of
+the thread pool's threads (starving searches) and be let in in no
+particular order, the unlucky ones giving up after the lock's timeout.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Dict, List, Optional
 
+import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -104,6 +111,11 @@ class _Service:
     def __init__(self, index: Index, api_key: Optional[str]) -> None:
         self.index = index
         self.api_key = api_key
+        self._turn = anyio.Lock()  # first come, first served (see the module's docstring)
+
+    async def _write(self, call: Callable[..., Any], *args: Any) -> Any:
+        async with self._turn:
+            return await run_in_threadpool(call, *args)
 
     # -- reading -------------------------------------------------------------
 
@@ -186,7 +198,7 @@ class _Service:
     async def add_documents(self, request: Request) -> Response:
         self._check_key(request)
         records = _records(await request.body(), request.headers.get("content-type", ""))
-        report = await run_in_threadpool(self.index.add_documents, records)
+        report = await self._write(self.index.add_documents, records)
         return JSONResponse({
             "added": report.added, "updated": report.updated, "unchanged": report.unchanged,
             "removed": report.removed, "failed": report.failed,
@@ -197,7 +209,7 @@ class _Service:
     async def delete_document(self, request: Request) -> Response:
         self._check_key(request)
         doc_id = request.path_params["doc_id"]
-        if not await run_in_threadpool(self.index.delete, doc_id):
+        if not await self._write(self.index.delete, doc_id):
             raise _unknown_document(doc_id)
         return JSONResponse({"id": doc_id, "deleted": True})
 
