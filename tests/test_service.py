@@ -373,6 +373,61 @@ def _asgi_call(app: Any, method: str, path: str, body: bytes = b"", headers: Tup
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, json.loads(payload)
 
 
+def test_writes_sent_at_once_are_all_taken_in_turn(tmp_path: Path, seeds_dir: Path):
+    """Many writes at once, with searches among them: each is answered 200
+    (none gives up waiting for the index's lock) and each document is
+    there at the end."""
+    with searchlib.Index(tmp_path / "index") as ix:
+        ix.add_path(seeds_dir)
+    server = start(tmp_path / "index", "--api-key", KEY)
+    try:
+        statuses: List[Tuple[str, int]] = []
+
+        def write(number: int) -> None:
+            document = {"id": f"burst-{number}", "text": f"Rafale {number} de documents sur la Syrie."}
+            statuses.append(("write", server.call("POST", "/documents", json_body=[document], headers=AUTH).status))
+
+        def read() -> None:
+            statuses.append(("search", server.call("GET", "/search", {"q": "Syrie"}).status))
+
+        threads = [threading.Thread(target=write if number % 3 else read, args=(number,) if number % 3 else ())
+                   for number in range(60)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        listing = server.call("GET", "/documents", {"limit": 100}).json()
+    finally:
+        assert server.stop() == 0, server.log
+    assert len(statuses) == 60 and {status for _, status in statuses} == {200}, statuses
+    burst = {doc["id"] for doc in listing["results"] if doc["id"].startswith("burst-")}
+    assert burst == {f"burst-{number}" for number in range(60) if number % 3}
+
+
+def test_connections_answer_without_waiting_for_acknowledgements():
+    """Accepted connections have Nagle's algorithm off, so an answer's body,
+    written after its headers, is sent at once rather than after the
+    client's delayed acknowledgement (some 40 ms a request)."""
+    from searchlib.service.server import _listen
+
+    listener = _listen("127.0.0.1", 0)
+    flags: List[int] = []
+
+    async def exchange() -> None:
+        def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            flags.append(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(connected, sock=listener)
+        async with server:
+            reader, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+            await reader.read()
+            writer.close()
+
+    asyncio.run(exchange())
+    assert len(flags) == 1 and flags[0] != 0
+
+
 def test_create_app_serves_an_index_of_the_callers(tmp_path: Path, seeds_dir: Path):
     with searchlib.Index(tmp_path / "ix", lock_timeout=0.2) as ix:
         ix.add_path(seeds_dir)
