@@ -446,9 +446,11 @@ def test_create_app_serves_an_index_of_the_callers(tmp_path: Path, seeds_dir: Pa
         assert status == 200 and data["added"] == 1
 
 
-def test_create_app_refuses_a_blank_key(index: searchlib.Index):
+def test_create_app_refuses_a_blank_key_and_no_reading_thread(index: searchlib.Index):
     with pytest.raises(ValueError):
         service.create_app(index, api_key=" ")
+    with pytest.raises(ValueError, match="read_threads"):
+        service.create_app(index, read_threads=0)
 
 
 # -- the command ---------------------------------------------------------------

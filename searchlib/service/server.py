@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from ..errors import SearchlibError
-from .app import DEFAULT_MAX_BODY, create_app
+from .app import DEFAULT_MAX_BODY, DEFAULT_READ_THREADS, create_app
 
 if TYPE_CHECKING:
     from ..api import Index
@@ -62,12 +62,14 @@ def serve(
     api_key: Optional[str] = None,
     workers: int = 1,
     max_body: int = DEFAULT_MAX_BODY,
+    read_threads: int = DEFAULT_READ_THREADS,
     ready: Optional[Callable[[str], None]] = None,
 ) -> None:
     """Serve ``index`` over HTTP until interrupted (Ctrl-C, SIGTERM).
 
     ``ready`` is called with the service's URL once it listens (``port``
-    0 picks a free port). On Ctrl-C, requests under way are finished
+    0 picks a free port). ``api_key``, ``max_body`` and ``read_threads``
+    are as for :func:`~searchlib.service.create_app`. On Ctrl-C, requests under way are finished
     (up to 30 s) before this returns; the caller then closes ``index``.
     Raises :class:`SearchlibError` for a host beyond this machine without
     an ``api_key`` (see :func:`check_exposure`) or an address that cannot
@@ -87,12 +89,14 @@ def serve(
     )
     try:
         if workers == 1:
-            server = _Server(uvicorn.Config(create_app(index, api_key=api_key, max_body=max_body), **settings))
+            app = create_app(index, api_key=api_key, max_body=max_body, read_threads=read_threads)
+            server = _Server(uvicorn.Config(app, **settings))
             server.on_ready = (lambda: ready(url)) if ready is not None else None
             server.run(sockets=[listener])
         else:
             os.environ[_WORKER_SETTINGS] = json.dumps(
-                {"path": str(index.path), "api_key": api_key, "max_body": max_body}
+                {"path": str(index.path), "api_key": api_key, "max_body": max_body,
+                 "read_threads": read_threads}
             )
             config = uvicorn.Config(
                 f"{__name__}:worker_app", factory=True, workers=workers, lifespan="on", **settings
@@ -149,7 +153,9 @@ def worker_app() -> Callable[[Scope, Receive, Send], Any]:
 
     settings = json.loads(os.environ[_WORKER_SETTINGS])
     index = Index(settings["path"], create=False)
-    app: Starlette = create_app(index, api_key=settings["api_key"], max_body=settings["max_body"])
+    app: Starlette = create_app(
+        index, api_key=settings["api_key"], max_body=settings["max_body"], read_threads=settings["read_threads"]
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
