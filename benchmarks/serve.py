@@ -42,7 +42,7 @@ import threading
 import time
 import urllib.parse
 from pathlib import Path
-from typing import Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "orangesum-fr-news.jsonl.gz"
 
@@ -184,7 +184,7 @@ def _http_client(host: str, port: int) -> Callable[[], Callable[[str], bool]]:
     return make
 
 
-def _in_process_client(index: "searchlib.Index") -> Callable[[], Callable[[str], bool]]:  # noqa: F821
+def _in_process_client(index: Any) -> Callable[[], Callable[[str], bool]]:
     def make() -> Callable[[str], bool]:
         def search(query: str) -> bool:
             try:

@@ -268,6 +268,20 @@ def test_bad_parameters_are_422_in_one_line(served: Server, params: Dict[str, st
     assert says in answer.error["message"] and "\n" not in answer.error["message"]
 
 
+def test_the_librarys_query_caps_are_notes_and_a_huge_query_is_refused(served: Server):
+    """The query language's caps apply as in the library, each said in a
+    note of a 200 answer; past 10,000 characters a query is not read at all."""
+    words = " ".join(f"mot{number}" for number in range(100)) + " Syrie"
+    capped = served.call("GET", "/search", {"q": words})
+    assert capped.status == 200 and any("64" in note for note in capped.json()["notes"]), capped.json()["notes"]
+    nested = served.call("POST", "/search", json_body={"q": "(" * 20 + "Syrie" + ")" * 20})
+    assert nested.status == 200 and nested.json()["total"] > 0 and nested.json()["notes"]
+    long = served.call("POST", "/search", json_body={"q": "Syrie " * 1600})
+    assert long.status == 200 and long.json()["notes"]
+    huge = served.call("POST", "/search", json_body={"q": "Syrie " * 1600 + "x" * 500})
+    assert huge.status == 422 and "longer than 10000 characters" in huge.error["message"]
+
+
 def test_what_the_library_refuses_is_400(served: Server):
     answer = served.call("GET", "/search", {"q": "Syrie", "after": "2016-13-45"})
     assert answer.status == 400 and answer.error["code"] == "bad_query" and "after" in answer.error["message"]
