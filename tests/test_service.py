@@ -1,6 +1,9 @@
 """The HTTP service, through a real ``search serve`` process on a free
 loopback port: every endpoint, every error code, the API key on writes,
-the cap on bodies, and a clean stop on Ctrl-C."""
+the cap on bodies, and a clean stop on Ctrl-C.
+
+Longer than most test modules: the tests of one running server share it
+(a module fixture), so splitting them would start it once a file."""
 
 from __future__ import annotations
 
