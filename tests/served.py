@@ -1,7 +1,9 @@
 """A real ``search serve`` process for the tests, and a small HTTP client.
 
 The server listens on a free loopback port (``--port 0``) and prints the
-URL it serves on its first line, which is read back here.
+URL it serves on its first line, which is read back here. What it prints
+later is read as it comes, into ``Server.log``: a pipe left unread would
+fill and stop the server at its next write.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +52,16 @@ class Server:
     url: str
     first_line: str
     log: List[str] = field(default_factory=list)
+    _reader: Optional[threading.Thread] = None
+
+    def __post_init__(self) -> None:
+        self._reader = threading.Thread(target=self._read_output, daemon=True)
+        self._reader.start()
+
+    def _read_output(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.log.append(line.rstrip("\n"))
 
     @property
     def host(self) -> str:
@@ -94,8 +107,8 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             raise
-        if self.process.stdout is not None:
-            self.log.extend(self.process.stdout.read().splitlines())
+        if self._reader is not None:
+            self._reader.join(timeout)
         return code
 
 

@@ -1,6 +1,9 @@
 """The HTTP service, through a real ``search serve`` process on a free
 loopback port: every endpoint, every error code, the API key on writes,
-the cap on bodies, and a clean stop on Ctrl-C."""
+the cap on bodies, and a clean stop on Ctrl-C.
+
+Longer than most test modules: the tests of one running server share it
+(a module fixture), so splitting them would start it once a file."""
 
 from __future__ import annotations
 
@@ -268,6 +271,20 @@ def test_bad_parameters_are_422_in_one_line(served: Server, params: Dict[str, st
     assert says in answer.error["message"] and "\n" not in answer.error["message"]
 
 
+def test_the_librarys_query_caps_are_notes_and_a_huge_query_is_refused(served: Server):
+    """The query language's caps apply as in the library, each said in a
+    note of a 200 answer; past 10,000 characters a query is not read at all."""
+    words = " ".join(f"mot{number}" for number in range(100)) + " Syrie"
+    capped = served.call("GET", "/search", {"q": words})
+    assert capped.status == 200 and any("64" in note for note in capped.json()["notes"]), capped.json()["notes"]
+    nested = served.call("POST", "/search", json_body={"q": "(" * 20 + "Syrie" + ")" * 20})
+    assert nested.status == 200 and nested.json()["total"] > 0 and nested.json()["notes"]
+    long = served.call("POST", "/search", json_body={"q": "Syrie " * 1600})
+    assert long.status == 200 and long.json()["notes"]
+    huge = served.call("POST", "/search", json_body={"q": "Syrie " * 1600 + "x" * 500})
+    assert huge.status == 422 and "longer than 10000 characters" in huge.error["message"]
+
+
 def test_what_the_library_refuses_is_400(served: Server):
     answer = served.call("GET", "/search", {"q": "Syrie", "after": "2016-13-45"})
     assert answer.status == 400 and answer.error["code"] == "bad_query" and "after" in answer.error["message"]
@@ -373,6 +390,61 @@ def _asgi_call(app: Any, method: str, path: str, body: bytes = b"", headers: Tup
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, json.loads(payload)
 
 
+def test_writes_sent_at_once_are_all_taken_in_turn(tmp_path: Path, seeds_dir: Path):
+    """Many writes at once, with searches among them: each is answered 200
+    (none gives up waiting for the index's lock) and each document is
+    there at the end."""
+    with searchlib.Index(tmp_path / "index") as ix:
+        ix.add_path(seeds_dir)
+    server = start(tmp_path / "index", "--api-key", KEY)
+    try:
+        statuses: List[Tuple[str, int]] = []
+
+        def write(number: int) -> None:
+            document = {"id": f"burst-{number}", "text": f"Rafale {number} de documents sur la Syrie."}
+            statuses.append(("write", server.call("POST", "/documents", json_body=[document], headers=AUTH).status))
+
+        def read() -> None:
+            statuses.append(("search", server.call("GET", "/search", {"q": "Syrie"}).status))
+
+        threads = [threading.Thread(target=write if number % 3 else read, args=(number,) if number % 3 else ())
+                   for number in range(60)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        listing = server.call("GET", "/documents", {"limit": 100}).json()
+    finally:
+        assert server.stop() == 0, server.log
+    assert len(statuses) == 60 and {status for _, status in statuses} == {200}, statuses
+    burst = {doc["id"] for doc in listing["results"] if doc["id"].startswith("burst-")}
+    assert burst == {f"burst-{number}" for number in range(60) if number % 3}
+
+
+def test_connections_answer_without_waiting_for_acknowledgements():
+    """Accepted connections have Nagle's algorithm off, so an answer's body,
+    written after its headers, is sent at once rather than after the
+    client's delayed acknowledgement (some 40 ms a request)."""
+    from searchlib.service.server import _listen
+
+    listener = _listen("127.0.0.1", 0)
+    flags: List[int] = []
+
+    async def exchange() -> None:
+        def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            flags.append(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(connected, sock=listener)
+        async with server:
+            reader, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+            await reader.read()
+            writer.close()
+
+    asyncio.run(exchange())
+    assert len(flags) == 1 and flags[0] != 0
+
+
 def test_create_app_serves_an_index_of_the_callers(tmp_path: Path, seeds_dir: Path):
     with searchlib.Index(tmp_path / "ix", lock_timeout=0.2) as ix:
         ix.add_path(seeds_dir)
@@ -391,9 +463,11 @@ def test_create_app_serves_an_index_of_the_callers(tmp_path: Path, seeds_dir: Pa
         assert status == 200 and data["added"] == 1
 
 
-def test_create_app_refuses_a_blank_key(index: searchlib.Index):
+def test_create_app_refuses_a_blank_key_and_no_reading_thread(index: searchlib.Index):
     with pytest.raises(ValueError):
         service.create_app(index, api_key=" ")
+    with pytest.raises(ValueError, match="read_threads"):
+        service.create_app(index, read_threads=0)
 
 
 # -- the command ---------------------------------------------------------------

@@ -8,7 +8,7 @@ uvicorn, as ``search serve`` does. Installed with the ``serve`` extra
 
 from __future__ import annotations
 
-from .app import DEFAULT_MAX_BODY, create_app
+from .app import DEFAULT_MAX_BODY, DEFAULT_READ_THREADS, create_app
 from .server import DEFAULT_HOST, DEFAULT_PORT, check_exposure, serve
 
-__all__ = ["create_app", "serve", "check_exposure", "DEFAULT_MAX_BODY", "DEFAULT_HOST", "DEFAULT_PORT"]
+__all__ = ["create_app", "serve", "check_exposure", "DEFAULT_MAX_BODY", "DEFAULT_READ_THREADS", "DEFAULT_HOST", "DEFAULT_PORT"]

@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.types import Receive, Scope, Send
 
 from ..errors import SearchlibError
-from .app import DEFAULT_MAX_BODY, create_app
+from .app import DEFAULT_MAX_BODY, DEFAULT_READ_THREADS, create_app
 
 if TYPE_CHECKING:
     from ..api import Index
@@ -62,12 +62,14 @@ def serve(
     api_key: Optional[str] = None,
     workers: int = 1,
     max_body: int = DEFAULT_MAX_BODY,
+    read_threads: int = DEFAULT_READ_THREADS,
     ready: Optional[Callable[[str], None]] = None,
 ) -> None:
     """Serve ``index`` over HTTP until interrupted (Ctrl-C, SIGTERM).
 
     ``ready`` is called with the service's URL once it listens (``port``
-    0 picks a free port). On Ctrl-C, requests under way are finished
+    0 picks a free port). ``api_key``, ``max_body`` and ``read_threads``
+    are as for :func:`~searchlib.service.create_app`. On Ctrl-C, requests under way are finished
     (up to 30 s) before this returns; the caller then closes ``index``.
     Raises :class:`SearchlibError` for a host beyond this machine without
     an ``api_key`` (see :func:`check_exposure`) or an address that cannot
@@ -76,18 +78,8 @@ def serve(
     check_exposure(host, api_key)
     if workers < 1:
         raise SearchlibError(f"workers must be at least 1, not {workers}")
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind((host.strip("[]"), port))
-    except OSError as error:
-        listener.close()
-        raise SearchlibError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
-    # Listening before any worker starts: a client connecting as soon as
-    # the URL is printed waits in the backlog rather than being refused.
-    listener.listen(2048)
-    listener.set_inheritable(True)
+    listener = _listen(host, port)
+    family = listener.family
     bound = listener.getsockname()[1]
     shown = f"[{host.strip('[]')}]" if family == socket.AF_INET6 else host
     url = f"http://{shown}:{bound}/"
@@ -97,12 +89,14 @@ def serve(
     )
     try:
         if workers == 1:
-            server = _Server(uvicorn.Config(create_app(index, api_key=api_key, max_body=max_body), **settings))
+            app = create_app(index, api_key=api_key, max_body=max_body, read_threads=read_threads)
+            server = _Server(uvicorn.Config(app, **settings))
             server.on_ready = (lambda: ready(url)) if ready is not None else None
             server.run(sockets=[listener])
         else:
             os.environ[_WORKER_SETTINGS] = json.dumps(
-                {"path": str(index.path), "api_key": api_key, "max_body": max_body}
+                {"path": str(index.path), "api_key": api_key, "max_body": max_body,
+                 "read_threads": read_threads}
             )
             config = uvicorn.Config(
                 f"{__name__}:worker_app", factory=True, workers=workers, lifespan="on", **settings
@@ -116,6 +110,27 @@ def serve(
         pass  # uvicorn raises the Ctrl-C it caught again once it has stopped
     finally:
         listener.close()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host``:``port``, to hand to uvicorn."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # TCP named outright: asyncio turns Nagle's algorithm off (TCP_NODELAY)
+    # only on sockets whose protocol says TCP, and an accepted socket takes
+    # its listener's. Left on, an answer's body, written after its headers,
+    # waits for the client's delayed acknowledgement: some 40 ms a request.
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host.strip("[]"), port))
+    except OSError as error:
+        listener.close()
+        raise SearchlibError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    # Listening before any worker starts: a client connecting as soon as
+    # the URL is printed waits in the backlog rather than being refused.
+    listener.listen(2048)
+    listener.set_inheritable(True)
+    return listener
 
 
 class _Server(uvicorn.Server):
@@ -138,7 +153,9 @@ def worker_app() -> Callable[[Scope, Receive, Send], Any]:
 
     settings = json.loads(os.environ[_WORKER_SETTINGS])
     index = Index(settings["path"], create=False)
-    app: Starlette = create_app(index, api_key=settings["api_key"], max_body=settings["max_body"])
+    app: Starlette = create_app(
+        index, api_key=settings["api_key"], max_body=settings["max_body"], read_threads=settings["read_threads"]
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
