@@ -94,6 +94,32 @@ def test_an_unchanged_run_writes_nothing(index, seeds_dir):
     assert {p.name: p.stat().st_mtime_ns for p in index.path.iterdir()} == before
 
 
+def test_a_commit_made_while_a_run_looks_a_document_up_is_read_past(tmp_path, monkeypatch):
+    # Another process commits between the run finding the newest table of
+    # contents and opening it: the file is gone, and the look-up starts again.
+    from searchlib.indexing import writer as indexing_writer
+
+    path = tmp_path / "index"
+    with Index(path) as other:
+        other.add_documents([{"id": "a", "text": "Premier texte sur Alep."}])
+    looked_up = indexing_writer.stored_hash
+    interrupted = []
+
+    def stored_hash(searcher, doc_id):
+        if not interrupted:
+            interrupted.append(doc_id)
+            with Index(path) as other:
+                other.add_documents([{"id": "b", "text": "Un texte sur Homs."}])
+            raise FileNotFoundError(2, "No such file or directory", "_MAIN_1.toc")
+        return looked_up(searcher, doc_id)
+
+    monkeypatch.setattr(indexing_writer, "stored_hash", stored_hash)
+    with Index(path) as ix:
+        report = ix.add_documents([{"id": "c", "text": "Un texte sur Palmyre."}])
+        assert interrupted == ["c"] and report.added == 1
+        assert [docs(ix.search(word)) for word in ("Alep", "Homs", "Palmyre")] == [["a"], ["b"], ["c"]]
+
+
 def test_a_failure_mid_run_keeps_completed_batches_and_older_documents(tmp_path):
     def documents():
         for number in range(4):

@@ -14,10 +14,11 @@ import hashlib
 import json
 import time
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, TypeVar, Union
 
 from ..storage import locks, settings as _settings, store
 from ..storage.damage import write_error
+from ..storage.retry import attempts
 from ..storage.schema import FIELDS
 from . import writer as _writer
 from .prepare import Preparer
@@ -26,6 +27,8 @@ from ..ingest import Document, IngestFailure, IngestWarning
 from ..results import AddReport
 
 __all__ = ["write", "content_hash", "Item"]
+
+_T = TypeVar("_T")
 
 Item = Union[Document, IngestFailure, IngestWarning]
 
@@ -218,6 +221,20 @@ def _queue_one(
     return True
 
 
+def _read_between_commits(the_store: store.Store, read: Callable[[Any], _T]) -> _T:
+    """``read`` on the searcher indexing looks documents up with, started
+    again on the newer commit when another process's commit removed the
+    files it was reading (the run does not hold the lock then)."""
+    for attempt in attempts(the_store.path):
+        try:
+            with the_store.reading(for_writing=True) as searcher:
+                return read(searcher)
+        except OSError:
+            if attempt.last or not attempt.moved():
+                raise
+    raise AssertionError("attempts() ends with a last attempt")
+
+
 class _IndexedHashes:
     """The content hash of each document of a run as indexed before it.
 
@@ -236,8 +253,7 @@ class _IndexedHashes:
         opened = self._batches.opened
         if not opened:
             self.release()  # the run let go of the lock: others may commit
-            with self._store.reading(for_writing=True) as searcher:
-                return _writer.stored_hash(searcher, doc_id)
+            return _read_between_commits(self._store, lambda searcher: _writer.stored_hash(searcher, doc_id))
         if self._held is None or self._held[1] != opened:
             self.release()
             lending = self._store.reading(for_writing=True)
@@ -305,8 +321,7 @@ def _prune(
     kept_origins: Set[str],
     report: AddReport,
 ) -> None:
-    with the_store.reading(for_writing=True) as searcher:
-        indexed = _writer.documents_from(searcher, roots)
+    indexed = _read_between_commits(the_store, lambda searcher: _writer.documents_from(searcher, roots))
     for doc_id, origin in sorted(indexed.items()):
         if doc_id in seen or origin in kept_origins:
             continue
