@@ -93,6 +93,14 @@ def _field_lengths(reader: Any, fieldname: str, count: int) -> "npt.NDArray[np.f
 _BYTE_LENGTHS = np.array([byte_to_length(code) if code else 0 for code in range(256)], dtype=np.float64)
 
 
+def segment_key(reader: Any) -> Optional[Tuple[str, int]]:
+    """What names a segment's reader as it stands: the segment's id (a
+    segment never changes once written) and its count of live passages
+    (deletions aside); None for a reader of no segment."""
+    segment = reader.segment() if hasattr(reader, "segment") else None
+    return None if segment is None else (segment.segment_id(), reader.doc_count())
+
+
 class SegmentCache:
     """Each segment's :class:`_Segment`, read once and shared by every
     searcher of one index that holds it (segments never change once written,
@@ -107,8 +115,7 @@ class SegmentCache:
         self._lock = threading.Lock()
 
     def segment(self, reader: Any) -> _Segment:
-        segment = reader.segment() if hasattr(reader, "segment") else None
-        key = (segment.segment_id() if segment is not None else str(id(reader)), reader.doc_count())
+        key = segment_key(reader) or (str(id(reader)), reader.doc_count())
         with self._lock:
             found = self._segments.get(key)
         if found is None:

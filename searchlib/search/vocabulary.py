@@ -13,9 +13,10 @@ from whoosh.searching import Searcher
 
 from ..analysis import phonetic
 from ..storage.schema import FIELDS, VARIANT_SEPARATOR, term_text
+from .layout import segment_key
 from .whoosh27 import range_terms
 
-__all__ = ["Vocabulary", "VocabularyCache", "alternatives", "matching_docs", "passages_of"]
+__all__ = ["Vocabulary", "VocabularyCache", "matching_docs", "passages_of"]
 
 #: a spelling is a name's when at least 1/_NAME_SHARE of the passages holding
 #: its term write it with a capital
@@ -24,14 +25,10 @@ _NAME_SHARE = 2
 _T = TypeVar("_T")
 
 
-def alternatives(searcher: Searcher, term: Optional[str], key: str) -> Set[str]:
+def _alternatives(reader: Any, term: Optional[str], key: str) -> Set[str]:
     """The indexed terms a query word stands for: its own term (None for
     a stop word), plus the terms of every indexed spelling that differs
     from it only by accents (found through the word's key)."""
-    return _alternatives(searcher.reader(), term, key)
-
-
-def _alternatives(reader: Any, term: Optional[str], key: str) -> Set[str]:
     found = {term} if term is not None else set()
     if key != term and any((field, key) in reader for field in FIELDS.searched):
         found.add(key)
@@ -65,15 +62,10 @@ class VocabularyCache:
 
     @staticmethod
     def state(reader: Any) -> Optional[Tuple[Hashable, ...]]:
-        """What a reader holds: its segments and their counts of passages;
-        None for a reader with no segment to name (an empty index)."""
-        state = []
-        for leaf, _ in reader.leaf_readers():
-            segment = leaf.segment() if hasattr(leaf, "segment") else None
-            if segment is None:
-                return None
-            state.append((segment.segment_id(), leaf.doc_count_all(), leaf.doc_count()))
-        return tuple(state)
+        """What a reader holds: each segment's :func:`~.layout.segment_key`;
+        None for a reader with a part that names no segment."""
+        keys = [segment_key(leaf) for leaf, _ in reader.leaf_readers()]
+        return None if None in keys else tuple(keys)
 
     def answer(self, key: Tuple[Hashable, ...], compute: Callable[[], _T]) -> _T:
         with self._lock:
@@ -86,9 +78,6 @@ class VocabularyCache:
                 self._answers.clear()
             self._answers[key] = found
         return found
-
-    def __len__(self) -> int:
-        return len(self._answers)
 
 
 class Vocabulary:
