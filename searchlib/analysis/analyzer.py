@@ -297,15 +297,14 @@ class FrenchAnalyzer(Analyzer):
         form_counts: Dict[str, int] = {}
         chunks = self._chunks
         chunk_tokens = self._chunk_tokens
-        for _, segment, is_number in self._segments(value):
-            pieces = [segment] if is_number else segment.split()
-            for chunk, entry in zip(pieces, map(chunks.get, pieces)):
-                found = entry or chunk_tokens(chunk)
-                for term, form in found[4]:  # found.forms: the indexed words only (by position: a hot loop)
-                    if term in terms:
-                        term_counts[term] = term_counts.get(term, 0) + 1
-                        if form in forms:
-                            form_counts[form] = form_counts.get(form, 0) + 1
+        pieces = self.runs(value)
+        for chunk, entry in zip(pieces, map(chunks.get, pieces)):
+            found = entry or chunk_tokens(chunk)
+            for term, form in found[4]:  # found.forms: the indexed words only (by position: a hot loop)
+                if term in terms:
+                    term_counts[term] = term_counts.get(term, 0) + 1
+                    if form in forms:
+                        form_counts[form] = form_counts.get(form, 0) + 1
         return term_counts, form_counts
 
     def all_tokens(self, value: str, only: Optional[Collection[str]] = None) -> List[Token]:
