@@ -269,15 +269,7 @@
       .map((span) => [span[0] + start, span[1] + start]));
 
     if (!continues) {
-      const meta = element("p", "meta");
-      if (hit.date) {
-        const time = element("time", null, frenchDate(hit.date));
-        time.setAttribute("datetime", String(hit.date));
-        meta.appendChild(time);
-      }
-      if (hit.source) meta.appendChild(element("span", "source", hit.source));
-      meta.appendChild(element("span", "passage", "passage " + hit.passage));
-      item.appendChild(meta);
+      item.appendChild(metaLine(hit.date, hit.source, element("span", "passage", "passage " + hit.passage)));
     }
     item.appendChild(snippetOf(hit));
     if (Array.isArray(hit.duplicates) && hit.duplicates.length) {
@@ -445,6 +437,20 @@
     return paragraph;
   }
 
+  // The line under a hit's or a document's title: its date, its source,
+  // then what names the passage or the document.
+  function metaLine(date, source, last) {
+    const meta = element("p", "meta");
+    if (date) {
+      const time = element("time", null, frenchDate(date));
+      time.setAttribute("datetime", String(date));
+      meta.appendChild(time);
+    }
+    if (source) meta.appendChild(element("span", "source", source));
+    meta.appendChild(last);
+    return meta;
+  }
+
   function renderDocument(state, doc) {
     const text = typeof doc.text === "string" ? doc.text : "";
     documentView.appendChild(backLink(state));
@@ -453,15 +459,7 @@
     documentView.appendChild(heading);
     document.title = (doc.title || doc.id || state.doc) + " · searchlib";
 
-    const meta = element("p", "meta");
-    if (doc.date) {
-      const time = element("time", null, frenchDate(doc.date));
-      time.setAttribute("datetime", String(doc.date));
-      meta.appendChild(time);
-    }
-    if (doc.source) meta.appendChild(element("span", "source", doc.source));
-    meta.appendChild(element("span", "doc-id", doc.id || state.doc));
-    documentView.appendChild(meta);
+    documentView.appendChild(metaLine(doc.date, doc.source, element("span", "doc-id", doc.id || state.doc)));
 
     const body = element("div", "document-text");
     const passages = (Array.isArray(doc.passages) ? doc.passages : [])
