@@ -52,7 +52,6 @@ import gzip
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -61,6 +60,7 @@ from typing import Dict, List, Optional, Tuple
 
 import click
 import pytest
+from served import Server
 
 import searchlib
 from searchlib.cli import cli
@@ -419,21 +419,23 @@ class _Service:
         found = _PORT_OPTION.search(plain)
         self.shown = int(found.group(1)) if found else 7700
         plain = _PORT_OPTION.sub("", plain) + " --port 0"
-        self.process = subprocess.Popen(
+        process = subprocess.Popen(
             ["bash", "-c", f"exec {plain}"], cwd=folder, env=env, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
         )
-        assert self.process.stdout is not None
+        assert process.stdout is not None
         self.lines: List[str] = []
-        self.port = 0
-        for line in self.process.stdout:
+        url, first = "", ""
+        for line in process.stdout:
             self.lines.append(line.rstrip("\n").replace(str(folder), "~"))
-            found_url = re.search(r"http://[^ ]+?:(\d+)/", line)
+            found_url = re.search(r"http://[^ ]+?:\d+/", line)
             if found_url:
-                self.port = int(found_url.group(1))
+                url, first = found_url.group(0), line
                 break
-        if not self.port:
-            self.process.wait(60)
+        # The tests' own server reads what it prints next as it comes (an
+        # unread pipe would stop it) and stops it with Ctrl-C.
+        self.server = Server(process, url, first)
+        self.port = self.server.port
 
     def to_real(self, command: str) -> str:
         return re.sub(rf"\b(localhost|127\.0\.0\.1):{self.shown}\b", rf"\1:{self.port}", command)
@@ -442,15 +444,11 @@ class _Service:
         return [re.sub(rf"\b(localhost|127\.0\.0\.1):{self.port}\b", rf"\1:{self.shown}", line) for line in lines]
 
     def stop(self) -> Tuple[int, str]:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
         try:
-            code = self.process.wait(60)
+            code = self.server.stop()
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            code = self.process.wait()
-        assert self.process.stdout is not None
-        return code, self.process.stdout.read()
+            code = self.server.process.wait()
+        return code, "\n".join(self.server.log)
 
 
 def _serves(command: str) -> bool:
