@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator, NoReturn, Optional
@@ -126,6 +125,8 @@ def _free_folder(path: Path) -> Path:
 
 
 def _quote(path: Path) -> str:
+    import shlex  # only failures need it
+
     return shlex.quote(str(path))
 
 

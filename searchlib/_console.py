@@ -13,7 +13,6 @@ are named for the type checker only).
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import sys
 from pathlib import Path
@@ -245,6 +244,8 @@ def write_documents(documents: Iterable[Document], format: str, stream: TextIO) 
     (metadata as one JSON column); the number written."""
     count = 0
     if format == "csv":
+        import csv  # only exports need it
+
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow([*_RECORD_FIELDS, "metadata"])
         for document in documents:

@@ -13,11 +13,10 @@ from __future__ import annotations
 import itertools
 import os
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from . import backends, ingest
 from ._defaults import DEFAULT_LOCK_TIMEOUT
-from ._reading import Item, StreamProgress, iter_sources
 from .errors import DocumentIdError, QueryError, SearchlibError
 from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 from .results import (
@@ -26,6 +25,9 @@ from .results import (
 from .search import facets as _facets, hits as _hits, ranking as _ranking, snippets
 from .search.synonyms import Synonyms
 from .storage.store import DEFAULT_READERS
+
+if TYPE_CHECKING:
+    from ._reading import Item
 
 __all__ = [
     "Index",
@@ -187,6 +189,8 @@ class Index:
         indexed all the same. ``progress``, if given, is called now and then
         with a :class:`Progress`.
         """
+        from ._reading import iter_sources  # reading sources: a process that only searches never loads it
+
         files, missing = ingest.list_sources(paths, include, exclude)
         failed_origins: Set[str] = set()
         last: List[Progress] = []
@@ -237,6 +241,8 @@ class Index:
         """
         if doc_id is not None and (not isinstance(doc_id, str) or not doc_id.strip()):
             raise DocumentIdError(f"doc_id must be a non-empty string, not {doc_id!r}")
+        from ._reading import StreamProgress
+
         name = _STREAM_ID if doc_id is None else doc_id.strip()
         counter = StreamProgress(progress)
         # Read as it is indexed (JSON Lines a line at a time), so that

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import itertools
 import os
 import re
@@ -30,7 +31,6 @@ from ._cli_errors import (
     damaged, fail, library_errors, no_index, query_errors, run_reporting_errors, stdin_id_taken, unknown_document,
 )
 from ._defaults import DEFAULT_LOCK_TIMEOUT, FORMATS
-from ._interrupt import DeferredInterrupt
 from .errors import DocumentIdError, IndexNotFoundError, SearchlibError
 
 # The API (numpy, Whoosh) is imported by the commands that use it, so that
@@ -408,6 +408,8 @@ def index_command(
         paths = (Path("seeds"),)
     path = index_dir or DEFAULT_INDEX
     began = time.monotonic()
+    from ._interrupt import DeferredInterrupt  # signal handling: indexing alone needs it
+
     # Ctrl-C is taken at the next progress report, where the run stops
     # cleanly; standard input gives none (a read may wait for ever).
     interrupt = DeferredInterrupt() if not from_stdin else None
@@ -535,4 +537,12 @@ def serve_command(index_dir: Optional[Path], host: str, port: int, api_key: Opti
 
 def main() -> None:
     """Console-script entry point (``search`` and ``searchlib``)."""
-    cli.main()
+    try:
+        cli.main()
+    finally:
+        # The process ends next. Python's last garbage collection at exit
+        # walks every object the run made or imported (numpy's and Whoosh's
+        # included), which takes longer than a search on a small index;
+        # frozen objects are skipped by it, and nothing is left to collect
+        # that matters once the command is done (its index is closed).
+        gc.freeze()

@@ -1,20 +1,25 @@
 """What the command imports before it needs to: help, version and shell
-completion answer without loading numpy or Whoosh (counted, not timed)."""
+completion answer without loading numpy or Whoosh, and a search loads
+the reading side alone (counted in ``sys.modules``, not timed)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from test_layers import WRITING_SIDE
+
 PROJECT = Path(__file__).resolve().parent.parent
 
-# Runs the command as the console script does, then says which heavy
-# modules the run loaded.
+# Runs the command as the console script does, then lists the modules the
+# run loaded. ``python -m searchlib`` is run as it is, with Python's own
+# list of the modules it imports (-X importtime, on stderr).
 _WRAPPER = """
 import json, sys
 from searchlib.cli import main
@@ -23,19 +28,36 @@ try:
 except SystemExit:
     pass
 sys.stdout.flush()
-print(json.dumps({"numpy": "numpy" in sys.modules, "whoosh": "whoosh" in sys.modules}))
+print(json.dumps(sorted(sys.modules)))
 """
+_IMPORT_TIME = re.compile(r"import time:\s+\d+ \|\s+\d+ \| *(\S+)$")
+
+# Beyond the writing side, the command's Ctrl-C handling (indexing only)
+# and the HTTP service (search serve only).
+_NOT_FOR_SEARCHING = (*WRITING_SIDE, "searchlib._interrupt", "searchlib.service")
 
 
-def _run(args: list, cwd: Path, extra_env: dict | None = None) -> tuple:
+def _run(args: list, cwd: Path, extra_env: dict | None = None, how: str = "script") -> tuple:
     env = {k: v for k, v in os.environ.items() if not k.startswith("_SEARCH") and k != "SEARCHLIB_INDEX"}
     env["PYTHONPATH"] = str(PROJECT)
     env.update(extra_env or {})
+    if how == "module":
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "searchlib", *args], cwd=cwd, env=env, capture_output=True,
+            text=True, timeout=120,
+        )
+        timed = [_IMPORT_TIME.match(line) for line in done.stderr.splitlines()]
+        stderr = "\n".join(line for line, match in zip(done.stderr.splitlines(), timed) if match is None)
+        return done.stdout, {match.group(1) for match in timed if match is not None}, stderr
     done = subprocess.run(
         [sys.executable, "-c", _WRAPPER, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
     )
     *output, loaded = done.stdout.rstrip("\n").split("\n")
-    return "\n".join(output), json.loads(loaded), done.stderr
+    return "\n".join(output), set(json.loads(loaded)), done.stderr
+
+
+def _heavy(modules: set) -> dict:
+    return {"numpy": "numpy" in modules, "whoosh": "whoosh" in modules}
 
 
 @pytest.mark.parametrize(
@@ -52,16 +74,41 @@ def _run(args: list, cwd: Path, extra_env: dict | None = None) -> tuple:
 def test_help_version_and_completion_load_neither_numpy_nor_whoosh(tmp_path, args, extra_env, expected):
     output, loaded, stderr = _run(args, tmp_path, extra_env)
     assert expected in output, stderr
-    assert loaded == {"numpy": False, "whoosh": False}
+    assert _heavy(loaded) == {"numpy": False, "whoosh": False}
 
 
-def test_a_search_still_loads_what_it_needs(tmp_path, seeds_dir):
+@pytest.mark.parametrize("args, expected", [(["--help"], "Usage: search"), (["--version"], "searchlib, version")])
+def test_python_m_searchlib_help_and_version_load_neither_numpy_nor_whoosh(tmp_path, args, expected):
+    output, loaded, stderr = _run(args, tmp_path, how="module")
+    assert expected in output, stderr
+    assert _heavy(loaded) == {"numpy": False, "whoosh": False}
+    assert "searchlib.cli" in loaded and "click" in loaded  # it did start the command
+
+
+@pytest.mark.parametrize("how", ["script", "module"])
+def test_a_search_loads_what_it_needs_and_nothing_of_the_writing_side(tmp_path, seeds_dir, how):
     import shutil
 
     shutil.copytree(seeds_dir, tmp_path / "seeds")
-    output, loaded, stderr = _run(["Minbej", "--limit", "1"], tmp_path)
-    assert "000_878e2fb0528ae5be" in output, stderr
-    assert loaded == {"numpy": True, "whoosh": True}
+    subprocess.run(  # the index first, so that the search below only searches
+        [sys.executable, "-m", "searchlib", "index", "--quiet"], cwd=tmp_path, check=True, capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)}, timeout=300,
+    )
+    output, loaded, stderr = _run(["cessez-le-feu", "--limit", "1", "--after", "2017"], tmp_path, how=how)
+    assert "004_4207ef848aced888  ·  2017-04" in output, stderr
+    assert _heavy(loaded) == {"numpy": True, "whoosh": True}
+    assert "searchlib.search.ranking" in loaded and "searchlib.search.snippets" in loaded  # it did search
+    assert sorted(name for name in loaded if name.startswith(_NOT_FOR_SEARCHING)) == []
+
+
+def test_the_index_command_does_load_the_modules_a_search_leaves_out(tmp_path, seeds_dir):
+    """The other side of the test above: the module names it looks for are
+    right (the service aside: only ``search serve`` loads it)."""
+    output, loaded, stderr = _run(["index", str(seeds_dir)], tmp_path)
+    assert "4 added" in output, stderr
+    for name in _NOT_FOR_SEARCHING:
+        if name != "searchlib.service":
+            assert any(module == name or module.startswith(name + ".") for module in loaded), name
 
 
 @pytest.mark.parametrize(

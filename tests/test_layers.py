@@ -15,14 +15,22 @@ import searchlib
 
 PROJECT = Path(__file__).resolve().parent.parent
 STAGES = ("analysis", "ingest", "indexing", "storage", "search", "backends")
+# What only writing an index needs: the indexing stage, and reading sources
+# (the readers of each format, cleaning, cutting passages, progress).
+WRITING_SIDE = (
+    "searchlib.indexing", "searchlib.ingest._sources", "searchlib.ingest._readers", "searchlib.ingest._html",
+    "searchlib.ingest._markdown", "searchlib.ingest._clean", "searchlib.ingest.passages", "searchlib._reading",
+)
 
-# Searches, shows a document, parses a query, reads stats and checks the
-# index, then lists the searchlib modules the process loaded.
+# Searches (between dates too), shows a document, parses a query, reads
+# stats and checks the index, then lists the searchlib modules the process
+# loaded.
 _SEARCH_ONLY = """
 import json, sys
 import searchlib
 with searchlib.Index(sys.argv[1], create=False) as ix:
     assert ix.search("Lavrov Kerry", limit=3, explain=True).total > 0
+    assert ix.search("cessez-le-feu", after="2017", before="2017-12-31", facets=["year"], sort="date").total > 0
     assert ix.document(ix.search("Syrie", limit=1)[0].doc_id) is not None
     assert ix.parse("Lavrov OR Kery").clauses
     assert ix.stats().documents > 0
@@ -44,7 +52,7 @@ def test_a_process_that_only_searches_never_loads_the_writing_side(tmp_path, see
         ix.add_path(seeds_dir)
     loaded = _loaded_by(_SEARCH_ONLY, str(tmp_path / "ix"))
     assert "searchlib.search.ranking" in loaded and "searchlib.storage.store" in loaded  # it did search
-    assert [name for name in loaded if name.startswith("searchlib.indexing")] == []
+    assert [name for name in loaded if name.startswith(WRITING_SIDE)] == []
 
 
 def test_a_process_that_writes_does_load_it(tmp_path, seeds_dir):
@@ -58,6 +66,8 @@ print(json.dumps(sorted(name for name in sys.modules if name.startswith("searchl
 """
     loaded = _loaded_by(script, str(tmp_path / "ix"), str(seeds_dir))
     assert "searchlib.indexing.run" in loaded and "searchlib.indexing.writer" in loaded
+    for name in WRITING_SIDE:
+        assert any(module == name or module.startswith(name + ".") for module in loaded), name
 
 
 def test_each_stage_is_a_package_of_its_own():

@@ -41,12 +41,17 @@ __all__ = [
 ]
 
 
+# What a search uses of this package beyond the types: reading dates
+# (``after``, ``before``) needs the date rules, not the readers.
+_WITHOUT_READERS = {"normalize_date": "_dates"}
+
+
 def __getattr__(name: str) -> Any:
     """The readers, loaded on first use: a process that only searches never
     imports them (they hold most of the package's import time)."""
     import importlib
 
-    sources = importlib.import_module(f"{__name__}._sources")
+    sources = importlib.import_module(f"{__name__}.{_WITHOUT_READERS.get(name, '_sources')}")
     try:
         return getattr(sources, name)
     except AttributeError:
