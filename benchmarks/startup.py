@@ -1,6 +1,6 @@
 """Start-up time of the ``search`` command beside Python's own, in one run.
 
-Usage: python benchmarks/startup.py [--runs N]
+Usage: python benchmarks/startup.py [--runs N] [--breakdown]
 
 Times, as wall clock of a fresh process each, ``python -c pass`` and
 ``python -c 'import click'`` (the floor for a click command), then
@@ -13,11 +13,21 @@ in wall time and in CPU time (user + system): on a loaded machine wall time
 waits for a core, and CPU time is what the command itself costs.
 Needs the project installed (``pip install -e .``): it runs the ``search``
 script beside this Python.
+
+With ``--breakdown``, where a cold search's time goes instead: a fresh
+process imports, one after the other, click, numpy, ``urllib.request``
+(which Whoosh's ``whoosh.compat`` imports on Python 3, with ``http.client``,
+``email`` and ``ssl``, for a function Whoosh never calls), the rest of
+Whoosh, then searchlib's query path (the command and the API), opens the
+index of the seeds and searches it once, timing each step; the median of
+each step over N such processes, and what the process takes beyond them
+(Python's own start-up and exit).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -43,10 +53,62 @@ def _time(command: List[str], env: Dict[str, str], cwd: str) -> Tuple[float, flo
     return wall, (now.ru_utime - used.ru_utime) + (now.ru_stime - used.ru_stime)
 
 
+# A cold search one step at a time, each timed; prints the times as JSON.
+_STEPS = """
+import json, sys, time
+marks = [("start", time.perf_counter())]
+def step(name):
+    marks.append((name, time.perf_counter()))
+import click; step("click")
+import numpy; step("numpy")
+import urllib.request; step("urllib.request (for whoosh.compat)")
+import whoosh.analysis, whoosh.query, whoosh.index, whoosh.searching, whoosh.codec.whoosh3, whoosh.scoring
+step("the rest of Whoosh")
+import searchlib.cli, searchlib.api; step("searchlib's query path (command, API)")
+index = searchlib.api.Index(sys.argv[1], create=False); step("opening the index")
+results = index.search("cessez-le-feu à Alep"); step("the first search, with its hits")
+index.close()
+import gc; gc.freeze()  # as the command does before it exits
+print(json.dumps([(name, now - before) for (_, before), (name, now) in zip(marks, marks[1:])]))
+"""
+
+
+def breakdown(runs: int) -> None:
+    """Where a cold search's time goes, step by step (medians of ``runs``
+    fresh processes, each beside a ``python -c pass``)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("_SEARCH") and k != "SEARCHLIB_INDEX"}
+    with tempfile.TemporaryDirectory() as folder:
+        shutil.copytree(PROJECT / "seeds", Path(folder) / "seeds")
+        subprocess.run([SEARCH, "index", "--quiet"], cwd=folder, env=base, check=True)
+        steps: Dict[str, List[float]] = {}
+        walls: Dict[str, List[float]] = {"python -c pass": [], "steps": []}
+        for _ in range(runs):
+            walls["python -c pass"].append(_time([sys.executable, "-c", "pass"], base, folder)[0])
+            began = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-c", _STEPS, "index"], env=base, cwd=folder, capture_output=True, text=True, check=True
+            )
+            walls["steps"].append(time.perf_counter() - began)
+            for name, seconds in json.loads(done.stdout):
+                steps.setdefault(name, []).append(seconds)
+    python = statistics.median(walls["python -c pass"])
+    medians = {name: statistics.median(times) for name, times in steps.items()}
+    print(f"median of {runs} fresh processes            seconds")
+    for name, seconds in medians.items():
+        print(f"{name:<42} {seconds:.3f}")
+    total = statistics.median(walls["steps"])
+    print(f"{'the rest (start-up, exit)':<42} {total - sum(medians.values()):.3f}")
+    print(f"{'in all':<42} {total:.3f}, {total - python:.3f} beyond 'python -c pass' ({python:.3f})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--breakdown", action="store_true", help="time each step of a cold search instead")
     args = parser.parse_args()
+    if args.breakdown:
+        breakdown(args.runs)
+        return
     if not os.path.exists(SEARCH):
         sys.exit(f"no {SEARCH}: install the project first (pip install -e .)")
     base = {k: v for k, v in os.environ.items() if not k.startswith("_SEARCH") and k != "SEARCHLIB_INDEX"}

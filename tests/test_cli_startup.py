@@ -111,6 +111,22 @@ def test_the_index_command_does_load_the_modules_a_search_leaves_out(tmp_path, s
             assert any(module == name or module.startswith(name + ".") for module in loaded), name
 
 
+@pytest.mark.parametrize("preset, expected", [(None, "1"), ("4", "4")])
+def test_the_command_loads_numpy_with_one_blas_thread_unless_told_otherwise(tmp_path, preset, expected):
+    """OpenBLAS starts a thread per core as numpy loads, which searchlib
+    never uses; a number the user set is kept."""
+    script = (
+        "import os, sys\nfrom searchlib.cli import main\nsys.argv = ['search', '--version']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\nprint(os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["PYTHONPATH"] = str(PROJECT)
+    if preset is not None:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.splitlines()[-1] == expected, done.stderr
+
+
 @pytest.mark.parametrize(
     "shell, expected",
     [("bash", "complete -o nosort -F _search_completion search"), ("zsh", "compdef _search_completion search"),
