@@ -15,13 +15,14 @@ Needs the project installed (``pip install -e .``): it runs the ``search``
 script beside this Python.
 
 With ``--breakdown``, where a cold search's time goes instead: a fresh
-process imports, one after the other, click, numpy, ``urllib.request``
-(which Whoosh's ``whoosh.compat`` imports on Python 3, with ``http.client``,
-``email`` and ``ssl``, for a function Whoosh never calls), the rest of
-Whoosh, then searchlib's query path (the command and the API), opens the
-index of the seeds and searches it once, timing each step; the median of
-each step over N such processes, and what the process takes beyond them
-(Python's own start-up and exit).
+process imports, one after the other, click, numpy (with one OpenBLAS
+thread, as the command loads it), ``urllib.request`` (which Whoosh's
+``whoosh.compat`` imports on Python 3, with ``http.client``, ``email`` and
+``ssl``, for a function Whoosh never calls), the rest of Whoosh, then
+searchlib's query path (the command and the API), opens the index of the
+seeds and searches it once, timing each step; the median of each step over
+N such processes, and what the process takes beyond them (Python's own
+start-up and exit).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ marks = [("start", time.perf_counter())]
 def step(name):
     marks.append((name, time.perf_counter()))
 import click; step("click")
+import os; os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the command does
 import numpy; step("numpy")
 import urllib.request; step("urllib.request (for whoosh.compat)")
 import whoosh.analysis, whoosh.query, whoosh.index, whoosh.searching, whoosh.codec.whoosh3, whoosh.scoring
