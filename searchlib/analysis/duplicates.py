@@ -21,7 +21,6 @@ enough (measured on the news corpus) to be shown apart.
 
 from __future__ import annotations
 
-import heapq
 import zlib
 from typing import Iterable, Sequence, Tuple
 

@@ -12,9 +12,9 @@ once, on the first look-up.
 from __future__ import annotations
 
 import bisect
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Collection, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from ..analysis import Token
+from ..analysis import FrenchAnalyzer, Token
 from ..storage import offsets
 from ..storage.schema import FIELDS
 from .whoosh27 import blocks_with_values
@@ -62,6 +62,20 @@ class Places:
         ]
         found.sort(key=lambda token: (token.position, token.start, token.end, token.text))
         return found
+
+    def count_words(
+        self, docnum: int, text: str, terms: Collection[str], forms: Collection[str], analyzer: FrenchAnalyzer
+    ) -> Tuple[Dict[str, int], Dict[str, int]]:
+        """:meth:`FrenchAnalyzer.count_words` of the passage's ``text``, from
+        the characters its postings keep: only the words found are read."""
+        term_counts: Dict[str, int] = {}
+        form_counts: Dict[str, int] = {}
+        for token in self.tokens(docnum, terms):
+            term_counts[token.text] = term_counts.get(token.text, 0) + 1
+            form = analyzer.form_at(text, token.start, token.end, token.text)
+            if form in forms:
+                form_counts[form] = form_counts.get(form, 0) + 1
+        return term_counts, form_counts
 
     def _places(self, docnum: int, term: str) -> List[Tuple[int, int, int]]:
         found = self._look_up(docnum, term)

@@ -330,18 +330,8 @@ class Ranker:
     def _count_from_places(
         self, docnum: int, terms: FrozenSet[str], forms: FrozenSet[str], analyzer: FrenchAnalyzer
     ) -> Tuple[Dict[str, int], Dict[str, int]]:
-        """:meth:`FrenchAnalyzer.count_words` of the passage's text, from the
-        characters its postings keep: only the words found are read."""
         assert self._places is not None
-        text = self._fields(docnum).get(FIELDS.text) or ""
-        term_counts: Dict[str, int] = {}
-        form_counts: Dict[str, int] = {}
-        for token in self._places.tokens(docnum, terms):
-            term_counts[token.text] = term_counts.get(token.text, 0) + 1
-            form = analyzer.form_at(text, token.start, token.end, token.text)
-            if form in forms:
-                form_counts[form] = form_counts.get(form, 0) + 1
-        return term_counts, form_counts
+        return self._places.count_words(docnum, self._fields(docnum).get(FIELDS.text) or "", terms, forms, analyzer)
 
     def _count_from_text(
         self, docnum: int, terms: FrozenSet[str], forms: FrozenSet[str], analyzer: FrenchAnalyzer

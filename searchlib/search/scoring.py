@@ -15,6 +15,10 @@ tree into a :class:`Table` of passages and scores, handing the node types
 it does not know (spans of phrases, ranges) to Whoosh's own matchers. The
 index's shape it scores over (articles, lengths) is :mod:`.layout`'s; how
 close the words stand, :mod:`.proximity`'s; Whoosh's insides, :mod:`.whoosh27`'s.
+
+A little over 400 lines: :class:`Evaluation`'s handlers of the node types
+share one query's state (its leaves, units, articles' terms, the places
+kept for highlights) and read best together.
 """
 
 from __future__ import annotations
