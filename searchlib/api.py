@@ -393,11 +393,13 @@ class Index:
         hits = [
             _hits.hit(
                 passage.fields, passage.score, built.patterns, wanted, passage.copies, snippet_chars, self._analyzer,
-                passage.explanation,
+                passage.explanation, passage.tokens,
             )
             for passage in ranked.passages
         ]
-        suggestion = _hits.suggestion(query, built.corrections, hits, self._analyzer)
+        suggestion = _hits.suggestion(
+            query, built.corrections, hits, self._analyzer, [passage.tokens for passage in ranked.passages], wanted
+        )
         counted = {name: dict(ranked.facets.get(name, {})) for name in wanted_facets}
         return SearchResults(
             query, hits, ranked.total, built.notes, suggestion, offset=offset, limit=limit, facets=counted

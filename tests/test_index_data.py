@@ -20,7 +20,12 @@ def written_before(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize(
-    "query", ["Lavrov Kerry", "cessez-le-feu en Syrie", "securite", '"conflit en Syrie"', "Lavorv", "négoc*"]
+    "query",
+    [
+        "Lavrov Kerry", "cessez-le-feu en Syrie", "securite", '"conflit en Syrie"', "Lavorv", "négoc*",
+        # the format-5 index finds highlights by analysis, one built now reads them from its postings
+        '"conflit en Syrie" OR Moscou', "Etats-Unis -Kerry", "title:Syrie russe", "président", "de la",
+    ],
 )
 def test_an_index_written_before_answers_as_one_built_now(written_before, seeds_index, query):
     with searchlib.Index(written_before, create=False) as before:

@@ -26,6 +26,9 @@ TEXTS = [
      "l'ont respecté jusqu'à jeudi, selon l'OSDH. Les États-Unis et la Russie en discutent à Genève."),
     ("b", "", "Un court texte sur Alep, Alep et encore Alep : 280 000 habitants, 1er août 2016."),
     ("c", "Œuvres d’art", "Les œuvres du musée ont été déplacées. " * 30),
+    # characters kept in the postings: runs opening on punctuation, names'
+    # parts after an apostrophe, joined hyphenated words, spaced numbers
+    ("d", "", "(O'Neill) et « d'Estaing », l'e-mail des États-Unis du 14-Juillet : 1 500 000 euros… [Alep]"),
 ]
 
 

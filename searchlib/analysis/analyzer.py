@@ -307,6 +307,20 @@ class FrenchAnalyzer(Analyzer):
                         form_counts[form] = form_counts.get(form, 0) + 1
         return term_counts, form_counts
 
+    def form_at(self, value: str, start: int, end: int, term: str) -> str:
+        """The form (folded, not stemmed) of the word of ``value`` indexed
+        as ``term`` at ``start:end``, as :meth:`count_words` counts it: the
+        written word's own analysis, cached, rather than the text's."""
+        info = self.word_info(value[start:end])
+        if info is not None and info.term == term:
+            return info.form
+        # A hyphenated word joined, a name's part after its apostrophe, a
+        # spaced number: the word is only known in its text.
+        for _, word_start, word_end, info in self.words(value):
+            if word_start == start and word_end == end and info.term == term:
+                return info.form
+        return ""
+
     def all_tokens(self, value: str, only: Optional[Collection[str]] = None) -> List[Token]:
         """The tokens of ``value`` stop words included (as written, folded):
         what highlighting matches a query against. With ``only``, just the

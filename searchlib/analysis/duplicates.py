@@ -21,7 +21,6 @@ enough (measured on the news corpus) to be shown apart.
 
 from __future__ import annotations
 
-import heapq
 import zlib
 from typing import Iterable, Sequence, Tuple
 
@@ -65,7 +64,7 @@ def resemblance(first: Sequence[int], second: Sequence[int], size: int = SKETCH_
     """Estimated Jaccard resemblance of two passages' shingle sets."""
     if not first or not second:
         return 0.0
-    union = heapq.nsmallest(size, set(first) | set(second))
+    union = sorted(set(first) | set(second))[:size]  # sorted() in C beats heapq.nsmallest here
     both = set(first) & set(second)
     return sum(1 for value in union if value in both) / len(union)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, List, Mapping, Optional, Protocol, Sequence, Set, Tuple, Union
 
-from ..analysis import FrenchAnalyzer
+from ..analysis import FrenchAnalyzer, Token
 from ..ingest import Document, IngestFailure, IngestWarning
 from ..results import AddReport, IndexStats
 from ..search.query import BuiltQuery
@@ -56,12 +56,16 @@ class SearchRequest:
 @dataclass(frozen=True)
 class RankedPassage:
     """A passage as ranked: its stored fields, score, the ids of the
-    near-identical documents folded into it, and (asked for) what made its score."""
+    near-identical documents folded into it, (asked for) what made its
+    score, and where the query's words stand in its text when the index
+    keeps it (as :meth:`FrenchAnalyzer.all_tokens` would give them; None:
+    found by analysing the text)."""
 
     fields: Mapping[str, Any]
     score: float
     copies: Tuple[str, ...] = ()
     explanation: Tuple[Tuple[str, str, float], ...] = ()
+    tokens: Optional[Tuple[Token, ...]] = None
 
 
 @dataclass(frozen=True)

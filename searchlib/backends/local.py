@@ -22,7 +22,7 @@ from whoosh import query as wq
 from ..errors import IndexCorruptError, SearchlibError
 from ..ingest import Document
 from ..results import AddReport, IndexStats
-from ..search import query as _query, ranking as _ranking, scoring as _scoring, vocabulary
+from ..search import query as _query, ranking as _ranking, scoring as _scoring, snippets, vocabulary
 from ..search.ranking import Ranking
 from ..search.synonyms import Synonyms
 from ..storage import store
@@ -98,7 +98,7 @@ class LocalBackend:
 
         with self._store.reading() as searcher:
             previous = writer.stored_hash(searcher, document.id)
-        return previous is not None and previous != run.content_hash(document, self.passage_words)
+        return previous is not None and previous != run.content_hash(document, self.passage_words, self._store.settings.format)
 
     def delete(self, doc_id: str) -> bool:
         from ..indexing import writer
@@ -127,12 +127,22 @@ class LocalBackend:
         total, chosen = ranker.choose(
             request.offset + request.limit, request.per_doc, request.collapse_duplicates, request.sort
         )
-        page = [
-            RankedPassage(
-                fields, float(score), copies, tuple(ranker.explain(fields["_docnum"])) if request.explain else ()
+        # Stop words keep no positions: a query made of them alone is highlighted by analysis.
+        wanted = (
+            None
+            if any(fieldname == FIELDS.stops for fieldname, _ in built.query.iter_all_terms())
+            else snippets.pattern_terms(built.patterns)
+        )
+        page = []
+        for fields, score, copies in chosen[request.offset :]:
+            docnum = fields["_docnum"]
+            tokens = None if wanted is None else ranker.tokens(docnum, wanted)
+            page.append(
+                RankedPassage(
+                    fields, float(score), copies, tuple(ranker.explain(docnum)) if request.explain else (),
+                    None if tokens is None else tuple(tokens),
+                )
             )
-            for fields, score, copies in chosen[request.offset :]
-        ]
         return Ranked(total, page, built, ranker.facets(request.facets) if request.facets else {})
 
     def parse(self, query: str, ranking: Optional[Ranking] = None) -> _query.BuiltQuery:

@@ -16,6 +16,7 @@ from typing import Any, Collection, Dict, Iterable, List, Optional, Sequence, Se
 from ..analysis import duplicates, phonetic
 from .. import ingest
 from ..ingest import passages
+from ..storage import offsets as _offsets
 from ..storage.schema import FIELDS, VARIANT_SEPARATOR
 from .segment import PreparedChunk, group_postings, stored_record
 from ..analysis import FrenchAnalyzer, fold, normalize_word
@@ -42,8 +43,12 @@ _ONE_POSITION = [_encode_positions([position]) for position in range(1024)]
 
 #: what a run of characters between spaces brings to a passage (see
 #: Preparer._summary): positions taken, (offset, term) of its indexed
-#: words, and its words' keys, stop words, accent variants, names' sounds
-_Summary = Tuple[int, Tuple[Tuple[int, str], ...], Tuple[str, ...], Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]]
+#: words, and its words' keys, stop words, accent variants, names' sounds,
+#: then (offset, start, end, term) of its indexed words, characters into the run
+_Summary = Tuple[
+    int, Tuple[Tuple[int, str], ...], Tuple[str, ...], Tuple[str, ...], Tuple[str, ...], Tuple[str, ...],
+    Tuple[Tuple[int, int, int, str], ...],
+]
 
 #: a field's postings in one passage: terms, weights, encoded values, length
 _Postings = Tuple[List[str], List[int], List[bytes], int]
@@ -59,6 +64,13 @@ def _positions(found: Dict[str, List[int]]) -> _Postings:
         for places in found.values()
     ]
     return list(found), weights, values, sum(weights)
+
+
+def _places(found: Dict[str, List[Tuple[int, int, int]]]) -> _Postings:
+    """Postings of the text field's :class:`~searchlib.storage.offsets.Offsets`
+    format (terms, weights, encoded places) and the field's length."""
+    weights = [len(places) for places in found.values()]
+    return list(found), weights, _offsets.encode_each(found.values()), sum(weights)
 
 
 def _frequencies(counts: Dict[str, int]) -> _Postings:
@@ -87,9 +99,10 @@ class Preparer:
     processes can each hold one.
     """
 
-    def __init__(self, analyzer: FrenchAnalyzer, passage_words: Tuple[int, int]) -> None:
+    def __init__(self, analyzer: FrenchAnalyzer, passage_words: Tuple[int, int], offsets: bool = True) -> None:
         self.analyzer = analyzer
         self.passage_words = passage_words
+        self.offsets = offsets  # False: an index of format 5, whose text postings keep positions alone
         self._setup()
 
     def _setup(self) -> None:
@@ -97,11 +110,12 @@ class Preparer:
         self._words: Dict[str, _Summary] = {}  # what a run of characters brings to each field
 
     def __getstate__(self) -> Dict[str, Any]:
-        return {"analyzer": self.analyzer, "passage_words": self.passage_words}  # not the caches
+        return {"analyzer": self.analyzer, "passage_words": self.passage_words, "offsets": self.offsets}  # not the caches
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.analyzer = state["analyzer"]
         self.passage_words = state["passage_words"]
+        self.offsets = state["offsets"]
         self._setup()
 
     def _summary(self, run: str) -> _Summary:
@@ -112,11 +126,16 @@ class Preparer:
         and names' sounds. Cached: most runs of a text were seen before."""
         word = self.analyzer.lone_word(run)
         if word is not None and word != run:
-            # "pays." brings what "pays" does: analysed once for all its punctuations.
+            # "pays." brings what "pays" does: analysed once for all its
+            # punctuations, its characters moved past the punctuation before it.
             summary = self._words.get(word) or self._summary(word)
+            shift = run.find(word)
+            if shift:
+                placed = tuple((offset, start + shift, end + shift, term) for offset, start, end, term in summary[6])
+                summary = summary[:6] + (placed,)
             self._remember(run, summary)
             return summary
-        count, _, tokens, numbered, _ = self.analyzer.read_run(run)
+        count, indexed, tokens, numbered, _ = self.analyzer.read_run(run)
         keys: List[str] = []
         stops: List[str] = []
         variants: List[str] = []
@@ -142,7 +161,7 @@ class Preparer:
                     entry = names[written] = _name_entry(written, term)
                 if entry is not None:
                     sounds.append(entry)
-        summary = (count, numbered, tuple(keys), tuple(stops), tuple(variants), tuple(sounds))
+        summary = (count, numbered, tuple(keys), tuple(stops), tuple(variants), tuple(sounds), indexed)
         self._remember(run, summary)
         return summary
 
@@ -186,9 +205,13 @@ class Preparer:
         runs_of = self.analyzer.runs
         words = self._words
         summary = self._summary
+        offsets = self.offsets
         for number, piece in enumerate(pieces, first):
             text = piece.text_of(document.text)
             positions: Dict[str, List[int]] = {}
+            places: Dict[str, List[Tuple[int, int, int]]] = {}
+            at = 0  # where the run stands in the text
+            find = text.find
             stops: Dict[str, int] = {}
             variants: Set[str] = set(title_variants)
             sounds: Set[str] = set()
@@ -197,13 +220,24 @@ class Preparer:
             # run of characters between spaces at a time (see _summary).
             position = 0
             for run in runs_of(text):
-                count, numbered, run_keys, run_stops, run_variants, run_sounds = words.get(run) or summary(run)
-                for offset, term in numbered:
-                    places = positions.get(term)
-                    if places is None:
-                        positions[term] = [position + offset]
-                    else:
-                        places.append(position + offset)
+                count, numbered, run_keys, run_stops, run_variants, run_sounds, placed = words.get(run) or summary(run)
+                if offsets:
+                    at = find(run, at)
+                    for offset, start, end, term in placed:
+                        place = (position + offset, at + start, at + end)
+                        held = places.get(term)
+                        if held is None:
+                            places[term] = [place]
+                        else:
+                            held.append(place)
+                    at += len(run)
+                else:
+                    for offset, term in numbered:
+                        found = positions.get(term)
+                        if found is None:
+                            positions[term] = [position + offset]
+                        else:
+                            found.append(position + offset)
                 keys += run_keys
                 for stop in run_stops:
                     stops[stop] = stops.get(stop, 0) + 1
@@ -212,7 +246,7 @@ class Preparer:
                 if run_sounds:
                     sounds.update(run_sounds)
                 position += count
-            text_postings = _positions(positions)
+            text_postings = _places(places) if offsets else _positions(positions)
             stop_postings = _frequencies(stops)
             chunk.add(FIELDS.text, number, text_postings)
             chunk.add(FIELDS.title, number, title_postings)

@@ -40,8 +40,9 @@ _BATCH_DOCUMENTS = 5_000
 _LOOK_FOR_WAITERS = 0.5
 
 
-def content_hash(document: Document, passage_words: Tuple[int, int]) -> str:
-    """A digest of everything that decides a document's passages and fields."""
+def content_hash(document: Document, passage_words: Tuple[int, int], format_version: int = _settings.FORMAT_VERSION) -> str:
+    """A digest of everything that decides a document's passages and fields
+    in an index of ``format_version``."""
     payload = json.dumps(
         [
             document.text[document.text_start :],
@@ -50,7 +51,7 @@ def content_hash(document: Document, passage_words: Tuple[int, int]) -> str:
             document.source,
             document.metadata,
             list(passage_words),
-            _settings.FORMAT_VERSION,
+            format_version,
         ],
         ensure_ascii=False,
         sort_keys=True,
@@ -145,7 +146,7 @@ def write(
     told = _ToldWhenIndexed(report)
     limits = (batch[0] or _BATCH_DOCUMENTS, batch[1] or _BATCH_CHARS)
     batches = _Batches(the_store, *limits)
-    preparer = Preparer(the_store.analyzer, the_store.passage_words)
+    preparer = Preparer(the_store.analyzer, the_store.passage_words, the_store.settings.keeps_offsets)
     hashes = _IndexedHashes(the_store, batches)
     with Preparation(preparer, workers, limits) as preparation:
         try:
@@ -211,7 +212,7 @@ def _queue_one(
         report.failures.append(IngestFailure(where, f"duplicate document id {document.id!r} (also {seen[document.id]})"))
         return False
     seen[document.id] = where
-    digest = content_hash(document, the_store.passage_words)
+    digest = content_hash(document, the_store.passage_words, the_store.settings.format)
     previous = hashes.of(document.id)
     if previous == digest:
         report.unchanged += 1

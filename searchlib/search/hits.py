@@ -10,9 +10,9 @@ backend's answers are shown the same way.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Collection, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
-from ..analysis import FrenchAnalyzer
+from ..analysis import FrenchAnalyzer, Token
 from ..ingest import Document
 from ..results import Hit, ParsedQuery, Passage, QueryClause, render
 from ..storage.schema import FIELDS
@@ -33,11 +33,17 @@ def hit(
     snippet_chars: int,
     analyzer: FrenchAnalyzer,
     explanation: Explanation = (),
+    tokens: Optional[Sequence[Token]] = None,
 ) -> Hit:
     """A stored passage as a hit, the query's words highlighted; ``wanted``
-    is :func:`snippets.pattern_terms` of ``patterns`` (only they become tokens)."""
+    is :func:`snippets.pattern_terms` of ``patterns`` (only they become
+    tokens). ``tokens`` are those of ``wanted`` in the text where the index
+    keeps them; without, the text is analysed."""
     text = fields[FIELDS.text]
-    matches = snippets.find_matches(text, patterns, lambda value: analyzer.all_tokens(value, only=wanted))
+    if tokens is None:
+        matches = snippets.find_matches(text, patterns, lambda value: analyzer.all_tokens(value, only=wanted))
+    else:
+        matches = snippets.find_matches(text, patterns, lambda _: tokens)
     highlights = snippets.merge_spans(text, matches)
     window = snippets.snippet_window(text, matches, snippet_chars)
     return Hit(
@@ -60,13 +66,21 @@ def hit(
 
 
 def suggestion(
-    query: str, corrections: Sequence[Tuple[str, str]], hits: Sequence[Hit], analyzer: FrenchAnalyzer
+    query: str,
+    corrections: Sequence[Tuple[str, str]],
+    hits: Sequence[Hit],
+    analyzer: FrenchAnalyzer,
+    tokens: Sequence[Optional[Sequence[Token]]] = (),
+    wanted: Collection[str] = frozenset(),
 ) -> Optional[str]:
     """The query with each corrected word replaced by the way the hits'
-    text writes the term it was taken for (None if a hit does not show it)."""
+    text writes the term it was taken for (None if a hit does not show it).
+    ``tokens``: each hit's tokens of the terms ``wanted``, where known."""
     suggested = query
     for typed, term in corrections:
-        spelling = next(_spellings(term, (hit.text for hit in hits), analyzer), None)
+        known = list(tokens) if term in wanted else []
+        known += [None] * (len(hits) - len(known))
+        spelling = next(_written_in_hits(term, hits, known, analyzer), None)
         if spelling is None:
             return None
         suggested = suggested.replace(typed, spelling, 1)
@@ -86,6 +100,18 @@ def written(typed: str, term: str, texts: Iterable[str], analyzer: FrenchAnalyze
         key=lambda spelling: (difflib.SequenceMatcher(None, wanted, spelling.lower()).ratio(), spellings[spelling]),
         default=None,
     )
+
+
+def _written_in_hits(
+    term: str, hits: Sequence[Hit], tokens: Sequence[Optional[Sequence[Token]]], analyzer: FrenchAnalyzer
+) -> Iterator[str]:
+    """Each place the hits write a word indexed as ``term``, as written, in
+    order: from their tokens where known, else from their text analysed."""
+    for hit, known in zip(hits, tokens):
+        if known is None:
+            yield from _spellings(term, (hit.text,), analyzer)
+        else:
+            yield from (hit.text[token.start : token.end] for token in known if token.text == term)
 
 
 def _spellings(term: str, texts: Iterable[str], analyzer: FrenchAnalyzer) -> Iterator[str]:

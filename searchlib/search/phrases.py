@@ -14,19 +14,26 @@ from __future__ import annotations
 import bisect
 import itertools
 import pickle
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
+import numpy.typing as npt
 from whoosh import formats, query as wq
 from whoosh.query.spans import SpanNear2, SpanOr
 
+from ..storage import offsets
+from ..storage.schema import FIELDS
+from .places import Places
 from .whoosh27 import block_values, has_block_values, next_block, plain_bm25, read_block, unfiltered
 
 __all__ = ["phrase_clauses", "phrase_scores"]
 
 Scores = Dict[int, float]
-#: one word of a phrase: {passage: [(spelling, weight, positions)]}
-_Rows = Dict[int, List[Tuple[int, float, List[int]]]]
+#: one word of a phrase in the passages holding them all: each posting's
+#: passage, spelling (its index among the word's), weight and value
+_Postings = Tuple["npt.NDArray[np.int64]", "npt.NDArray[np.int64]", "npt.NDArray[np.float64]", List[bytes]]
+#: (passage, position) as one number: positions stay far below it
+_SPAN = 1 << 32
 
 
 class _Posting:
@@ -44,19 +51,64 @@ class _Posting:
         return self._weight
 
 
-def _chained(places: Sequence[Sequence[int]], slop: int, mindist: int) -> bool:
-    """Whether each clause of an ordered phrase has a position between
-    ``mindist`` and ``slop`` after one of the previous clause's, chained
-    from the first clause (Whoosh's SpanNear2 over single words)."""
-    reachable = set(places[0])
-    for following in places[1:]:
-        if slop == mindist:  # the common case: words next to each other
-            reachable = {p for p in following if p - slop in reachable}
-        else:
-            reachable = {p for p in following if any(p - d in reachable for d in range(mindist, slop + 1))}
-        if not reachable:
-            return False
-    return True
+def _chosen_postings(
+    blocks: List[Tuple[int, Sequence[int], Sequence[float], Sequence[bytes]]], chosen: "npt.NDArray[np.int64]"
+) -> _Postings:
+    """The postings of one word's blocks (``(spelling, ids, weights, values)``)
+    in the passages ``chosen`` (sorted), picked from all the blocks at once."""
+    sizes = [len(ids) for _, ids, _, _ in blocks]
+    total = sum(sizes)
+    ids = np.fromiter(itertools.chain.from_iterable(block[1] for block in blocks), dtype=np.int64, count=total)
+    picked = np.flatnonzero(np.isin(ids, chosen))
+    indexes = np.repeat(np.array([block[0] for block in blocks], dtype=np.int64), sizes)[picked]
+    weights = np.fromiter(
+        itertools.chain.from_iterable(block[2] for block in blocks), dtype=np.float64, count=total
+    )[picked]
+    every_value = list(itertools.chain.from_iterable(block[3] for block in blocks))
+    return ids[picked], indexes, weights, [every_value[i] for i in picked.tolist()]
+
+
+def _occurrences(
+    numbers: "npt.NDArray[np.int64]",
+    values: List[bytes],
+    decode: Optional[Callable[[bytes], List[int]]],
+    decoded: Dict[bytes, List[int]],
+) -> Tuple["npt.NDArray[np.int64]", "npt.NDArray[np.int64]"]:
+    """(passage, position) of every occurrence the postings hold, as two
+    arrays; ``decode`` None: the values are :mod:`~searchlib.storage.offsets`'."""
+    if decode is None:
+        counts, positions = offsets.positions_of_each(values)
+    else:
+        found = []
+        for value in values:
+            held = decoded.get(value)
+            if held is None:
+                held = decoded[value] = decode(value)
+            found.append(held)
+        counts = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        positions = np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64, count=int(counts.sum()))
+    return np.repeat(numbers, counts), positions
+
+
+def _matches(
+    words: Sequence[Tuple["npt.NDArray[np.int64]", "npt.NDArray[np.int64]"]], slop: int, mindist: int
+) -> "npt.NDArray[np.int64]":
+    """The passages where each word of an ordered phrase stands between
+    ``mindist`` and ``slop`` positions after one of the previous word's,
+    chained from the first word (Whoosh's SpanNear2 over single words),
+    sorted. Every (passage, position) is one number, so the words of all
+    passages are chained at once."""
+    numbers, positions = words[0]
+    reachable = np.unique(numbers * _SPAN + positions)
+    for numbers, positions in words[1:]:
+        places = numbers * _SPAN + positions
+        near = np.isin(places - mindist, reachable)
+        for distance in range(mindist + 1, slop + 1):
+            near |= np.isin(places - distance, reachable)
+        reachable = np.unique(places[near])
+        if not len(reachable):
+            break
+    return np.unique(reachable // _SPAN)
 
 
 def _any_within(ordered: Sequence[int], low: int, high: int) -> bool:
@@ -65,8 +117,18 @@ def _any_within(ordered: Sequence[int], low: int, high: int) -> bool:
     return at < len(ordered) and ordered[at] <= high
 
 
+def _scorer(weighting: Any, searcher: Any, subsearcher: Any, fieldname: str, text: bytes, shared: Dict[Any, Any]) -> Any:
+    """A word's scorer in a segment. A plain BM25 scorer reads only the
+    whole index's statistics (IDF, average length), so one made on the
+    whole index serves every segment: made once, not once a segment."""
+    scorer = shared.get(text)
+    if scorer is None:
+        scorer = shared[text] = weighting.scorer(searcher, fieldname, text)
+    return scorer if plain_bm25(scorer) else weighting.scorer(subsearcher, fieldname, text)
+
+
 def _totals(
-    numbers: List[int], tables: List[_Rows], scorers: List[List[Any]], spellings: List[List[Any]], lengths: Any
+    numbers: List[int], postings: List[_Postings], scorers: List[List[Any]], spellings: List[List[Any]], lengths: Any
 ) -> List[float]:
     """Each passage's phrase score: the sum over its words of each word's
     BM25 (its spellings' summed), added as Whoosh's binary trees of
@@ -75,11 +137,11 @@ def _totals(
     matchers). A plain BM25 scorer's arithmetic runs over arrays (the
     segment's ``lengths`` given); any other scorer scores each passage."""
     word_scores = []
-    for table, word_scorers, words in zip(tables, scorers, spellings):
+    matched = np.array(numbers, dtype=np.int64)
+    for (held_in, indexes, frequencies, _), word_scorers, words in zip(postings, scorers, spellings):
         weights = np.full((len(words), len(numbers)), np.nan)
-        for at, number in enumerate(numbers):
-            for index, weight, _ in table[number]:
-                weights[index, at] = weight
+        keep = np.isin(held_in, matched)
+        weights[indexes[keep], np.searchsorted(matched, held_in[keep])] = frequencies[keep]
         spelling_scores = []
         for index, scorer in enumerate(word_scorers):
             tf = weights[index]
@@ -127,19 +189,25 @@ def phrase_clauses(node: Any) -> Optional[List[List[wq.Term]]]:
     return clauses
 
 
-def phrase_scores(searcher: Any, layout: Any, node: Any, clauses: List[List[wq.Term]], boost: float) -> Optional[Scores]:
+def phrase_scores(
+    searcher: Any, layout: Any, node: Any, clauses: List[List[wq.Term]], boost: float, places: Optional[Places] = None
+) -> Optional[Scores]:
     """The passages holding a phrase, scored as Whoosh's span matcher
     scores them: the sum over its words of each word's BM25 (a word
     spelt several ways: its spellings' BM25 summed), in Whoosh's order
     of additions. The rarest word's passages are read first; of the
     other words' postings only the blocks that may hold one of those
     passages are read, and positions only of passages holding every
-    word. ``layout`` is the searcher's :class:`.layout.Layout`. None
-    where the postings are not Whoosh 2.7's own."""
+    word. ``layout`` is the searcher's :class:`.layout.Layout`; the
+    blocks of text postings read are handed to ``places``. None where
+    the postings are not Whoosh 2.7's own."""
     weighting = searcher.weighting
     fieldname = clauses[0][0].fieldname
     field = searcher.schema[fieldname]
-    if type(field.format) is formats.Positions:
+    decode: Optional[Callable[[bytes], List[int]]]
+    if isinstance(field.format, offsets.Offsets):
+        decode = None  # every value's positions unpacked at once
+    elif type(field.format) is formats.Positions:
         # Whoosh's decode_positions, its running sum in C: positions are
         # stored as a count and the pickled list of their differences.
         def decode(value: bytes) -> List[int]:
@@ -147,7 +215,11 @@ def phrase_scores(searcher: Any, layout: Any, node: Any, clauses: List[List[wq.T
 
     else:
         decode = field.format.decode_positions
+    # a title's positions repeat in each of its article's passages: decoded once
+    decoded: Dict[bytes, List[int]] = {}
+    shared: Dict[Any, Any] = {}  # each word's scorer, where one serves every segment
     slop, mindist = node.slop, node.mindist
+    keeping = places if fieldname == FIELDS.text else None
     article = layout.article
     segment_of = {offset: segment for _, offset, segment, _ in layout.leaves}
     found: Scores = {}
@@ -177,8 +249,11 @@ def phrase_scores(searcher: Any, layout: Any, node: Any, clauses: List[List[wq.T
                     high = matcher.block_max_id()
                     if candidates is None or _any_within(candidates, low, high):
                         ids, weights = read_block(matcher)
-                        blocks.append((index, ids, weights, block_values(matcher)))
+                        values = block_values(matcher)
+                        blocks.append((index, ids, weights, values))
                         holding.update(ids)
+                        if keeping is not None:
+                            keeping.keep(spellings[clause][index][0].text, offset, ids, values)
                     low = high + 1
                     next_block(matcher)
             candidates = sorted(holding if candidates is None else holding.intersection(candidates))
@@ -188,32 +263,17 @@ def phrase_scores(searcher: Any, layout: Any, node: Any, clauses: List[List[wq.T
         chosen = {number for number in candidates or () if article[offset + number] >= 0}  # not deleted
         if not chosen:
             continue
-        # each word: {passage: [(spelling, weight, positions)]}; a title's
-        # positions repeat in each of its article's passages, decoded once
-        decoded: Dict[bytes, List[int]] = {}
-        tables: List[_Rows] = []
-        for clause in range(len(clauses)):
-            table: _Rows = {}
-            for index, ids, weights, values in blocks_of[clause]:
-                for i in [i for i, number in enumerate(ids) if number in chosen]:
-                    value = values[i]
-                    held = decoded.get(value)
-                    if held is None:
-                        held = decoded[value] = decode(value)
-                    table.setdefault(ids[i], []).append((index, weights[i], held))
-            tables.append(table)
-        scorers = [[weighting.scorer(subsearcher, fieldname, text) for _, text in words] for words in spellings]
-        matched = []
-        for number in sorted(chosen):
-            rows = [table[number] for table in tables]
-            places = [row[0][2] if len(row) == 1 else [p for _, _, word in row for p in word] for row in rows]
-            if _chained(places, slop, mindist):
-                matched.append(number)
-        if not matched:
+        chosen_numbers = np.array(sorted(chosen), dtype=np.int64)
+        postings = [_chosen_postings(blocks_of[clause], chosen_numbers) for clause in range(len(clauses))]
+        held = [_occurrences(numbers, values, decode, decoded) for numbers, _, _, values in postings]
+        matched = _matches(held, slop, mindist)
+        if not len(matched):
             continue
+        scorers = [[_scorer(weighting, searcher, subsearcher, fieldname, text, shared) for _, text in words] for words in spellings]
         lengths = segment_of[offset].lengths.get(fieldname) if offset in segment_of else None
-        passage_lengths = lengths[np.array(matched)] if lengths is not None else None
-        totals = _totals(matched, tables, scorers, spellings, passage_lengths)
-        for number, total in zip(matched, totals):
+        passage_lengths = lengths[matched] if lengths is not None else None
+        numbers = matched.tolist()
+        totals = _totals(numbers, postings, scorers, spellings, passage_lengths)
+        for number, total in zip(numbers, totals):
             found[offset + number] = boost * float(total)
     return found

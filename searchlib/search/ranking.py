@@ -23,19 +23,22 @@ against it.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, replace
-from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Any, Collection, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 import numpy.typing as npt
 from whoosh import query as wq
 
-from ..analysis import FrenchAnalyzer
-from ..storage.schema import FIELDS
+from ..analysis import FrenchAnalyzer, Token
+from ..storage.schema import FIELDS, keeps_offsets
 from . import facets as _facets
 from .copies import Chosen, Kept, finish, walk
+from .places import Places
 from .scoring import EMPTY, Evaluation, Layout, SegmentCache, Table, Weighting
+from .whoosh27 import stored_records
 
 __all__ = ["Ranking", "DEFAULT", "FOUNDATION", "ablations", "Ranker", "Chosen"]
 
@@ -171,6 +174,13 @@ class Ranker:
         self._losses: Dict[int, Dict[str, float]] = {}  # per passage, per word
         self._stored: Dict[int, Dict[str, Any]] = {}
         self._table: Optional[Table] = None  # every match as Whoosh scores it, when asked
+        # where the query's words stand in the passages, read from the
+        # postings scoring reads (None: an index of format 5, analysed instead)
+        self._places: Optional[Places] = (
+            Places([(reader, offset) for reader, offset, _, _ in Layout.of(searcher, segments).leaves])
+            if keeps_offsets(searcher.schema)
+            else None
+        )
 
     def choose(
         self, limit: int, per_doc: Optional[int], collapse: bool, sort: str = "relevance"
@@ -186,7 +196,7 @@ class Ranker:
         ranking = self.ranking
         evaluation = Evaluation(
             self.searcher, layout, ranking.k1, ranking.b, ranking.probabilistic_idf, ranking.coordination,
-            ranking.one_word_spellings,
+            ranking.one_word_spellings, self._places,
         )
         table = evaluation.scores(self.query, self.restriction)
         ids, scores = table
@@ -196,6 +206,7 @@ class Ranker:
             scores = scores + np.where(owners >= 0, ranking.context * articles[owners], 0.0)
         if ranking.other_forms != 1.0 and self.forms and self.analyzer is not None and len(ids):
             candidates = [docnum for docnum, _ in _best(ids, scores, ranking.forms_depth)]
+            self._read_fields(candidates)
             self._losses = losses = self._other_forms(evaluation, candidates, self.analyzer)
             scores = _plus(ids, scores, {docnum: sum(lost.values()) for docnum, lost in losses.items()})
         if ranking.proximity and len(ids):
@@ -211,6 +222,14 @@ class Ranker:
             if len(kept) == limit or window >= len(ids):
                 return len(ids), finish(kept)
             window *= 4
+
+    def tokens(self, docnum: int, terms: Collection[str]) -> Optional[List[Token]]:
+        """Every occurrence of ``terms`` (terms of the text field) in a
+        passage's text, in the text's order, read from the index; None where
+        the index keeps no characters in its postings (format 5)."""
+        if self._places is None or self._evaluation is None:
+            return None  # Whoosh's matchers scored: no postings were kept
+        return self._places.tokens(docnum, terms)
 
     def matching(self) -> "npt.NDArray[np.int64]":
         """Every passage the query matches within the restriction, in
@@ -244,6 +263,25 @@ class Ranker:
                 return len(ids), finish(kept)
             window *= 4
 
+    def _read_fields(self, docnums: Sequence[int]) -> None:
+        """Read the stored fields of ``docnums`` not read yet, a segment at a
+        time in one pass (the ranking's window, the passages whose forms
+        are counted)."""
+        wanted = sorted(docnum for docnum in set(docnums) if docnum not in self._stored)
+        if not wanted:
+            return
+        leaves = Layout.of(self.searcher, self.segments).leaves
+        starts = [offset for _, offset, _, _ in leaves]
+        at = 0
+        while at < len(wanted):
+            leaf = bisect.bisect_right(starts, wanted[at]) - 1
+            reader, offset = leaves[leaf][0], leaves[leaf][1]
+            end = bisect.bisect_left(wanted, starts[leaf + 1]) if leaf + 1 < len(starts) else len(wanted)
+            batch = wanted[at:end]
+            for docnum, fields in zip(batch, stored_records(reader, [docnum - offset for docnum in batch])):
+                self._stored[docnum] = dict(fields, _docnum=docnum)
+            at = end
+
     def _fields(self, docnum: int) -> Dict[str, Any]:
         """A passage's stored fields (with ``_docnum``), read once."""
         fields = self._stored.get(docnum)
@@ -260,8 +298,8 @@ class Ranker:
         joins forms whose senses differ ("président", "présidence";
         "marché", "marcher"), so the passage holding the word as asked
         ranks first, while words found as typed (names, mostly) keep their
-        whole score. Read from the passages' text, so the index needs no
-        field of unstemmed words."""
+        whole score. The forms are those of the words at the characters
+        the postings keep, so the index needs no field of unstemmed words."""
         words: List[Tuple[FrozenSet[str], str, float]] = []
         for terms, form in self.forms:
             weight = max((weight for texts, weight in evaluation.units if terms.intersection(texts)), default=0.0)
@@ -269,13 +307,14 @@ class Ranker:
                 words.append((terms, form, weight))
         if not words:
             return {}
-        all_terms = frozenset().union(*(terms for terms, _, _ in words))
-        all_forms = frozenset(form for _, form, _ in words)
         k1, b, share = self.ranking.k1, self.ranking.b, self.ranking.other_forms
         average = self.searcher.avg_field_length(FIELDS.text) or 1.0
+        all_terms = frozenset().union(*(terms for terms, _, _ in words))
+        all_forms = frozenset(form for _, form, _ in words)
+        count = self._count_from_places if self._places is not None else self._count_from_text
         found: Dict[int, Dict[str, float]] = {}
         for docnum in passages:
-            term_counts, form_counts = analyzer.count_words(self._fields(docnum).get(FIELDS.text) or "", all_terms, all_forms)
+            term_counts, form_counts = count(docnum, all_terms, all_forms, analyzer)
             norm = k1 * (1 - b + b * evaluation.text_length(docnum) / average)
             losses: Dict[str, float] = {}
             for terms, form, weight in words:
@@ -287,6 +326,18 @@ class Ranker:
             if losses:
                 found[docnum] = losses
         return found
+
+    def _count_from_places(
+        self, docnum: int, terms: FrozenSet[str], forms: FrozenSet[str], analyzer: FrenchAnalyzer
+    ) -> Tuple[Dict[str, int], Dict[str, int]]:
+        assert self._places is not None
+        return self._places.count_words(docnum, self._fields(docnum).get(FIELDS.text) or "", terms, forms, analyzer)
+
+    def _count_from_text(
+        self, docnum: int, terms: FrozenSet[str], forms: FrozenSet[str], analyzer: FrenchAnalyzer
+    ) -> Tuple[Dict[str, int], Dict[str, int]]:
+        """The same from the passage's text analysed again (an index of format 5)."""
+        return analyzer.count_words(self._fields(docnum).get(FIELDS.text) or "", terms, forms)
 
     def _choose_with_whoosh(self, limit: int, per_doc: Optional[int], collapse: bool) -> Tuple[int, List[Chosen]]:
         window = limit * 2 + 10
@@ -302,6 +353,7 @@ class Ranker:
             window *= 4
 
     def _walk(self, ranked: List[Tuple[int, float]], limit: int, per_doc: Optional[int], collapse: bool) -> List[Kept]:
+        self._read_fields([docnum for docnum, _ in ranked])
         return walk(ranked, self._fields, limit, per_doc, collapse)
 
     def explain(self, docnum: int) -> List[Tuple[str, str, float]]:

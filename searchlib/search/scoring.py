@@ -15,12 +15,17 @@ tree into a :class:`Table` of passages and scores, handing the node types
 it does not know (spans of phrases, ranges) to Whoosh's own matchers. The
 index's shape it scores over (articles, lengths) is :mod:`.layout`'s; how
 close the words stand, :mod:`.proximity`'s; Whoosh's insides, :mod:`.whoosh27`'s.
+
+A little over 400 lines: :class:`Evaluation`'s handlers of the node types
+share one query's state (its leaves, units, articles' terms, the places
+kept for highlights) and read best together.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -31,8 +36,9 @@ from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 from ..storage.schema import FIELDS
 from .layout import LENGTH_FIELDS, Layout, SegmentCache
 from .phrases import phrase_clauses, phrase_scores
+from .places import Places
 from .proximity import proximity
-from .whoosh27 import blocks
+from .whoosh27 import blocks, blocks_with_values
 
 __all__ = ["SegmentCache", "Layout", "Evaluation", "Table", "Weighting", "probabilistic_idf", "bm25_idf"]
 
@@ -135,19 +141,28 @@ def _spellings(node: wq.Or) -> Optional[Tuple[str, List[Tuple[str, float]]]]:
     return fields.pop(), sorted((child.text, float(child.boost)) for child in children)
 
 
-def _postings(reader: Any, fieldname: str, spellings: Sequence[Tuple[str, float]]) -> Tuple[Any, Any]:
+def _postings(
+    reader: Any, fieldname: str, spellings: Sequence[Tuple[str, float]], keep: Optional[Callable[..., None]] = None
+) -> Tuple[Any, Any]:
     """(passage numbers in the segment, frequencies) of one word in one
     field of a segment, deleted passages included; a word spelt several
-    ways: its spellings' frequencies, each times its weight, added up."""
+    ways: its spellings' frequencies, each times its weight, added up.
+    ``keep(text, ids, values)`` is handed each block read, with its values."""
     parts: List[Tuple[Any, Any]] = []
     for text, share in spellings:
         if (fieldname, text) not in reader:
             continue
         ids: List[int] = []
         weights: List[float] = []
-        for block_ids, block_weights in blocks(reader.postings(fieldname, text)):
-            ids.extend(block_ids)
-            weights.extend(block_weights)
+        if keep is None:
+            for block_ids, block_weights in blocks(reader.postings(fieldname, text)):
+                ids.extend(block_ids)
+                weights.extend(block_weights)
+        else:
+            for block_ids, block_weights, values in blocks_with_values(reader.postings(fieldname, text)):
+                keep(text, block_ids, values)
+                ids.extend(block_ids)
+                weights.extend(block_weights)
         frequencies = np.array(weights, dtype=np.float64)
         parts.append((np.array(ids, dtype=np.int64), frequencies if share == 1.0 else frequencies * share))
     if len(parts) == 1:
@@ -156,6 +171,10 @@ def _postings(reader: Any, fieldname: str, spellings: Sequence[Tuple[str, float]
         return EMPTY
     summed, _ = _union([Table(ids, weights) for ids, weights in parts])
     return summed.ids, summed.scores
+
+
+def _keep(places: Places, offset: int, text: str, ids: Sequence[int], values: Sequence[bytes]) -> None:
+    places.keep(text, offset, ids, values)
 
 
 # -- a query's scores ---------------------------------------------------------
@@ -178,6 +197,7 @@ class Evaluation:
         probabilistic: bool,
         coordination: float,
         one_word_spellings: bool = True,
+        places: Optional[Places] = None,
     ) -> None:
         self.searcher = searcher
         self.layout = layout
@@ -185,6 +205,8 @@ class Evaluation:
         self.idf = bm25_idf(probabilistic)
         self.coordination = coordination
         self.one_word_spellings = one_word_spellings
+        #: where the blocks of text postings read are kept, for highlights (None: not kept)
+        self.places = places
         self.leaves: List[Tuple[str, str, Table]] = []
         # each text term: its weight, and (articles, frequencies) of the articles holding it
         self.article_terms: Dict[str, Tuple[float, Tuple[Any, Any]]] = {}
@@ -315,7 +337,11 @@ class Evaluation:
         to the same scores, faster). Their text terms still count for the
         article (a phrase's words are words of the article)."""
         clauses = phrase_clauses(node)
-        phrase = phrase_scores(self.searcher, self.layout, node, clauses, boost) if clauses is not None else None
+        phrase = (
+            phrase_scores(self.searcher, self.layout, node, clauses, boost, self.places)
+            if clauses is not None
+            else None
+        )
         if phrase is not None:
             found = phrase
         else:
@@ -348,9 +374,13 @@ class Evaluation:
     def _live_postings(self, fieldname: str, spellings: Sequence[Tuple[str, float]]) -> Iterator[Tuple[Any, ...]]:
         """A word's postings in each segment that holds it, deleted passages
         left out: (segment, passage numbers in it, document numbers, their
-        articles, frequencies)."""
+        articles, frequencies). Text postings are handed to :attr:`places`."""
+        places = self.places if fieldname == FIELDS.text else None
+        if places is not None and all(places.has(text) for text, _ in spellings):
+            places = None  # kept already: the same word asked twice
         for reader, offset, segment, _ in self.layout.leaves:
-            numbers, frequencies = _postings(reader, fieldname, spellings)
+            keep = None if places is None else functools.partial(_keep, places, offset)
+            numbers, frequencies = _postings(reader, fieldname, spellings, keep)
             if not len(numbers):
                 continue
             docnums = numbers + offset
@@ -361,6 +391,9 @@ class Evaluation:
                 if not len(numbers):
                     continue
             yield segment, numbers, docnums, owners, frequencies
+        if places is not None:
+            for text, _ in spellings:
+                places.finished(text)
 
     # articles
 

@@ -27,12 +27,12 @@ from typing import Any, Iterator, List, Optional, Sequence, Tuple
 import numpy as np
 import numpy.typing as npt
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, _lenfield
 from whoosh.query.spans import SpanNear2, SpanOr
 from whoosh.scoring import BM25FScorer
 
 __all__ = [
-    "read_block", "blocks", "unfiltered", "has_block_values", "block_values", "next_block",
+    "read_block", "blocks", "blocks_with_values", "unfiltered", "has_block_values", "block_values", "next_block", "stored_records",
     "length_codes", "range_terms", "plain_bm25", "Near", "SpanEither",
 ]
 
@@ -80,6 +80,27 @@ def blocks(matcher: Any) -> Iterator[Tuple[Sequence[int], Sequence[float]]]:
     yield ids, weights
 
 
+def blocks_with_values(matcher: Any) -> Iterator[Tuple[Sequence[int], Sequence[float], Sequence[bytes]]]:
+    """A term's postings as :func:`blocks` gives them, each block with its
+    encoded values (positions, and characters where the format keeps them)."""
+    matcher = unfiltered(matcher)
+    if hasattr(matcher, "_read_data") and hasattr(matcher, "_next_block") and hasattr(matcher, "_read_values"):
+        while matcher.is_active():
+            block_ids, block_weights = read_block(matcher)
+            yield block_ids, block_weights, block_values(matcher)
+            matcher._next_block()
+        return
+    ids: List[int] = []
+    weights: List[float] = []
+    values: List[bytes] = []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        values.append(matcher.value())
+        matcher.next()
+    yield ids, weights, values
+
+
 def has_block_values(matcher: Any) -> bool:
     """Whether an (unfiltered) matcher is Whoosh 2.7's on-disk postings,
     whose blocks :func:`block_values` and :func:`next_block` read."""
@@ -96,6 +117,20 @@ def block_values(matcher: Any) -> Sequence[bytes]:
 def next_block(matcher: Any) -> None:
     """Move the matcher to its next block."""
     matcher._next_block()
+
+
+# -- stored fields ------------------------------------------------------------
+
+
+def stored_records(reader: Any, numbers: Sequence[int]) -> List[Any]:
+    """The stored fields of passages ``numbers`` of one segment, in one pass
+    over Whoosh 2.7's stored column (one look-up of the column, none of the
+    schema per field); Whoosh's ``stored_fields`` where it has no such column."""
+    perdoc: Any = getattr(reader, "_perdoc", None)
+    column = perdoc._cached_reader("_stored", STORED_COLUMN) if hasattr(perdoc, "_cached_reader") else None
+    if column is None or getattr(reader, "is_closed", False):
+        return [reader.stored_fields(number) for number in numbers]
+    return [column[number] or {} for number in numbers]
 
 
 # -- field lengths -------------------------------------------------------------

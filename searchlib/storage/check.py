@@ -54,7 +54,7 @@ def verify(path: Path) -> CheckReport:
     except SearchlibError as error:
         problems.append(str(error))
         return done()
-    opened = store.open_segments(path, build_schema(settings.analyzer()))
+    opened = store.open_segments(path, build_schema(settings.analyzer(), settings.keeps_offsets))
     problems.extend(opened.problems)
     toc = opened.toc
     if toc is None:
@@ -85,7 +85,7 @@ def first_problem(path: Path) -> Optional[str]:
         settings = _settings.read(path)
     except SearchlibError as error:
         return str(error)
-    return store.opening_problem(path, build_schema(settings.analyzer()))
+    return store.opening_problem(path, build_schema(settings.analyzer(), settings.keeps_offsets))
 
 
 def _verify_segment(

@@ -19,7 +19,9 @@ from whoosh import formats
 from whoosh.analysis import Analyzer, Token
 from whoosh.fields import ID, STORED, TEXT, FieldType, Schema
 
-__all__ = ["FIELDS", "Field", "PassageFields", "TermList", "VARIANT_SEPARATOR", "build_schema", "term_text"]
+from .offsets import Offsets
+
+__all__ = ["FIELDS", "Field", "PassageFields", "TermList", "VARIANT_SEPARATOR", "build_schema", "keeps_offsets", "term_text"]
 
 # Joins a word's accent-resolution key to its indexed term in the
 # ``variants`` field ("securit" + SEP + "secur" for "sécurité"), and a
@@ -63,7 +65,10 @@ class PassageFields:
 
     doc_id = Field(lambda a: ID(stored=True, sortable=True), "the document's id, on each of its passages")
     passage = Field(lambda a: STORED, "the passage's number in its document, from 0")
-    text = Field(lambda a: TEXT(analyzer=a, phrase=True, stored=True), "the passage's text, analysed")
+    text = Field(
+        lambda a: _with_offsets(TEXT(analyzer=a, phrase=True, stored=True)),
+        "the passage's text, analysed; its postings keep each occurrence's position and characters",
+    )
     title = Field(lambda a: TEXT(analyzer=a, phrase=True, stored=True), "the document's title, analysed")
     stops = Field(
         lambda a: FieldType(formats.Frequency(), analyzer=TermList(), scorable=True),
@@ -106,9 +111,25 @@ class PassageFields:
 FIELDS = PassageFields()
 
 
-def build_schema(analyzer: Analyzer) -> Schema:
-    """The Whoosh schema of a searchlib index: one Whoosh document a passage."""
-    return Schema(**{field.name: field.whoosh_type(analyzer) for field in FIELDS.describe()})
+def _with_offsets(field: FieldType) -> FieldType:
+    field.format = Offsets(field.format.field_boost)
+    return field
+
+
+def keeps_offsets(schema: Schema) -> bool:
+    """Whether an index's text postings keep each occurrence's characters
+    (indexes of format 6 on; those of format 5 keep positions alone)."""
+    return isinstance(schema[FIELDS.text].format, Offsets)
+
+
+def build_schema(analyzer: Analyzer, offsets: bool = True) -> Schema:
+    """The Whoosh schema of a searchlib index: one Whoosh document a passage.
+    ``offsets=False``: the text postings of an index of format 5, which keep
+    positions alone."""
+    schema = Schema(**{field.name: field.whoosh_type(analyzer) for field in FIELDS.describe()})
+    if not offsets:
+        schema[FIELDS.text].format = formats.Positions(schema[FIELDS.text].format.field_boost)
+    return schema
 
 
 def term_text(raw: Any) -> str:

@@ -17,10 +17,15 @@ from .._defaults import SETTINGS_FILE
 from ..analysis import FrenchAnalyzer
 from ..errors import IndexCorruptError, SearchlibError
 
-__all__ = ["FORMAT_VERSION", "SETTINGS_FILE", "DEFAULT_PASSAGE_WORDS", "Settings", "read", "peek", "write"]
+__all__ = ["FORMAT_VERSION", "STILL_READ", "SETTINGS_FILE", "DEFAULT_PASSAGE_WORDS", "Settings", "read", "peek", "write"]
 
-#: raised whenever what is written changes; older indexes are refused with a rebuild hint
-FORMAT_VERSION = 5
+#: raised whenever what is written changes; older indexes are refused with a
+#: rebuild hint, except those of :data:`STILL_READ`
+FORMAT_VERSION = 6
+#: older formats read and written as they are: format 5's text postings keep
+#: positions but no characters, so its highlights are found by analysing the
+#: passages shown (``search index --rebuild`` brings it to the current format)
+STILL_READ = frozenset({5})
 DEFAULT_PASSAGE_WORDS = (40, 120)
 
 
@@ -32,12 +37,19 @@ class Settings:
     passage_words: Tuple[int, int] = DEFAULT_PASSAGE_WORDS
     #: whether ``passage_words`` was chosen rather than the default
     passage_words_set: bool = False
+    #: the format the index is written in
+    format: int = FORMAT_VERSION
+
+    @property
+    def keeps_offsets(self) -> bool:
+        """Whether the text postings keep each occurrence's characters."""
+        return self.format >= 6
 
     def analyzer(self) -> FrenchAnalyzer:
         return FrenchAnalyzer(stop_words=self.stop_words)
 
     def as_json(self) -> Dict[str, Any]:
-        recorded: Dict[str, Any] = {"format": FORMAT_VERSION}
+        recorded: Dict[str, Any] = {"format": self.format}
         if self.stop_words is not None:
             recorded["stop_words"] = sorted(self.stop_words)
         if self.passage_words_set:
@@ -52,6 +64,7 @@ def _from_json(recorded: Dict[str, Any]) -> Settings:
         stop_words=None if stop_words is None else frozenset(stop_words),
         passage_words=DEFAULT_PASSAGE_WORDS if sizes is None else (int(sizes[0]), int(sizes[1])),
         passage_words_set=sizes is not None,
+        format=int(recorded.get("format", FORMAT_VERSION)),
     )
 
 
@@ -67,7 +80,7 @@ def read(path: Path) -> Settings:
         raise SearchlibError(f"{path} holds a Whoosh index not made by searchlib") from None
     except (ValueError, KeyError, TypeError, IndexError):
         raise IndexCorruptError(f"index {path}: {SETTINGS_FILE} is damaged") from None
-    if version != FORMAT_VERSION:
+    if version != FORMAT_VERSION and version not in STILL_READ:
         raise IndexCorruptError(
             f"index {path} has format {version}, this searchlib reads format "
             f"{FORMAT_VERSION}; rebuild it from its sources: search index --rebuild --index {path} PATH"

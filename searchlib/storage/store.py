@@ -183,7 +183,7 @@ class Store:
                     f"index {path} was built with passages of {low}-{high} "
                     f"words; rebuild it to change them (search index --rebuild)"
                 )
-            schema = build_schema(analyzer)
+            schema = build_schema(analyzer, settings.keeps_offsets)
             problem = opening_problem(path, schema)
             if problem is not None:
                 raise IndexCorruptError(damaged(path, problem))
