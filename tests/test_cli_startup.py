@@ -111,6 +111,28 @@ def test_the_index_command_does_load_the_modules_a_search_leaves_out(tmp_path, s
             assert any(module == name or module.startswith(name + ".") for module in loaded), name
 
 
+def test_a_search_of_plain_words_leaves_the_tokenizer_pattern_uncompiled(seeds_index):
+    """Compiling the tokenizer's pattern is a good part of a search's
+    start-up; words of letters alone never need it, a hyphenated one does."""
+    script = """
+import sys
+import searchlib
+from searchlib.analysis import words
+with searchlib.Index(sys.argv[1], create=False) as ix:
+    found = ix.search("Lavrov Kerry").total
+    print(found, words._TOKEN_RE._compiled is not None)
+    found = ix.search("cessez-le-feu").total
+    print(found, words._TOKEN_RE._compiled is not None)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(seeds_index.path)], env={**os.environ, "PYTHONPATH": str(PROJECT)},
+        capture_output=True, text=True, timeout=120,
+    )
+    (plain, plain_compiled), (hyphenated, hyphenated_compiled) = [line.split() for line in done.stdout.splitlines()]
+    assert int(plain) > 0 and plain_compiled == "False", done.stderr
+    assert int(hyphenated) > 0 and hyphenated_compiled == "True"
+
+
 @pytest.mark.parametrize("preset, expected", [(None, "1"), ("4", "4")])
 def test_the_command_loads_numpy_with_one_blas_thread_unless_told_otherwise(tmp_path, preset, expected):
     """OpenBLAS starts a thread per core as numpy loads, which searchlib

@@ -71,6 +71,8 @@ def joined_spelling(value: str) -> str:
     """``value`` with its hyphenated words written joined, as the analyzer
     also indexes them ("un e-mail" → "un email"); queries use it to find
     the joined spelling too."""
+    if not any(hyphen in value for hyphen in HYPHENS):
+        return value  # nothing to join: no need to tokenize
     spans = [match.span() for match in _TOKEN_RE.finditer(value)]
     hyphens = {spans[number][0] - 1 for first, last in runs(value, spans) for number in range(first + 1, last + 1)}
     return "".join(char for index, char in enumerate(value) if index not in hyphens) if hyphens else value

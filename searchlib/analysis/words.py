@@ -12,9 +12,10 @@ hyphenated-word rules (:mod:`.compounds`) all build on the same steps.
 from __future__ import annotations
 
 import re
+import sys
 import threading
 import unicodedata
-from typing import FrozenSet, List, Optional, Tuple
+from typing import FrozenSet, Iterator, List, Optional, Tuple
 
 import Stemmer
 from unidecode import unidecode
@@ -43,7 +44,31 @@ _ALNUM = rf"[^\W_{_CJK}]"
 _WORD_CHAR = rf"(?:{_ALNUM}|[{_COMBINING}{_IGNORABLE}])"
 _NUMBER_SPACES = " \u00a0\u202f"
 
-_TOKEN_RE = re.compile(
+
+class _CompiledOnFirstUse:
+    """A pattern compiled when first used. Compiling the tokenizer's takes
+    some 15 ms, a good part of a search's start-up: its character classes
+    leave out the CJK ranges, which ``re`` compiles a code point at a time.
+    A search of plain words never needs it (the analyzer reads such words
+    with ``_SIMPLE_RUN_RE``)."""
+
+    def __init__(self, pattern: str, flags: int) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: Optional[re.Pattern[str]] = None
+
+    def compiled(self) -> re.Pattern[str]:
+        compiled = self._compiled
+        if compiled is None:
+            # Threads that race here compile the same pattern: no lock needed.
+            compiled = self._compiled = re.compile(self.pattern, self.flags)
+        return compiled
+
+    def finditer(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
+        return self.compiled().finditer(string, pos, endpos)
+
+
+_TOKEN_RE = _CompiledOnFirstUse(
     rf"""
     (?:{_LETTER}+[{APOSTROPHES}])?{_LETTER}(?:\.{_LETTER})+\.?(?!{_ALNUM})   # O.N.U., l'U.E
     | (?<![\d.,])\d{{1,3}}(?:[{_NUMBER_SPACES}]\d{{3}})+(?![\d])            # 280 000
