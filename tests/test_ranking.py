@@ -213,6 +213,19 @@ def test_phrases_matched_here_score_as_whoosh_matches_them(tmp_path, monkeypatch
     assert sum(len(hits) for hits in ours.values()) > 20
 
 
+def test_the_phrase_matcher_finds_distinct_values_as_numpy_does():
+    import numpy as np
+
+    from searchlib.search.phrases import _unique
+
+    rng = np.random.default_rng(7)
+    cases = [np.array([], dtype=np.int64), np.array([3], dtype=np.int64), rng.integers(0, 5, 50), rng.integers(0, 1 << 40, 1000)]
+    for values in cases:
+        found = _unique(values)
+        assert found.dtype == np.int64 and np.array_equal(found, np.unique(values))
+    assert len(_unique(cases[2])) == 5
+
+
 def test_a_word_found_as_typed_ranks_before_its_other_forms(index):
     # "présidence" and "président" share their stem: without the lever the
     # shorter passage, saying "présidence", would come first for "président".

@@ -90,6 +90,20 @@ def _occurrences(
     return np.repeat(numbers, counts), positions
 
 
+def _unique(values: "npt.NDArray[np.int64]") -> "npt.NDArray[np.int64]":
+    """The distinct values, sorted, as ``np.unique`` gives them. numpy 2.3
+    and later find them with a hash table, no faster than sorting on the
+    mostly distinct numbers here (ten times slower on 100,000 of them), and
+    its first call imports numpy's masked arrays: some 10 ms of a fresh
+    process's first phrase."""
+    values = np.sort(values)
+    keep = np.empty(len(values), dtype=bool)
+    if len(values):
+        keep[0] = True
+        np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
 def _matches(
     words: Sequence[Tuple["npt.NDArray[np.int64]", "npt.NDArray[np.int64]"]], slop: int, mindist: int
 ) -> "npt.NDArray[np.int64]":
@@ -99,16 +113,16 @@ def _matches(
     sorted. Every (passage, position) is one number, so the words of all
     passages are chained at once."""
     numbers, positions = words[0]
-    reachable = np.unique(numbers * _SPAN + positions)
+    reachable = _unique(numbers * _SPAN + positions)
     for numbers, positions in words[1:]:
         places = numbers * _SPAN + positions
         near = np.isin(places - mindist, reachable)
         for distance in range(mindist + 1, slop + 1):
             near |= np.isin(places - distance, reachable)
-        reachable = np.unique(places[near])
+        reachable = _unique(places[near])
         if not len(reachable):
             break
-    return np.unique(reachable // _SPAN)
+    return _unique(reachable // _SPAN)
 
 
 def _any_within(ordered: Sequence[int], low: int, high: int) -> bool:
