@@ -327,3 +327,22 @@ def test_count_words_tells_a_words_forms_apart():
     assert forms == {"president": 2}  # written so twice, accents and case aside
     assert analyzer.count_words(text, {"president"}, {"presidence", "presidents"})[1] == {"presidence": 1, "presidents": 1}
     assert analyzer.count_words(text, {"autr"}, {"autre"}) == ({"autr": 1}, {"autre": 1})  # past the elision
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x303F), max_size=40) | st.sampled_from(
+    ["O.N.U.", "l'U.E.", "280 000 €", "2,5 1er 10h30", "aujourd'hui", "e\u0301te\u0301", "co\u00adop", "x_1 ²③"]
+))
+def test_text_without_cjk_is_tokenized_as_the_whole_pattern_tokenizes_it(text):
+    """The tokenizer reads text holding no character from U+3040 on with a
+    pattern less the CJK ranges (it compiles at once): same tokens."""
+    from searchlib.analysis import words
+
+    whole = words._TOKEN_RE.compiled()
+    assert [m.span() for m in words._TOKEN_RE.finditer(text)] == [m.span() for m in whole.finditer(text)]
+
+
+def test_ideographs_are_still_a_token_each_beside_other_words():
+    from searchlib.analysis import words
+
+    assert [m.group() for m in words._TOKEN_RE.finditer("Tokyo東京, l'été 2016")] == ["Tokyo", "東", "京", "l'été", "2016"]

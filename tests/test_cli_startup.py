@@ -111,26 +111,29 @@ def test_the_index_command_does_load_the_modules_a_search_leaves_out(tmp_path, s
             assert any(module == name or module.startswith(name + ".") for module in loaded), name
 
 
-def test_a_search_of_plain_words_leaves_the_tokenizer_pattern_uncompiled(seeds_index):
-    """Compiling the tokenizer's pattern is a good part of a search's
-    start-up; words of letters alone never need it, a hyphenated one does."""
+def test_a_search_compiles_the_tokenizer_pattern_only_as_its_words_need(seeds_index):
+    """Compiling the tokenizer's whole pattern is a good part of a search's
+    start-up: words of letters need no pattern, a hyphenated word the
+    pattern less the CJK ranges, a word in Japanese the whole one."""
     script = """
 import sys
 import searchlib
 from searchlib.analysis import words
 with searchlib.Index(sys.argv[1], create=False) as ix:
-    found = ix.search("Lavrov Kerry").total
-    print(found, words._TOKEN_RE._compiled is not None)
-    found = ix.search("cessez-le-feu").total
-    print(found, words._TOKEN_RE._compiled is not None)
+    for query in ("Lavrov Kerry", "cessez-le-feu", "東京"):
+        found = ix.search(query).total
+        print(found, words._TOKEN_RE._below_cjk is not None, words._TOKEN_RE._whole is not None)
 """
     done = subprocess.run(
         [sys.executable, "-c", script, str(seeds_index.path)], env={**os.environ, "PYTHONPATH": str(PROJECT)},
         capture_output=True, text=True, timeout=120,
     )
-    (plain, plain_compiled), (hyphenated, hyphenated_compiled) = [line.split() for line in done.stdout.splitlines()]
-    assert int(plain) > 0 and plain_compiled == "False", done.stderr
-    assert int(hyphenated) > 0 and hyphenated_compiled == "True"
+    (plain, *plain_compiled), (hyphenated, *hyphenated_compiled), (_, *japanese_compiled) = [
+        line.split() for line in done.stdout.splitlines()
+    ]
+    assert int(plain) > 0 and plain_compiled == ["False", "False"], done.stderr
+    assert int(hyphenated) > 0 and hyphenated_compiled == ["True", "False"]
+    assert japanese_compiled == ["True", "True"]
 
 
 @pytest.mark.parametrize("preset, expected", [(None, "1"), ("4", "4")])

@@ -39,45 +39,58 @@ _IGNORABLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _COMBINING = "\u0300-\u036f"
 # Ideographs and kana carry no spaces between words: one token each.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_LETTER = rf"[^\W\d_{_CJK}]"
-_ALNUM = rf"[^\W_{_CJK}]"
-_WORD_CHAR = rf"(?:{_ALNUM}|[{_COMBINING}{_IGNORABLE}])"
 _NUMBER_SPACES = " \u00a0\u202f"
 
 
-class _CompiledOnFirstUse:
-    """A pattern compiled when first used. Compiling the tokenizer's takes
-    some 15 ms, a good part of a search's start-up: its character classes
-    leave out the CJK ranges, which ``re`` compiles a code point at a time.
-    A search of plain words never needs it (the analyzer reads such words
-    with ``_SIMPLE_RUN_RE``)."""
+def _token_pattern(cjk: str) -> str:
+    """The tokenizer's pattern, its letters leaving out the ranges ``cjk``
+    (each character of which is a token alone)."""
+    letter = rf"[^\W\d_{cjk}]"
+    alnum = rf"[^\W_{cjk}]"
+    word_char = rf"(?:{alnum}|[{_COMBINING}{_IGNORABLE}])"
+    one_cjk = rf"| [{cjk}]  # 中" if cjk else ""
+    return rf"""
+    (?:{letter}+[{APOSTROPHES}])?{letter}(?:\.{letter})+\.?(?!{alnum})   # O.N.U., l'U.E
+    | (?<![\d.,])\d{{1,3}}(?:[{_NUMBER_SPACES}]\d{{3}})+(?![\d])     # 280 000
+    | \d+(?:[.,]\d+)*{word_char}*                                    # 280.000 2,5 1er 10h30
+    {one_cjk}
+    | {alnum}{word_char}*(?:[{APOSTROPHES}]{alnum}{word_char}*)*     # l'armée, aujourd'hui
+    """
 
-    def __init__(self, pattern: str, flags: int) -> None:
-        self.pattern = pattern
-        self.flags = flags
-        self._compiled: Optional[re.Pattern[str]] = None
 
-    def compiled(self) -> re.Pattern[str]:
-        compiled = self._compiled
-        if compiled is None:
-            # Threads that race here compile the same pattern: no lock needed.
-            compiled = self._compiled = re.compile(self.pattern, self.flags)
-        return compiled
+class _Tokenizer:
+    """The tokenizer's pattern (``finditer`` as a compiled pattern's),
+    compiled when first used. Compiled whole it takes some 15 ms, a good
+    part of a search's start-up: its classes leave out the CJK ranges,
+    which ``re`` compiles a code point at a time. A search of plain words
+    never needs it (the analyzer reads them with ``_SIMPLE_RUN_RE``), and
+    a text holding no character from U+3040 on (French, all but always)
+    is read with the same pattern less those ranges, which compiles at
+    once and finds the same tokens: there the classes agree on every
+    character, and a CJK character is never met."""
+
+    _FIRST_CJK = "\u3040"
+
+    def __init__(self) -> None:
+        self._whole: Optional[re.Pattern[str]] = None
+        self._below_cjk: Optional[re.Pattern[str]] = None
+
+    def compiled(self, string: str = _FIRST_CJK) -> re.Pattern[str]:
+        """The pattern to read ``string`` with (by default, any text)."""
+        # Threads that race here compile the same pattern: no lock needed.
+        if string and max(string) < self._FIRST_CJK:
+            if self._below_cjk is None:
+                self._below_cjk = re.compile(_token_pattern(""), re.VERBOSE)
+            return self._below_cjk
+        if self._whole is None:
+            self._whole = re.compile(_token_pattern(_CJK), re.VERBOSE)
+        return self._whole
 
     def finditer(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
-        return self.compiled().finditer(string, pos, endpos)
+        return self.compiled(string).finditer(string, pos, endpos)
 
 
-_TOKEN_RE = _CompiledOnFirstUse(
-    rf"""
-    (?:{_LETTER}+[{APOSTROPHES}])?{_LETTER}(?:\.{_LETTER})+\.?(?!{_ALNUM})   # O.N.U., l'U.E
-    | (?<![\d.,])\d{{1,3}}(?:[{_NUMBER_SPACES}]\d{{3}})+(?![\d])            # 280 000
-    | \d+(?:[.,]\d+)*{_WORD_CHAR}*                                       # 280.000 2,5 1er 10h30
-    | [{_CJK}]                                                                                 # 中
-    | {_ALNUM}{_WORD_CHAR}*(?:[{APOSTROPHES}]{_ALNUM}{_WORD_CHAR}*)*                           # l'armée, aujourd'hui
-    """,
-    re.VERBOSE,
-)
+_TOKEN_RE = _Tokenizer()
 
 # Most runs of text between spaces are one word of letters, perhaps opened
 # by a quote or bracket and closed by punctuation ("«Le", "pays.", "(voir").
