@@ -55,17 +55,17 @@ def _chosen_postings(
     blocks: List[Tuple[int, Sequence[int], Sequence[float], Sequence[bytes]]], chosen: "npt.NDArray[np.int64]"
 ) -> _Postings:
     """The postings of one word's blocks (``(spelling, ids, weights, values)``)
-    in the passages ``chosen`` (sorted), picked from all the blocks at once."""
-    sizes = [len(ids) for _, ids, _, _ in blocks]
-    total = sum(sizes)
-    ids = np.fromiter(itertools.chain.from_iterable(block[1] for block in blocks), dtype=np.int64, count=total)
+    in the passages ``chosen`` (sorted): every block's ids tested at once,
+    only the postings picked read further."""
+    sizes = np.array([len(block[1]) for block in blocks], dtype=np.int64)
+    ids = np.fromiter(itertools.chain.from_iterable(block[1] for block in blocks), dtype=np.int64, count=int(sizes.sum()))
     picked = np.flatnonzero(np.isin(ids, chosen))
-    indexes = np.repeat(np.array([block[0] for block in blocks], dtype=np.int64), sizes)[picked]
-    weights = np.fromiter(
-        itertools.chain.from_iterable(block[2] for block in blocks), dtype=np.float64, count=total
-    )[picked]
-    every_value = list(itertools.chain.from_iterable(block[3] for block in blocks))
-    return ids[picked], indexes, weights, [every_value[i] for i in picked.tolist()]
+    starts = np.cumsum(sizes) - sizes
+    in_block = np.searchsorted(starts, picked, side="right") - 1
+    places = list(zip(in_block.tolist(), (picked - starts[in_block]).tolist()))
+    indexes = np.array([blocks[block][0] for block, _ in places], dtype=np.int64)
+    weights = np.array([blocks[block][2][at] for block, at in places], dtype=np.float64)
+    return ids[picked], indexes, weights, [blocks[block][3][at] for block, at in places]
 
 
 def _occurrences(

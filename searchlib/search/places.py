@@ -70,11 +70,13 @@ class Places:
         the characters its postings keep: only the words found are read."""
         term_counts: Dict[str, int] = {}
         form_counts: Dict[str, int] = {}
-        for token in self.tokens(docnum, terms):
-            term_counts[token.text] = term_counts.get(token.text, 0) + 1
-            form = analyzer.form_at(text, token.start, token.end, token.text)
-            if form in forms:
-                form_counts[form] = form_counts.get(form, 0) + 1
+        form_at = analyzer.form_at
+        for term in terms:
+            for _, start, end in self._places(docnum, term):
+                term_counts[term] = term_counts.get(term, 0) + 1
+                form = form_at(text, start, end, term)
+                if form in forms:
+                    form_counts[form] = form_counts.get(form, 0) + 1
         return term_counts, form_counts
 
     def _places(self, docnum: int, term: str) -> List[Tuple[int, int, int]]:

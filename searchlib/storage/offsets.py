@@ -32,14 +32,18 @@ Place = Tuple[int, int, int]
 _NARROW, _WIDE = 0, 1
 _ONE_NARROW = struct.Struct("<BHHB")
 _layouts: Dict[Tuple[int, int], struct.Struct] = {}
+_MEMO_COUNTS = 64
 
 
 def _layout(kind: int, count: int) -> struct.Struct:
-    """The packing of ``count`` occurrences (cached: a few sizes recur)."""
+    """The packing of ``count`` occurrences (the small counts, which recur,
+    compiled once: a pure function's memo, shared safely by threads)."""
     packing = _layouts.get((kind, count))
     if packing is None:
         spec = f"<B{count}H{count}H{count}B" if kind == _NARROW else f"<B{count * 3}I"
-        packing = _layouts[(kind, count)] = struct.Struct(spec)
+        packing = struct.Struct(spec)
+        if count <= _MEMO_COUNTS:
+            _layouts[(kind, count)] = packing
     return packing
 
 
