@@ -234,6 +234,7 @@ def phrase_scores(
     shared: Dict[Any, Any] = {}  # each word's scorer, where one serves every segment
     slop, mindist = node.slop, node.mindist
     keeping = places if fieldname == FIELDS.text else None
+    by_article = fieldname == FIELDS.title
     article = layout.article
     segment_of = {offset: segment for _, offset, segment, _ in layout.leaves}
     found: Scores = {}
@@ -278,6 +279,15 @@ def phrase_scores(
         if not chosen:
             continue
         chosen_numbers = np.array(sorted(chosen), dtype=np.int64)
+        owners = article[offset + chosen_numbers] if by_article else None
+        if owners is not None:
+            # Every passage of an article holds its title, with the same
+            # postings and length: one passage an article is matched and
+            # scored, and its score given to the others.
+            by_owner = np.argsort(owners, kind="stable")
+            in_order = owners[by_owner]
+            firsts = np.flatnonzero(np.diff(in_order, prepend=in_order[0] - 1))
+            chosen_numbers = np.sort(chosen_numbers[by_owner[firsts]])
         postings = [_chosen_postings(blocks_of[clause], chosen_numbers) for clause in range(len(clauses))]
         held = [_occurrences(numbers, values, decode, decoded) for numbers, _, _, values in postings]
         matched = _matches(held, slop, mindist)
@@ -288,6 +298,10 @@ def phrase_scores(
         passage_lengths = lengths[matched] if lengths is not None else None
         numbers = matched.tolist()
         totals = _totals(numbers, postings, scorers, spellings, passage_lengths)
+        if owners is not None:
+            of_article = dict(zip(article[offset + matched].tolist(), totals))
+            numbers = [number for number, owner in zip(sorted(chosen), owners.tolist()) if owner in of_article]
+            totals = [of_article[owner] for owner in owners.tolist() if owner in of_article]
         for number, total in zip(numbers, totals):
             found[offset + number] = boost * float(total)
     return found
