@@ -204,7 +204,13 @@ def phrase_clauses(node: Any) -> Optional[List[List[wq.Term]]]:
 
 
 def phrase_scores(
-    searcher: Any, layout: Any, node: Any, clauses: List[List[wq.Term]], boost: float, places: Optional[Places] = None
+    searcher: Any,
+    layout: Any,
+    node: Any,
+    clauses: List[List[wq.Term]],
+    boost: float,
+    places: Optional[Places] = None,
+    whole: bool = False,
 ) -> Optional[Scores]:
     """The passages holding a phrase, scored as Whoosh's span matcher
     scores them: the sum over its words of each word's BM25 (a word
@@ -234,6 +240,13 @@ def phrase_scores(
     shared: Dict[Any, Any] = {}  # each word's scorer, where one serves every segment
     slop, mindist = node.slop, node.mindist
     keeping = places if fieldname == FIELDS.text else None
+    # With ``whole``, the words of a phrase of the text field are read whole
+    # into ``places`` first: the article's BM25 reads them all after, from there.
+    read_whole = keeping if whole else None
+    if read_whole is not None:
+        for terms in clauses:
+            for term in terms:
+                read_whole.read_whole(term.text)
     by_article = fieldname == FIELDS.title
     article = layout.article
     segment_of = {offset: segment for _, offset, segment, _ in layout.leaves}
@@ -254,7 +267,17 @@ def phrase_scores(
         for clause in order:
             holding: Set[int] = set()
             blocks = []
-            for index, (_, text) in enumerate(spellings[clause]):
+            for index, (term, text) in enumerate(spellings[clause]):
+                kept = None if read_whole is None else read_whole.segment_blocks(term.text, offset)
+                if kept is not None:
+                    low = 0
+                    for ids, weights, values in kept:
+                        high = ids[-1]
+                        if candidates is None or _any_within(candidates, low, high):
+                            blocks.append((index, ids, weights, values))
+                            holding.update(ids)
+                        low = high + 1
+                    continue
                 matcher = reader.postings(fieldname, text)
                 matcher = unfiltered(matcher)  # past the deletion filter
                 if not has_block_values(matcher):

@@ -37,6 +37,8 @@ class Places:
         self._blocks: Dict[str, List[_Block]] = {}
         self._complete: Set[str] = set()  # terms whose every block is kept
         self._starts: Dict[str, List[int]] = {}
+        # terms read whole on purpose, each segment's blocks with their weights
+        self._whole: Dict[str, Dict[int, List[Tuple[Sequence[int], Sequence[float], Sequence[bytes]]]]] = {}
 
     def keep(self, term: str, offset: int, ids: Sequence[int], values: Sequence[bytes]) -> None:
         """A block of ``term``'s postings in the segment at ``offset``, as read."""
@@ -47,6 +49,31 @@ class Places:
     def finished(self, term: str) -> None:
         """Every block of ``term``'s postings has been kept."""
         self._complete.add(term)
+
+    def read_whole(self, term: str) -> None:
+        """Read and keep every block of ``term``'s postings with their
+        weights, once: for a phrase's words, whose postings both the phrase
+        and the article's BM25 read (see :meth:`segment_blocks`)."""
+        if term in self._whole:
+            return
+        by_segment: Dict[int, List[Tuple[Sequence[int], Sequence[float], Sequence[bytes]]]] = {}
+        self._blocks.pop(term, None)
+        self._starts.pop(term, None)
+        for reader, offset in self._leaves:
+            if (FIELDS.text, term) in reader:
+                for ids, weights, values in blocks_with_values(reader.postings(FIELDS.text, term)):
+                    by_segment.setdefault(offset, []).append((ids, weights, values))
+                    self.keep(term, offset, ids, values)
+        self._whole[term] = by_segment
+        self._complete.add(term)
+
+    def segment_blocks(
+        self, term: str, offset: int
+    ) -> Optional[List[Tuple[Sequence[int], Sequence[float], Sequence[bytes]]]]:
+        """The blocks of ``term``'s postings in the segment at ``offset``
+        (ids, weights, values), in order, if :meth:`read_whole` read them."""
+        by_segment = self._whole.get(term)
+        return None if by_segment is None else by_segment.get(offset, [])
 
     def has(self, term: str) -> bool:
         """Whether every block of ``term`` is kept already."""

@@ -163,8 +163,34 @@ def _postings(
                 keep(text, block_ids, values)
                 ids.extend(block_ids)
                 weights.extend(block_weights)
-        frequencies = np.array(weights, dtype=np.float64)
-        parts.append((np.array(ids, dtype=np.int64), frequencies if share == 1.0 else frequencies * share))
+        parts.append(_part(ids, weights, share))
+    return _summed(parts)
+
+
+def _kept_postings(places: Places, offset: int, spellings: Sequence[Tuple[str, float]]) -> Tuple[Any, Any]:
+    """:func:`_postings` of a word of the text field from the blocks
+    ``places`` read whole (a phrase's words), not read again."""
+    parts: List[Tuple[Any, Any]] = []
+    for text, share in spellings:
+        kept = places.segment_blocks(text, offset) or []
+        if not kept:
+            continue
+        ids: List[int] = []
+        weights: List[float] = []
+        for block_ids, block_weights, _ in kept:
+            ids.extend(block_ids)
+            weights.extend(block_weights)
+        parts.append(_part(ids, weights, share))
+    return _summed(parts)
+
+
+def _part(ids: List[int], weights: List[float], share: float) -> Tuple[Any, Any]:
+    frequencies = np.array(weights, dtype=np.float64)
+    return np.array(ids, dtype=np.int64), frequencies if share == 1.0 else frequencies * share
+
+
+def _summed(parts: List[Tuple[Any, Any]]) -> Tuple[Any, Any]:
+    """One word's spellings' postings, added up."""
     if len(parts) == 1:
         return parts[0]
     if not parts:
@@ -338,7 +364,7 @@ class Evaluation:
         article (a phrase's words are words of the article)."""
         clauses = phrase_clauses(node)
         phrase = (
-            phrase_scores(self.searcher, self.layout, node, clauses, boost, self.places)
+            phrase_scores(self.searcher, self.layout, node, clauses, boost, self.places, positive)
             if clauses is not None
             else None
         )
@@ -376,11 +402,15 @@ class Evaluation:
         left out: (segment, passage numbers in it, document numbers, their
         articles, frequencies). Text postings are handed to :attr:`places`."""
         places = self.places if fieldname == FIELDS.text else None
+        whole = places if places is not None and all(places.segment_blocks(t, 0) is not None for t, _ in spellings) else None
         if places is not None and all(places.has(text) for text, _ in spellings):
             places = None  # kept already: the same word asked twice
         for reader, offset, segment, _ in self.layout.leaves:
-            keep = None if places is None else functools.partial(_keep, places, offset)
-            numbers, frequencies = _postings(reader, fieldname, spellings, keep)
+            if whole is not None:  # a phrase's word: read whole already
+                numbers, frequencies = _kept_postings(whole, offset, spellings)
+            else:
+                keep = None if places is None else functools.partial(_keep, places, offset)
+                numbers, frequencies = _postings(reader, fieldname, spellings, keep)
             if not len(numbers):
                 continue
             docnums = numbers + offset
