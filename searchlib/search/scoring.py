@@ -16,9 +16,10 @@ it does not know (spans of phrases, ranges) to Whoosh's own matchers. The
 index's shape it scores over (articles, lengths) is :mod:`.layout`'s; how
 close the words stand, :mod:`.proximity`'s; Whoosh's insides, :mod:`.whoosh27`'s.
 
-A little over 400 lines: :class:`Evaluation`'s handlers of the node types
+Over 400 lines: :class:`Evaluation`'s handlers of the node types
 share one query's state (its leaves, units, articles' terms, the places
-kept for highlights) and read best together.
+kept for highlights), and the readers of a word's postings (from the index,
+or from the blocks a phrase read whole) sit beside them.
 """
 
 from __future__ import annotations
