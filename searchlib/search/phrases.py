@@ -219,8 +219,10 @@ def phrase_scores(
     other words' postings only the blocks that may hold one of those
     passages are read, and positions only of passages holding every
     word. ``layout`` is the searcher's :class:`.layout.Layout`; the
-    blocks of text postings read are handed to ``places``. None where
-    the postings are not Whoosh 2.7's own."""
+    blocks of text postings read are handed to ``places``, and with
+    ``whole`` (a phrase whose words count for the article's BM25, which
+    reads them all) its words are read whole into ``places`` first and
+    taken from there. None where the postings are not Whoosh 2.7's own."""
     weighting = searcher.weighting
     fieldname = clauses[0][0].fieldname
     field = searcher.schema[fieldname]
@@ -291,7 +293,7 @@ def phrase_scores(
                         blocks.append((index, ids, weights, values))
                         holding.update(ids)
                         if keeping is not None:
-                            keeping.keep(spellings[clause][index][0].text, offset, ids, values)
+                            keeping.keep(offset, spellings[clause][index][0].text, ids, values)
                     low = high + 1
                     next_block(matcher)
             candidates = sorted(holding if candidates is None else holding.intersection(candidates))

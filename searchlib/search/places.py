@@ -5,8 +5,8 @@ The text field's postings keep each occurrence's position and characters
 whole; :class:`Places` keeps the blocks it read, so the highlights of the
 passages shown and the forms their words are written in cost a look-up a
 word, not an analysis of each passage again. A word scoring did not read
-(a term of a phrase's rarest-first reading, say) has its postings read
-once, on the first look-up.
+whole (a term of a phrase's rarest-first reading, say) has its postings
+read whole once, on the first look-up.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class Places:
         # terms read whole on purpose, each segment's blocks with their weights
         self._whole: Dict[str, Dict[int, List[Tuple[Sequence[int], Sequence[float], Sequence[bytes]]]]] = {}
 
-    def keep(self, term: str, offset: int, ids: Sequence[int], values: Sequence[bytes]) -> None:
+    def keep(self, offset: int, term: str, ids: Sequence[int], values: Sequence[bytes]) -> None:
         """A block of ``term``'s postings in the segment at ``offset``, as read."""
         if ids:
             self._blocks.setdefault(term, []).append((offset + ids[0], ids, values, offset))
@@ -53,7 +53,8 @@ class Places:
     def read_whole(self, term: str) -> None:
         """Read and keep every block of ``term``'s postings with their
         weights, once: for a phrase's words, whose postings both the phrase
-        and the article's BM25 read (see :meth:`segment_blocks`)."""
+        and the article's BM25 read (see :meth:`segment_blocks`), and for a
+        word scoring did not read whole, on its first look-up."""
         if term in self._whole:
             return
         by_segment: Dict[int, List[Tuple[Sequence[int], Sequence[float], Sequence[bytes]]]] = {}
@@ -63,9 +64,13 @@ class Places:
             if (FIELDS.text, term) in reader:
                 for ids, weights, values in blocks_with_values(reader.postings(FIELDS.text, term)):
                     by_segment.setdefault(offset, []).append((ids, weights, values))
-                    self.keep(term, offset, ids, values)
+                    self.keep(offset, term, ids, values)
         self._whole[term] = by_segment
         self._complete.add(term)
+
+    def is_whole(self, term: str) -> bool:
+        """Whether :meth:`read_whole` read ``term``."""
+        return term in self._whole
 
     def segment_blocks(
         self, term: str, offset: int
@@ -111,7 +116,7 @@ class Places:
         if found is None:
             if term in self._complete:
                 return []
-            self._read(term)
+            self.read_whole(term)
             found = self._look_up(docnum, term)
         return offsets.places(found) if found else []
 
@@ -135,13 +140,3 @@ class Places:
             return None
         index = bisect.bisect_left(ids, number)
         return values[index] if ids[index] == number else b""
-
-    def _read(self, term: str) -> None:
-        """Keep every block of ``term``'s postings (a term scoring did not read whole)."""
-        self._blocks.pop(term, None)
-        self._starts.pop(term, None)
-        for reader, offset in self._leaves:
-            if (FIELDS.text, term) in reader:
-                for ids, _, values in blocks_with_values(reader.postings(FIELDS.text, term)):
-                    self.keep(term, offset, ids, values)
-        self._complete.add(term)

@@ -200,10 +200,6 @@ def _summed(parts: List[Tuple[Any, Any]]) -> Tuple[Any, Any]:
     return summed.ids, summed.scores
 
 
-def _keep(places: Places, offset: int, text: str, ids: Sequence[int], values: Sequence[bytes]) -> None:
-    places.keep(text, offset, ids, values)
-
-
 # -- a query's scores ---------------------------------------------------------
 
 
@@ -403,14 +399,14 @@ class Evaluation:
         left out: (segment, passage numbers in it, document numbers, their
         articles, frequencies). Text postings are handed to :attr:`places`."""
         places = self.places if fieldname == FIELDS.text else None
-        whole = places if places is not None and all(places.segment_blocks(t, 0) is not None for t, _ in spellings) else None
+        whole = places if places is not None and all(places.is_whole(text) for text, _ in spellings) else None
         if places is not None and all(places.has(text) for text, _ in spellings):
             places = None  # kept already: the same word asked twice
         for reader, offset, segment, _ in self.layout.leaves:
             if whole is not None:  # a phrase's word: read whole already
                 numbers, frequencies = _kept_postings(whole, offset, spellings)
             else:
-                keep = None if places is None else functools.partial(_keep, places, offset)
+                keep = None if places is None else functools.partial(places.keep, offset)
                 numbers, frequencies = _postings(reader, fieldname, spellings, keep)
             if not len(numbers):
                 continue

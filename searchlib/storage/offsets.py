@@ -48,11 +48,8 @@ def _layout(kind: int, count: int) -> struct.Struct:
 
 
 def encode(places: Sequence[Place]) -> bytes:
-    """The posting value of a term's occurrences in one passage, in order."""
-    if len(places) == 1:
-        position, start, end = places[0]
-        if position < 0x10000 and start < 0x10000 and end - start < 0x100:
-            return _ONE_NARROW.pack(_NARROW, position, start, end - start)
+    """The posting value of a term's occurrences in one passage, in order
+    (one occurrence packs as :func:`encode_each`'s shortcut packs it)."""
     count = len(places)
     numbers = [position for position, _, _ in places]
     numbers += [start for _, start, _ in places]
