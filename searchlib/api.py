@@ -115,7 +115,7 @@ class Index:
                 raise SearchlibError(f"{name} must be a positive whole number or None, not {value!r}")
         if isinstance(readers, bool) or not isinstance(readers, int) or readers < 1:
             raise SearchlibError(f"readers must be a positive whole number, not {readers!r}")
-        self.path = Path(path)
+        self.path: backends.Location = _location(path)
         self._ranking = ranking if ranking is not None else _ranking.DEFAULT
         self._backend: backends.Backend = backends.open_backend(
             self.path, create=create, lock_timeout=lock_timeout, stop_words=stop_words, passage_words=passage_words,
@@ -137,7 +137,7 @@ class Index:
     def exists(path: PathLike) -> bool:
         """Whether ``path`` holds an index (finishing first a rebuild whose
         swap a kill interrupted, as opening does)."""
-        return backends.exists(Path(path))
+        return backends.exists(_location(path))
 
     @staticmethod
     def check(path: PathLike) -> CheckReport:
@@ -147,7 +147,7 @@ class Index:
         same). Writes nothing, except to finish a rebuild whose swap a kill
         interrupted, as opening does. Raises :class:`IndexNotFoundError`
         when ``path`` holds no index."""
-        return backends.check(Path(path))
+        return backends.check(_location(path))
 
     # -- context manager -----------------------------------------------
 
@@ -313,7 +313,7 @@ class Index:
         for :class:`Index`.
         """
 
-        def build(fresh: Path, stop_words: Optional[Iterable[str]], passage_words: Optional[Tuple[int, int]]) -> AddReport:
+        def build(fresh: backends.Location, stop_words: Optional[Iterable[str]], passage_words: Optional[Tuple[int, int]]) -> AddReport:
             with cls(
                 fresh, stop_words=stop_words, passage_words=passage_words, workers=workers, batch_size=batch_size,
                 batch_chars=batch_chars,
@@ -321,7 +321,7 @@ class Index:
                 return ix.add_path(*paths, include=include, exclude=exclude, fields=fields, progress=progress)
 
         return backends.rebuild(
-            Path(path), build, stop_words=stop_words, passage_words=passage_words, lock_timeout=lock_timeout
+            _location(path), build, stop_words=stop_words, passage_words=passage_words, lock_timeout=lock_timeout
         )
 
     # -- reading -------------------------------------------------------
@@ -523,3 +523,8 @@ def _check_facets(facets: object) -> Tuple[str, ...]:
 def _check_ranking(ranking: object) -> None:
     if not isinstance(ranking, _ranking.Ranking):
         raise TypeError(f"ranking must be a searchlib.Ranking or None, not {type(ranking).__name__}")
+
+
+def _location(path: PathLike) -> backends.Location:
+    """A folder as a ``Path``; an index on a cluster (``opensearch://…``) as its URL."""
+    return path if isinstance(path, str) and backends.is_cluster(path) else Path(path)

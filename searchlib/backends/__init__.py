@@ -1,26 +1,51 @@
 """Where an index lives: the seam (:class:`Backend`) and its implementations.
 
 :class:`searchlib.Index` talks to an index only through :class:`Backend`;
-:func:`open_backend` picks the implementation for a location. Today that is
-a folder (:class:`~.local.LocalBackend`, Whoosh).
+:func:`open_backend` picks the implementation for a location: either
+a folder (:class:`~.local.LocalBackend`, Whoosh) or an index on an
+OpenSearch cluster (:class:`~.opensearch.OpenSearchBackend`), named by a
+URL such as ``opensearch://127.0.0.1:9200/news``.
 """
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Tuple
+from typing import Any, Callable, Iterable, Optional, Tuple, Union
 
 from ..results import AddReport, CheckReport
 
 from .base import Backend, Item, Ranked, RankedPassage, SearchRequest
 
-__all__ = ["Backend", "Item", "Ranked", "RankedPassage", "SearchRequest", "open_backend", "exists", "check", "rebuild"]
+__all__ = [
+    "Backend", "Item", "Ranked", "RankedPassage", "SearchRequest", "Location", "is_cluster", "open_backend", "exists", "check",
+    "rebuild",
+]
 
 
-def open_backend(location: Path, **options: Any) -> Backend:
-    """The index at ``location``, opened with ``options`` (those of
-    :class:`searchlib.Index`)."""
+#: the schemes of a location on an OpenSearch cluster (see :mod:`.opensearch.client`)
+CLUSTER_SCHEMES = ("opensearch", "opensearchs")
+
+
+def is_cluster(location: Any) -> bool:
+    """Whether ``location`` names an index on a cluster (a URL such as
+    ``opensearch://host:9200/news``) rather than a folder."""
+    return (
+        isinstance(location, str) and "://" in location and location.split("://", 1)[0].lower() in CLUSTER_SCHEMES
+    )
+
+
+Location = Union[Path, str]
+
+
+def open_backend(location: Location, **options: Any) -> Backend:
+    """The index at ``location`` (a folder, or a cluster's URL), opened
+    with ``options`` (those of :class:`searchlib.Index`)."""
+    if is_cluster(location):
+        from .opensearch import OpenSearchBackend
+
+        return OpenSearchBackend(str(location), **options)
+    location = Path(location)
     from ..storage import rebuild as _rebuild
     from .local import LocalBackend
 
@@ -28,16 +53,26 @@ def open_backend(location: Path, **options: Any) -> Backend:
     return LocalBackend(location, **options)
 
 
-def exists(location: Path) -> bool:
+def exists(location: Location) -> bool:
     """Whether ``location`` holds an index (perhaps a damaged one)."""
+    if is_cluster(location):
+        from . import opensearch
+
+        return opensearch.exists(str(location))
+    location = Path(location)
     from ..storage import rebuild, store
 
     rebuild.finish_interrupted_swap(location)
     return store.Store.exists(location)
 
 
-def check(location: Path) -> CheckReport:
+def check(location: Location) -> CheckReport:
     """Verify the index at ``location`` without opening it for use."""
+    if is_cluster(location):
+        from . import opensearch
+
+        return opensearch.check(str(location))
+    location = Path(location)
     from ..storage import check as _check, rebuild
 
     rebuild.finish_interrupted_swap(location)
@@ -45,8 +80,8 @@ def check(location: Path) -> CheckReport:
 
 
 def rebuild(
-    location: Path,
-    build: Callable[[Path, Optional[Iterable[str]], Optional[Tuple[int, int]]], AddReport],
+    location: Location,
+    build: Callable[[Any, Optional[Iterable[str]], Optional[Tuple[int, int]]], AddReport],
     *,
     stop_words: Optional[Iterable[str]],
     passage_words: Optional[Tuple[int, int]],
@@ -56,6 +91,11 @@ def rebuild(
     passage_words)``, then swap it in; the old index's stop words and passage
     sizes are kept unless others are given. Until the swap, the old index
     stays in place and searchable; a run that fails leaves it as it was."""
+    if is_cluster(location):
+        from . import opensearch
+
+        return opensearch.rebuild(str(location), build, stop_words=stop_words, passage_words=passage_words)
+    location = Path(location)
     from ..storage import rebuild as _rebuild, settings
     from ..storage.damage import write_error
 

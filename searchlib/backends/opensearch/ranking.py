@@ -1,0 +1,283 @@
+"""One search on a cluster: candidates from the cluster, ranked by
+searchlib's own ranking (:mod:`.scoring`).
+
+Two round trips. The first asks for the best passages by the cluster's
+BM25 (with the exact number of matches, the facets and the statistics
+scoring needs) and, when the ranking adds each article's BM25, for the
+best articles by theirs. The second asks for the best passages of those
+articles and the article counts of the other candidates. A passage that
+ranks high locally either has a high BM25 of its own or belongs to an
+article that does, so it is among the candidates; as locally, the window
+grows when the hits shown do not fill the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+
+from ...search.copies import Chosen, finish, walk
+from ...search.query import BuiltQuery
+from ...search.ranking import Ranking
+from ...storage.schema import FIELDS
+from ..base import Ranked, RankedPassage, SearchRequest
+from . import mapping
+from .scoring import Candidate, Evaluation, Statistics, quantized, wanted_statistics
+from .translate import to_dsl
+
+if TYPE_CHECKING:
+    from . import OpenSearchBackend
+
+__all__ = ["rank"]
+
+_ARTICLE_SOURCE = [FIELDS.doc_id, "article_length", "stored"]
+_WORDS = {FIELDS.text: mapping.TEXT.words, FIELDS.title: mapping.TITLE.words, FIELDS.stops: mapping.STOP_WORDS}
+_FACETS = {"year": "year", "month": "month", "source": FIELDS.source}
+
+
+def _candidate(number: int, source: Dict[str, Any]) -> Candidate:
+    fields = mapping.stored_fields(source)
+    fields["_seq"] = int(source.get("seq") or 0)
+    return Candidate(
+        number,
+        source[FIELDS.doc_id],
+        fields,
+        {FIELDS.text: mapping.passage_terms(source, mapping.TEXT), FIELDS.title: mapping.passage_terms(source, mapping.TITLE)},
+        mapping.stop_counts(source),
+        {
+            FIELDS.text: int(source.get(mapping.TEXT.length) or 0),
+            FIELDS.title: int(source.get(mapping.TITLE.length) or 0),
+            FIELDS.stops: int(source.get(mapping.STOPS_LENGTH) or 0),
+        },
+    )
+
+
+def rank(backend: "OpenSearchBackend", built: BuiltQuery, filters: List[Dict[str, Any]], request: SearchRequest, ranking: Ranking) -> Ranked:
+    assert built.query is not None
+    query = {"bool": {"must": [to_dsl(built.query)], "filter": filters}}
+    terms, groups = wanted_statistics(built.query)
+    want = request.offset + request.limit
+    window = max(want * 2 + 10, 40)
+    while True:
+        search = _Search(backend, built, query, filters, request, ranking, terms, groups)
+        total, kept = search.run(window, want)
+        if len(kept) == want or window >= total:
+            break
+        window *= 4
+    page = [
+        RankedPassage(fields, float(score), copies, tuple(search.explain(fields["_number"])) if request.explain else ())
+        for fields, score, copies in kept[request.offset :]
+    ]
+    for passage in page:
+        for private in ("_number", "_seq"):
+            passage.fields.pop(private, None)  # type: ignore[attr-defined]
+    return Ranked(total, page, built, search.facets)
+
+
+class _Search:
+    def __init__(self, backend: "OpenSearchBackend", built: BuiltQuery, query: Dict[str, Any], filters: List[Dict[str, Any]],
+                 request: SearchRequest, ranking: Ranking, terms: Set[Tuple[str, str]], groups: Set[FrozenSet[str]]) -> None:
+        self.backend = backend
+        self.built = built
+        self.query = query
+        self.filters = filters
+        self.request = request
+        self.ranking = ranking
+        self.terms = sorted((fieldname, text) for fieldname, text in terms if fieldname in _WORDS)
+        self.groups = sorted(groups, key=sorted)
+        self.facets: Dict[str, Dict[str, int]] = {}
+        self.evaluation: Optional[Evaluation] = None
+        self.scores: Dict[int, float] = {}
+        self.articles: Dict[str, float] = {}
+        self.losses: Dict[int, Dict[str, float]] = {}
+        self.candidates: List[Candidate] = []
+
+    def _first(self, window: int) -> List[Dict[str, Any]]:
+        by_date = self.request.sort == "date"
+        passages: Dict[str, Any] = {
+            "query": self.query, "size": window, "_source": _SOURCE, "track_total_hits": True,
+            "sort": ([{FIELDS.date: "desc"}] if by_date else []) + ["_score", {"seq": "asc"}],
+        }
+        aggs: Dict[str, Any] = {}
+        for name in self.request.facets:
+            aggs["facet_" + name] = {"terms": {"field": _FACETS[name], "size": 65536}}
+        counts: Dict[str, Any] = {}
+        for number, (fieldname, text) in enumerate(self.terms):
+            counts[f"t{number}"] = {"filter": {"term": {_WORDS[fieldname]: text}}}
+        for number, group in enumerate(self.groups):
+            counts[f"a{number}"] = {"filter": {"terms": {"article_words": sorted(group)}}}
+        if counts:
+            aggs["counts"] = {"global": {}, "aggs": counts}
+        if aggs:
+            passages["aggs"] = aggs
+        bodies = [passages]
+        if self._with_articles():
+            bodies.append(self._articles_body(window))
+        return self.backend._msearch(bodies)
+
+    def _with_articles(self) -> bool:
+        return bool(self.ranking.context and self.groups and self.ranking.term_at_a_time and self.request.sort != "date")
+
+    def _articles_body(self, window: int) -> Dict[str, Any]:
+        should = [
+            {"term": {"article_terms": {"value": text}}} for group in self.groups for text in sorted(group)
+        ]
+        filters = [{"term": {"kind": mapping.ARTICLE}}] + self.filters[1:]
+        return {
+            "query": {"bool": {"should": should, "minimum_should_match": 1, "filter": filters}},
+            "size": window, "_source": _ARTICLE_SOURCE, "sort": ["_score", {"seq": "asc"}],
+        }
+
+    def run(self, window: int, want: int) -> Tuple[int, List[Any]]:
+        responses = self._first(window)
+        first = responses[0]
+        total = int(first["hits"]["total"]["value"])
+        statistics = replace(self.backend.statistics())
+        statistics.frequencies = {}
+        statistics.article_frequencies = {}
+        statistics.article_counts = {}
+        statistics.article_lengths = {}
+        aggregations = first.get("aggregations") or {}
+        counted = aggregations.get("counts") or {}
+        for number, key in enumerate(self.terms):
+            statistics.frequencies[key] = int(counted[f"t{number}"]["doc_count"])
+        for number, group in enumerate(self.groups):
+            statistics.article_frequencies[group] = int(counted[f"a{number}"]["doc_count"])
+        for name in self.request.facets:
+            buckets = aggregations["facet_" + name]["buckets"]
+            found = {bucket["key"]: int(bucket["doc_count"]) for bucket in buckets if bucket["key"]}
+            self.facets[name] = dict(sorted(found.items(), key=lambda item: (-item[1], item[0])))
+        sources: Dict[str, Dict[str, Any]] = {}
+        for hit in first["hits"]["hits"]:
+            sources.setdefault(hit["_id"], hit["_source"])
+        articles_seen: Set[str] = set()
+        if len(responses) > 1:
+            for hit in responses[1]["hits"]["hits"]:
+                self._article(statistics, hit["_source"])
+                articles_seen.add(hit["_source"][FIELDS.doc_id])
+        missing = sorted({source[FIELDS.doc_id] for source in sources.values()} - articles_seen)
+        second: List[Dict[str, Any]] = []
+        if articles_seen:
+            second.append({
+                "query": {"bool": {"must": [self.query["bool"]["must"][0]],
+                                   "filter": self.filters + [{"terms": {FIELDS.doc_id: sorted(articles_seen)}}]}},
+                "size": window, "_source": _SOURCE, "sort": ["_score", {"seq": "asc"}],
+            })
+        if missing and self.ranking.context and self.ranking.term_at_a_time:
+            second.append({
+                "query": {"bool": {"filter": [{"term": {"kind": mapping.ARTICLE}}, {"terms": {FIELDS.doc_id: missing}}]}},
+                "size": len(missing), "_source": _ARTICLE_SOURCE,
+            })
+        if second:
+            answers = self.backend._msearch(second)
+            if articles_seen:
+                for hit in answers[0]["hits"]["hits"]:
+                    sources.setdefault(hit["_id"], hit["_source"])
+            for answer in answers[1 if articles_seen else 0 :]:
+                for hit in answer["hits"]["hits"]:
+                    self._article(statistics, hit["_source"])
+        self.candidates = [_candidate(number, source) for number, source in enumerate(sources.values())]
+        ranked = self._score(statistics)
+        by_number = {candidate.number: candidate for candidate in self.candidates}
+
+        def fields_of(number: int) -> Dict[str, Any]:
+            fields = by_number[number].fields
+            fields["_number"] = number
+            return fields
+
+        kept = walk(ranked, fields_of, want, self.request.per_doc, self.request.collapse_duplicates)
+        return total, finish(kept)
+
+    @staticmethod
+    def _article(statistics: Statistics, source: Dict[str, Any]) -> None:
+        doc_id = source[FIELDS.doc_id]
+        statistics.article_counts[doc_id] = (source.get("stored") or {}).get("counts") or {}
+        statistics.article_lengths[doc_id] = int(source.get("article_length") or 0)
+
+    def _score(self, statistics: Statistics) -> List[Tuple[int, float]]:
+        ranking = self.ranking
+        evaluation = Evaluation(
+            self.candidates, statistics, ranking.k1, ranking.b, ranking.probabilistic_idf if ranking.term_at_a_time else False,
+            ranking.coordination if ranking.term_at_a_time else 0.0, ranking.one_word_spellings,
+        )
+        assert self.built.query is not None
+        scores = evaluation.scores(self.built.query)
+        self.evaluation = evaluation
+        by_number = {candidate.number: candidate for candidate in self.candidates}
+        if ranking.context and ranking.term_at_a_time and scores:
+            self.articles = articles = evaluation.article_scores()
+            scores = {number: score + ranking.context * articles.get(by_number[number].doc_id, 0.0) for number, score in scores.items()}
+        if ranking.term_at_a_time and ranking.other_forms != 1.0 and self.built.forms and scores:
+            best = [number for number, _ in self._order(scores)[: ranking.forms_depth]]
+            self.losses = self._other_forms(evaluation, [by_number[number] for number in best], statistics)
+            for number, lost in self.losses.items():
+                scores[number] += sum(lost.values())
+        self.scores = scores
+        return self._order(scores)
+
+    def _order(self, scores: Dict[int, float]) -> List[Tuple[int, float]]:
+        by_number = {candidate.number: candidate for candidate in self.candidates}
+
+        def seq(number: int) -> int:
+            return int(by_number[number].fields.get("_seq", 0))
+
+        if self.request.sort == "date":
+            dated = sorted(scores.items(), key=lambda item: (-scores[item[0]], seq(item[0])))
+            dated.sort(key=lambda item: by_number[item[0]].fields[FIELDS.date] or "", reverse=True)
+            return dated
+        return sorted(scores.items(), key=lambda item: (-item[1], seq(item[0])))
+
+    def _other_forms(self, evaluation: Evaluation, candidates: Sequence[Candidate], statistics: Statistics) -> Dict[int, Dict[str, float]]:
+        """As :meth:`searchlib.search.ranking.Ranker._other_forms`, from the passages' text."""
+        words = []
+        for terms, form in self.built.forms:
+            weight = max((weight for texts, weight in evaluation.units if terms.intersection(texts)), default=0.0)
+            if weight:
+                words.append((terms, form, weight))
+        if not words:
+            return {}
+        ranking = self.ranking
+        k1, b, share = ranking.k1, ranking.b, ranking.other_forms
+        average = statistics.average(FIELDS.text) or 1.0
+        all_terms = frozenset().union(*(terms for terms, _, _ in words))
+        all_forms = frozenset(form for _, form, _ in words)
+        analyzer = self.backend.analyzer
+        found: Dict[int, Dict[str, float]] = {}
+        for candidate in candidates:
+            term_counts, form_counts = analyzer.count_words(candidate.fields.get(FIELDS.text) or "", all_terms, all_forms)
+            norm = k1 * (1 - b + b * quantized(candidate.lengths[FIELDS.text]) / average)
+            losses: Dict[str, float] = {}
+            for terms, form, weight in words:
+                held = sum(term_counts.get(term, 0) for term in terms)
+                typed = min(held, form_counts.get(form, 0))
+                if held > typed:
+                    counted = typed + share * (held - typed)
+                    losses[form] = weight * (k1 + 1) * (counted / (counted + norm) - held / (held + norm))
+            if losses:
+                found[candidate.number] = losses
+        return found
+
+    def explain(self, number: int) -> List[Tuple[str, str, float]]:
+        evaluation = self.evaluation
+        if evaluation is None:
+            return []
+        found = [(field, term, table[number]) for field, term, table in evaluation.leaves if number in table]
+        found.sort(key=lambda item: -item[2])
+        factor = evaluation.coordination_factor(number)
+        if factor is not None:
+            found.append(("coordination", "×", factor))
+        ranking = self.ranking
+        if ranking.context:
+            doc_id = next(candidate.doc_id for candidate in self.candidates if candidate.number == number)
+            found.append(("article", f"{ranking.context:g} × article BM25", ranking.context * self.articles.get(doc_id, 0.0)))
+        for form, value in sorted(self.losses.get(number, {}).items(), key=lambda item: item[1]):
+            found.append(("other forms", form, value))
+        found.append(("total", "score", self.scores.get(number, 0.0)))
+        return found
+
+
+_SOURCE = [
+    "kind", FIELDS.doc_id, FIELDS.passage, FIELDS.date, FIELDS.source, FIELDS.doc_hash, FIELDS.start, FIELDS.end,
+    FIELDS.text, FIELDS.title, "stored", mapping.STOP_TERMS, mapping.STOPS_LENGTH, "seq",
+    *mapping.TEXT.layers, *mapping.TITLE.layers, mapping.TEXT.length, mapping.TITLE.length,
+]
