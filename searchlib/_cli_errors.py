@@ -16,7 +16,9 @@ import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator, NoReturn, Optional
+
+from ._defaults import shown_location
+from typing import Any, Callable, Iterator, NoReturn, Optional, Union
 
 import click
 
@@ -64,7 +66,7 @@ def run_reporting_errors(name: str, run: Callable[[], Any]) -> NoReturn:
 
 
 @contextlib.contextmanager
-def library_errors(path: Optional[Path] = None) -> Iterator[None]:
+def library_errors(path: "Optional[Union[Path, str]]" = None) -> Iterator[None]:
     """A library error becomes the one-line error (see :func:`fail`)."""
     try:
         yield
@@ -84,32 +86,34 @@ def query_errors() -> Iterator[None]:
         raise fail(error) from None
 
 
-def fail(error: SearchlibError, path: Optional[Path] = None) -> click.ClickException:
+def fail(error: SearchlibError, path: "Optional[Union[Path, str]]" = None) -> click.ClickException:
     """The one-line error; a missing index at ``path`` says how to build one."""
     if path is not None and isinstance(error, IndexNotFoundError):
         return no_index(path)
     return click.ClickException(str(error))
 
 
-def no_index(path: Path, default: bool = False) -> click.ClickException:
+def no_index(path: "Union[Path, str]", default: bool = False) -> click.ClickException:
     """No index at ``path`` (``default``: the one no option chose): how to
     build one, in a command that works as written (an index is never built
     into a folder of other files)."""
     from .storage.store import HOUSEKEEPING
 
+    if isinstance(path, str):
+        return click.ClickException(f"no index at {path}; build one with: search index --index {path} PATH")
     try:
         others = path.is_dir() and bool(set(os.listdir(path)) - HOUSEKEEPING)
     except OSError:
         others = False
     if not others and default:
         return click.ClickException(
-            f"no index in {path}/ and no ./seeds folder to build one from; build one with: search index PATH"
+            f"no index in {shown_location(path)} and no ./seeds folder to build one from; build one with: search index PATH"
         )
     if not others:
-        return click.ClickException(f"no index at {path}/; build one with: search index --index {path} PATH")
+        return click.ClickException(f"no index at {shown_location(path)}; build one with: search index --index {path} PATH")
     target = _free_folder(path)
     return click.ClickException(
-        f"{path}/ holds other files but no searchlib index; index them into a new folder with: "
+        f"{shown_location(path)} holds other files but no searchlib index; index them into a new folder with: "
         f"search index --index {_quote(target)} {_quote(path)}, then search with: search --index {_quote(target)} QUERY"
     )
 
@@ -130,15 +134,15 @@ def _quote(path: Path) -> str:
     return shlex.quote(str(path))
 
 
-def stdin_id_taken(path: Path) -> click.UsageError:
+def stdin_id_taken(path: "Union[Path, str]") -> click.UsageError:
     """A second text from standard input without an id would replace the first."""
     return click.UsageError(
-        f"{path}/ already holds another text read from standard input without an id; "
+        f"{shown_location(path)} already holds another text read from standard input without an id; "
         f"pass --id NAME to index this one beside it (--id stdin replaces the first)"
     )
 
 
-def damaged(path: Path, problems: int) -> click.ClickException:
+def damaged(path: "Union[Path, str]", problems: int) -> click.ClickException:
     """``search check`` found damage: how to rebuild from the sources."""
     return click.ClickException(
         f"index {path} is damaged ({problems} problem(s)); rebuild it from its "
@@ -146,6 +150,6 @@ def damaged(path: Path, problems: int) -> click.ClickException:
     )
 
 
-def unknown_document(doc_id: str, path: Path) -> click.ClickException:
+def unknown_document(doc_id: str, path: "Union[Path, str]") -> click.ClickException:
     """No document ``doc_id`` in the index at ``path``."""
-    return click.ClickException(f"no document {doc_id!r} in {path}/")
+    return click.ClickException(f"no document {doc_id!r} in {shown_location(path)}")

@@ -16,7 +16,9 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
+
+from ._defaults import is_cluster_location, shown_location
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple, Union
 
 import click
 
@@ -176,7 +178,7 @@ def print_tokens(value: str, tokens: List[Token], as_json: bool) -> None:
 
 def print_stats(stats: IndexStats) -> None:
     rows = [
-        ("Index", f"{stats.path}/"),
+        ("Index", shown_location(stats.path)),
         ("Documents", stats.documents),
         ("Passages", stats.passages),
         ("Distinct terms", stats.terms),
@@ -187,15 +189,20 @@ def print_stats(stats: IndexStats) -> None:
         click.echo(f"{label + ':':<16} {value}")
 
 
-def print_check(report: CheckReport, path: Path) -> None:
+def print_check(report: CheckReport, path: "Union[Path, str]") -> None:
     """Notes and problems, one a line, and the summary of a sound index."""
     for note in report.notes:
         click.echo(f"note: {note}")
     for problem in report.problems:
         click.echo(f"problem: {problem}")
-    if report.ok:
+    if report.ok and is_cluster_location(path):
         click.echo(
-            f"{path}/: OK, {report.documents} documents, {report.passages} passages in "
+            f"{path}: OK, {report.documents} documents, {report.passages} passages in "
+            f"{report.segments} primary shards, every document's passages counted ({report.seconds:.1f} s)"
+        )
+    elif report.ok:
+        click.echo(
+            f"{shown_location(path)}: OK, {report.documents} documents, {report.passages} passages in "
             f"{report.segments} segments, every file read in full ({report.seconds:.1f} s)"
         )
 
@@ -320,13 +327,13 @@ class _Counter:
         self._width = max(self._width, len(line))
 
 
-def print_interrupted(path: Path, rebuilt: bool) -> None:
+def print_interrupted(path: "Union[Path, str]", rebuilt: bool) -> None:
     """What an interrupted run left in the index, and how to finish."""
     kept = "what it held before this run" if rebuilt else "what it held and every batch this run committed"
-    click.echo(f"searchlib: interrupted; {path}/ keeps {kept} (run it again to finish)", err=True)
+    click.echo(f"searchlib: interrupted; {shown_location(path)} keeps {kept} (run it again to finish)", err=True)
 
 
-def print_add_report(report: AddReport, path: Path, rebuilt: bool, seconds: float, quiet: bool) -> None:
+def print_add_report(report: AddReport, path: "Union[Path, str]", rebuilt: bool, seconds: float, quiet: bool) -> None:
     """Warnings and failures on stderr, then (unless ``quiet``) the summary."""
     for warning in report.warnings:
         click.echo(f"searchlib: warning: {warning}", err=True)
@@ -336,13 +343,13 @@ def print_add_report(report: AddReport, path: Path, rebuilt: bool, seconds: floa
         click.echo(_describe_report(report, path, rebuilt, seconds))
 
 
-def _describe_report(report: AddReport, path: Path, rebuilt: bool, seconds: float) -> str:
+def _describe_report(report: AddReport, path: "Union[Path, str]", rebuilt: bool, seconds: float) -> str:
     if rebuilt:
-        return f"Rebuilt {path}/: {report.added} documents indexed, {report.failed} failed ({seconds:.1f} s)."
+        return f"Rebuilt {shown_location(path)}: {report.added} documents indexed, {report.failed} failed ({seconds:.1f} s)."
     if not report.changed and not report.failed:
-        line = f"{path}/ is up to date: {report.unchanged} document{'s' if report.unchanged != 1 else ''} unchanged."
+        line = f"{shown_location(path)} is up to date: {report.unchanged} document{'s' if report.unchanged != 1 else ''} unchanged."
     else:
-        line = f"Indexed into {path}/: {report} ({seconds:.1f} s)."
+        line = f"Indexed into {shown_location(path)}: {report} ({seconds:.1f} s)."
     if report.orphaned:
         several = report.orphaned != 1
         line += (

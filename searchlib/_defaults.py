@@ -10,3 +10,20 @@ FORMATS = ("txt", "md", "html", "jsonl", "json", "csv")
 #: the file in an index folder that records its settings (and says that
 #: the folder holds a searchlib index: reading sources skips such folders)
 SETTINGS_FILE = "searchlib.json"
+
+#: the schemes of an index on an OpenSearch cluster (``opensearch://host:9200/news``;
+#: ``opensearchs://`` over TLS)
+CLUSTER_SCHEMES = ("opensearch", "opensearchs")
+
+
+def is_cluster_location(location: object) -> bool:
+    """Whether ``location`` names an index on a cluster (a URL) rather than a folder."""
+    return (
+        isinstance(location, str) and "://" in location and location.split("://", 1)[0].lower() in CLUSTER_SCHEMES
+    )
+
+
+def shown_location(location: object) -> str:
+    """An index's location as messages show it: a folder with a trailing
+    slash (``index/``), a cluster's URL as it is."""
+    return str(location) if is_cluster_location(location) else f"{location}/"

@@ -22,7 +22,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, TextIO, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, TextIO, Tuple, Union
 
 import click
 
@@ -30,7 +30,7 @@ from . import __version__, _console as console
 from ._cli_errors import (
     damaged, fail, library_errors, no_index, query_errors, run_reporting_errors, stdin_id_taken, unknown_document,
 )
-from ._defaults import DEFAULT_LOCK_TIMEOUT, FORMATS
+from ._defaults import DEFAULT_LOCK_TIMEOUT, FORMATS, is_cluster_location, shown_location
 from .errors import DocumentIdError, IndexNotFoundError, SearchlibError
 
 # The API (numpy, Whoosh) is imported by the commands that use it, so that
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from .api import Index
 
 DEFAULT_INDEX = Path("index")
+#: a folder, or the URL of an index on a cluster
+IndexLocation = Union[Path, str]
 
 
 class _SearchGroup(click.Group):
@@ -59,10 +61,23 @@ class _SearchGroup(click.Group):
         run_reporting_errors(name, run)
 
 
+class _IndexLocation(click.ParamType):  # type: ignore[type-arg]
+    """A folder, or an index on an OpenSearch cluster given by its URL
+    (``opensearch://host:9200/news``), kept as the string it is."""
+
+    name = "path|url"
+
+    def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> IndexLocation:
+        if isinstance(value, str) and is_cluster_location(value):
+            return value
+        return click.Path(path_type=Path, file_okay=False).convert(value, param, ctx)
+
+
 def _index_option(function: Any) -> Any:
     return click.option(
-        "--index", "index_dir", type=click.Path(path_type=Path, file_okay=False), envvar="SEARCHLIB_INDEX",
-        default=None, help="Index directory (default: $SEARCHLIB_INDEX, else ./index).",
+        "--index", "index_dir", type=_IndexLocation(), envvar="SEARCHLIB_INDEX", default=None,
+        help="Index directory, or an index on an OpenSearch cluster: opensearch://host:9200/NAME "
+        "(default: $SEARCHLIB_INDEX, else ./index).",
     )(function)
 
 
@@ -73,7 +88,7 @@ def _default_seeds() -> Optional[Path]:
     return seeds if seeds.is_dir() else None
 
 
-def _open_existing(index_dir: Optional[Path], synonyms: Optional[Path] = None) -> Index:
+def _open_existing(index_dir: Optional[IndexLocation], synonyms: Optional[Path] = None) -> Index:
     """Open the index to search, building the default one from the sample
     articles on first use."""
     from .api import Index
@@ -178,7 +193,7 @@ def _words_after_options(command: click.Command, ctx: click.Context, args: List[
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object (snippet in HTML, with highlights).")
 @click.argument("words", nargs=-1, required=True)
 def query_command(
-    index_dir: Optional[Path], limit: int, offset: int, per_doc: Optional[int],
+    index_dir: Optional[IndexLocation], limit: int, offset: int, per_doc: Optional[int],
     after: Optional[str], before: Optional[str], source: Optional[str],
     output_format: str, marks: Optional[str], synonyms: Optional[Path], snippet_chars: int,
     explain: bool, sort: str, facets: Optional[str], as_json: bool, words: Tuple[str, ...],
@@ -219,7 +234,7 @@ def _parse_facets(value: Optional[str]) -> Tuple[str, ...]:
 @_index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the document and its passages as one JSON object.")
 @click.argument("doc_id", metavar="DOC")
-def show_command(index_dir: Optional[Path], as_json: bool, doc_id: str) -> None:
+def show_command(index_dir: Optional[IndexLocation], as_json: bool, doc_id: str) -> None:
     """Print document DOC: its title, date, source, metadata and passages."""
     with _open_existing(index_dir) as ix, library_errors():
         document = ix.document(doc_id)
@@ -240,7 +255,7 @@ def show_command(index_dir: Optional[Path], as_json: bool, doc_id: str) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print what was deleted as JSON.")
 @click.argument("doc_id", metavar="DOC")
-def delete_command(index_dir: Optional[Path], lock_timeout: float, as_json: bool, doc_id: str) -> None:
+def delete_command(index_dir: Optional[IndexLocation], lock_timeout: float, as_json: bool, doc_id: str) -> None:
     """Remove document DOC and its passages from the index."""
     from .api import Index
 
@@ -252,7 +267,7 @@ def delete_command(index_dir: Optional[Path], lock_timeout: float, as_json: bool
     if as_json:
         console.print_json({"deleted": doc_id})
     else:
-        click.echo(f"Deleted {doc_id} from {path}/.")
+        click.echo(f"Deleted {doc_id} from {shown_location(path)}.")
 
 
 @cli.command("export", cls=_QueryCommand)
@@ -270,7 +285,7 @@ def delete_command(index_dir: Optional[Path], lock_timeout: float, as_json: bool
 @click.option("--source", metavar="TEXT", help="Only documents whose source contains TEXT.")
 @click.argument("words", nargs=-1, metavar="[QUERY]...")
 def export_command(
-    index_dir: Optional[Path], output_format: str, output: Optional[Path],
+    index_dir: Optional[IndexLocation], output_format: str, output: Optional[Path],
     after: Optional[str], before: Optional[str], source: Optional[str], words: Tuple[str, ...],
 ) -> None:
     """Write every document (by id), or those a QUERY matches, as records 'search index' reads back.
@@ -309,7 +324,7 @@ def _created(path: Path) -> Iterator[TextIO]:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the reading as one JSON object.")
 @click.argument("words", nargs=-1, required=True)
-def parse_command(index_dir: Optional[Path], synonyms: Optional[Path], as_json: bool, words: Tuple[str, ...]) -> None:
+def parse_command(index_dir: Optional[IndexLocation], synonyms: Optional[Path], as_json: bool, words: Tuple[str, ...]) -> None:
     """Show how a search reads WORDS: each clause, with the indexed terms it searches.
 
     Searches nothing; notes and the corrected query follow the clauses.
@@ -378,7 +393,7 @@ def _parse_passage_words(value: Optional[str]) -> Optional[Tuple[int, int]]:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but warnings and errors.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path))
 def index_command(
-    index_dir: Optional[Path], include: Tuple[str, ...], exclude: Tuple[str, ...], prune: bool, rebuild: bool,
+    index_dir: Optional[IndexLocation], include: Tuple[str, ...], exclude: Tuple[str, ...], prune: bool, rebuild: bool,
     input_format: Optional[str], doc_id: Optional[str],
     id_field: Optional[str], text_field: Optional[str], title_field: Optional[str],
     date_field: Optional[str], url_field: Optional[str],
@@ -465,7 +480,7 @@ def analyze_command(as_json: bool, steps: bool, text: Tuple[str, ...]) -> None:
 @cli.command("stats")
 @_index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def stats_command(index_dir: Optional[Path], as_json: bool) -> None:
+def stats_command(index_dir: Optional[IndexLocation], as_json: bool) -> None:
     """Documents, passages, distinct terms, size and last update of the index."""
     from .api import Index
 
@@ -481,7 +496,7 @@ def stats_command(index_dir: Optional[Path], as_json: bool) -> None:
 @cli.command("check")
 @_index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def check_command(index_dir: Optional[Path], as_json: bool) -> None:
+def check_command(index_dir: Optional[IndexLocation], as_json: bool) -> None:
     """Verify the index: read every file in full and every document's passages.
 
     Exits with status 1 and lists the damage when there is any; the way out
@@ -509,7 +524,7 @@ def check_command(index_dir: Optional[Path], as_json: bool) -> None:
     help="Key that writes must send as 'Authorization: Bearer KEY' (default: $SEARCHLIB_API_KEY).",
 )
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, metavar="N", help="Server processes.")
-def serve_command(index_dir: Optional[Path], host: str, port: int, api_key: Optional[str], workers: int) -> None:
+def serve_command(index_dir: Optional[IndexLocation], host: str, port: int, api_key: Optional[str], workers: int) -> None:
     """Serve the index over HTTP: a JSON API and a search page (docs/serve.md).
 
     Prints the URL it serves; Ctrl-C stops it once the requests under way

@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Tuple, Union
 
+from .._defaults import is_cluster_location
 from ..results import AddReport, CheckReport
 
 from .base import Backend, Item, Ranked, RankedPassage, SearchRequest
@@ -23,16 +24,7 @@ __all__ = [
 ]
 
 
-#: the schemes of a location on an OpenSearch cluster (see :mod:`.opensearch.client`)
-CLUSTER_SCHEMES = ("opensearch", "opensearchs")
-
-
-def is_cluster(location: Any) -> bool:
-    """Whether ``location`` names an index on a cluster (a URL such as
-    ``opensearch://host:9200/news``) rather than a folder."""
-    return (
-        isinstance(location, str) and "://" in location and location.split("://", 1)[0].lower() in CLUSTER_SCHEMES
-    )
+is_cluster = is_cluster_location
 
 
 Location = Union[Path, str]

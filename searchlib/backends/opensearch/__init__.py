@@ -156,7 +156,9 @@ class OpenSearchBackend:
         """Every record ``query`` matches, in order of id, a page at a time."""
         after: Optional[List[Any]] = None
         while True:
-            body: Dict[str, Any] = {"query": query, "size": size, "_source": fields, "sort": [{FIELDS.doc_id: "asc"}, {"seq": "asc"}]}
+            body: Dict[str, Any] = {
+                "query": query, "size": size, "_source": fields, "sort": [{FIELDS.doc_id: "asc"}, {"seq": "asc"}, {"kind": "asc"}],
+            }
             if after is not None:
                 body["search_after"] = after
             hits = self._search_body(body)["hits"]["hits"]
@@ -193,25 +195,38 @@ class OpenSearchBackend:
         return previous is not None and previous[0] != self.content_hash(document)
 
     def delete(self, doc_id: str) -> bool:
-        answer = self._call(
-            lambda: self._client.delete_by_query(
-                index=self._where.index, body={"query": {"term": {FIELDS.doc_id: doc_id}}}, refresh=True,
-                conflicts="proceed",
-            )
-        )
-        self._changed()
-        return bool(answer.get("deleted"))
+        found = self.delete_many([doc_id])
+        return bool(found)
 
-    def delete_many(self, doc_ids: Sequence[str]) -> None:
-        for start in range(0, len(doc_ids), 1000):
-            chunk = list(doc_ids[start : start + 1000])
-            self._call(
-                lambda: self._client.delete_by_query(
-                    index=self._where.index, body={"query": {"terms": {FIELDS.doc_id: chunk}}}, conflicts="proceed",
-                    refresh=True,
-                )
-            )
+    def delete_many(self, doc_ids: Sequence[str]) -> int:
+        """Remove documents (their passages and article records); how many
+        records went. Ids are looked up and deleted in bulk, which every
+        cluster can do (delete-by-query needs the reindex module)."""
+        from .writing import Writer
+
+        removed = 0
+        for start in range(0, len(doc_ids), 500):
+            chunk = list(doc_ids[start : start + 500])
+            query = {"terms": {FIELDS.doc_id: chunk}}
+            ids = [hit["_id"] for hit in self._hits(query)]
+            Writer(self, self._batch).send([({"delete": {"_index": self._where.index, "_id": id_}}, None) for id_ in ids])
+            removed += len(ids)
+        self._call(lambda: self._client.indices.refresh(index=self._where.index))
         self._changed()
+        return removed
+
+    def _hits(self, query: Dict[str, Any], size: int = 1000) -> Iterator[Dict[str, Any]]:
+        """Every record ``query`` matches (ids and sort keys only), a page at a time."""
+        after: Optional[List[Any]] = None
+        while True:
+            body: Dict[str, Any] = {"query": query, "size": size, "_source": False, "sort": [{FIELDS.doc_id: "asc"}, {"seq": "asc"}, {"kind": "asc"}]}
+            if after is not None:
+                body["search_after"] = after
+            hits = self._search_body(body)["hits"]["hits"]
+            yield from hits
+            if len(hits) < size:
+                return
+            after = hits[-1]["sort"]
 
     # -- reading -------------------------------------------------------
 

@@ -18,11 +18,12 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
+from ..._defaults import CLUSTER_SCHEMES
 from ...errors import SearchlibError
 
-__all__ = ["SCHEMES", "Location", "is_cluster", "parse", "connect", "call", "ClusterError"]
+__all__ = ["SCHEMES", "Location", "parse", "connect", "call", "ClusterError"]
 
-SCHEMES = ("opensearch", "opensearchs")
+SCHEMES = CLUSTER_SCHEMES
 _T = TypeVar("_T")
 #: how long a request may wait for a cluster that answers 429 or lost a node
 _RETRY_SECONDS = 60.0
@@ -30,11 +31,6 @@ _RETRY_SECONDS = 60.0
 
 class ClusterError(SearchlibError):
     """The cluster refused a request or could not be reached."""
-
-
-def is_cluster(location: Any) -> bool:
-    """Whether ``location`` names an index on a cluster rather than a folder."""
-    return isinstance(location, str) and location.split("://", 1)[0].lower() in SCHEMES and "://" in location
 
 
 @dataclass(frozen=True)
