@@ -76,6 +76,7 @@ class OpenSearchBackend:
         self._ranking = ranking
         self.synonyms = synonyms
         self._batch = batch[0] or _BATCH_DOCUMENTS
+        self._workers = workers
         meta = _open(self._client, self._where, create, stop_words, passage_words, ranking)
         words = meta.get("stop_words")
         self.analyzer = FrenchAnalyzer(stop_words=frozenset(words) if words is not None else None)
@@ -127,7 +128,7 @@ class OpenSearchBackend:
     ) -> AddReport:
         from .writing import Writer
 
-        writer = Writer(self, self._batch)
+        writer = Writer(self, self._batch, self._workers)
         try:
             report = writer.run(items, between)
             if prune_roots:
@@ -209,7 +210,7 @@ class OpenSearchBackend:
             chunk = list(doc_ids[start : start + 500])
             query = {"terms": {FIELDS.doc_id: chunk}}
             ids = [hit["_id"] for hit in self._hits(query)]
-            Writer(self, self._batch).send([({"delete": {"_index": self._where.index, "_id": id_}}, None) for id_ in ids])
+            Writer(self, self._batch, 0).send([({"delete": {"_index": self._where.index, "_id": id_}}, None) for id_ in ids])
             removed += len(ids)
         self._call(lambda: self._client.indices.refresh(index=self._where.index))
         self._changed()

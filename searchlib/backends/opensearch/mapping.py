@@ -43,6 +43,7 @@ from ...storage.schema import FIELDS
 
 __all__ = [
     "FILLER", "LAYERS", "PASSAGE", "ARTICLE", "FieldNames", "index_body", "passage_id", "article_id", "records_of",
+    "records_from_chunk",
     "stored_fields", "NATIVE_ARTICLES",
 ]
 
@@ -88,7 +89,7 @@ def index_body(k1: float, b: float, shards: int = 1, replicas: int = 1, settings
     ``k1`` and ``b`` on the terms' fields, ``shards`` and ``replicas``, and
     searchlib's own settings kept in the mapping's ``_meta``."""
     terms = {"type": "text", "analyzer": "searchlib_terms", "similarity": "searchlib_bm25", "index_options": "positions"}
-    places = {"type": "text", "analyzer": "searchlib_terms", "index_options": "positions", "norms": False}
+    places = {"type": "text", "analyzer": "searchlib_places", "index_options": "positions", "norms": False}
     keyword = {"type": "keyword"}
     properties: Dict[str, Any] = {
         "kind": keyword,
@@ -130,12 +131,18 @@ def index_body(k1: float, b: float, shards: int = 1, replicas: int = 1, settings
                 "number_of_shards": shards,
                 "number_of_replicas": replicas,
                 "similarity": {"searchlib_bm25": {"type": "BM25", "k1": k1, "b": b}},
+                # searchlib refreshes the index when a write ends: a refresh a
+                # second during a bulk run would only make segments to merge
+                "refresh_interval": "30s",
                 **(dict(settings) if settings else {}),
             },
             "analysis": {
                 "analyzer": {
-                    # searchlib's own terms, split on spaces as they are
-                    "searchlib_terms": {"type": "custom", "tokenizer": "searchlib_spaces"},
+                    # searchlib's own terms, split on spaces as they are; a
+                    # filler keeps its position but is no term (nor counts in the length)
+                    "searchlib_terms": {"type": "custom", "tokenizer": "searchlib_spaces", "filter": ["searchlib_fillers"]},
+                    # a filler at every position: any term, for a phrase's gaps
+                    "searchlib_places": {"type": "custom", "tokenizer": "searchlib_spaces"},
                     "french_native": {
                         "type": "custom",
                         "char_filter": ["french_apostrophes"],
@@ -148,6 +155,7 @@ def index_body(k1: float, b: float, shards: int = 1, replicas: int = 1, settings
                     "french_apostrophes": {"type": "mapping", "mappings": [f"{mark}=>'" for mark in _APOSTROPHES]},
                 },
                 "filter": {
+                    "searchlib_fillers": {"type": "stop", "stopwords": [FILLER], "ignore_case": False},
                     "french_elision": {"type": "elision", "articles_case": True, "articles": list(NATIVE_ARTICLES)},
                     "french_stop": {"type": "stop", "stopwords": "_french_"},
                     "french_stemmer": {"type": "snowball", "language": "French"},
@@ -198,40 +206,73 @@ def records_of(preparer: Any, document: Document, digest: str) -> Optional[List[
     :class:`searchlib.indexing.prepare.Preparer` keeping characters); None
     when it has no text to index."""
     counts, chunk = preparer.prepare([(document, digest)])
-    count = counts[0]
-    if not count:
-        return None
+    return records_from_chunk(chunk, [document], counts)[0]
+
+
+def records_from_chunk(chunk: Any, documents: Sequence[Document], counts: Sequence[int]) -> List[Optional[List[Dict[str, Any]]]]:
+    """The cluster records of each of ``documents`` (None for one without
+    text) from the chunk searchlib prepared of them (as it does for a
+    local index, in worker processes on a large run), ``counts`` being
+    each document's number of passages."""
+    total = sum(counts)
     stored = [pickle.loads(zlib.decompress(record)) for record in chunk.records]
-    text_places: List[Dict[int, List[str]]] = [{} for _ in range(count)]
-    title_places: List[Dict[int, List[str]]] = [{} for _ in range(count)]
-    stops: List[List[str]] = [[] for _ in range(count)]
-    keys: Dict[str, List[List[str]]] = {FIELDS.variants: [[] for _ in range(count)], FIELDS.sounds: [[] for _ in range(count)]}
+    text_places: List[Dict[int, List[str]]] = [{} for _ in range(total)]
+    title_places: List[Dict[int, List[str]]] = [{} for _ in range(total)]
+    stops: List[List[str]] = [[] for _ in range(total)]
+    keys: Dict[str, List[List[str]]] = {FIELDS.variants: [[] for _ in range(total)], FIELDS.sounds: [[] for _ in range(total)]}
     postings = chunk.postings
     text = postings.get(FIELDS.text)
     if text is not None:
         for number, term, value in _by_passage(text, lambda i: offsets.positions(text.values[i])):
+            held = text_places[number]
             for position in value:
-                text_places[number].setdefault(position, []).append(term)
+                stack = held.get(position)
+                if stack is None:
+                    held[position] = [term]
+                else:
+                    stack.append(term)
     title = postings.get(FIELDS.title)
     if title is not None:
-        for number, term, value in _by_passage(title, lambda i: _positions_title(title.values[i])):
-            for position in value:
+        decoded: Dict[bytes, List[int]] = {}  # a title's positions repeat in each of its passages
+        for number, term, value in _by_passage(title, lambda i: title.values[i]):
+            places = decoded.get(value)
+            if places is None:
+                places = decoded[value] = _positions_title(value)
+            for position in places:
                 title_places[number].setdefault(position, []).append(term)
-    found = postings.get(FIELDS.stops)
-    if found is not None:
-        for number, term, weight in _by_passage(found, lambda i: int(found.weights[i])):
+    found_stops = postings.get(FIELDS.stops)
+    if found_stops is not None:
+        for number, term, weight in _by_passage(found_stops, lambda i: int(found_stops.weights[i])):
             stops[number].extend([term] * weight)
     for fieldname, lists in keys.items():
-        held = postings.get(fieldname)
-        if held is not None:
-            for number, term, _ in _by_passage(held, lambda i: None):
+        held_keys = postings.get(fieldname)
+        if held_keys is not None:
+            for number, term, _ in _by_passage(held_keys, lambda i: None):
                 lists[number].append(term)
+    found: List[Optional[List[Dict[str, Any]]]] = []
+    first = 0
+    for document, count in zip(documents, counts):
+        if not count:
+            found.append(None)
+            continue
+        found.append(_records(document, range(first, first + count), stored, text_places, title_places, stops, keys, chunk.lengths))
+        first += count
+    return found
+
+
+def _records(
+    document: Document, numbers: range, stored: List[Dict[str, Any]], text_places: List[Dict[int, List[str]]],
+    title_places: List[Dict[int, List[str]]], stops: List[List[str]], keys: Dict[str, List[List[str]]],
+    lengths: List[Dict[str, int]],
+) -> List[Dict[str, Any]]:
     date = document.date or ""
     records: List[Dict[str, Any]] = []
     article_counts: Dict[str, int] = {}
     article_length = 0
-    for number in range(count):
+    digest = ""
+    for number in numbers:
         fields = stored[number]
+        digest = fields[FIELDS.doc_hash]
         record: Dict[str, Any] = {
             "kind": PASSAGE,
             FIELDS.doc_id: document.id,
@@ -248,7 +289,7 @@ def records_of(preparer: Any, document: Document, digest: str) -> Optional[List[
             FIELDS.title: fields[FIELDS.title],
             STOP_TERMS: " ".join(stops[number]),
             STOP_WORDS: sorted(set(stops[number])),
-            STOPS_LENGTH: chunk.lengths[number][FIELDS.stops],
+            STOPS_LENGTH: lengths[number][FIELDS.stops],
             FIELDS.variants: keys[FIELDS.variants][number],
             FIELDS.sounds: keys[FIELDS.sounds][number],
             "stored": {
@@ -263,12 +304,12 @@ def records_of(preparer: Any, document: Document, digest: str) -> Optional[List[
                 record[name] = layer
             record[names.places] = " ".join([FILLER] * size)
             record[names.words] = sorted({term for terms in places.values() for term in terms})
-            record[names.length] = chunk.lengths[number][fieldname]
+            record[names.length] = lengths[number][fieldname]
         for terms in text_places[number].values():
             for term in terms:
                 article_counts[term] = article_counts.get(term, 0) + 1
         # as the local index sums them: each passage's length as kept in a byte
-        article_length += int(byte_to_length(length_to_byte(chunk.lengths[number][FIELDS.text])))
+        article_length += int(byte_to_length(length_to_byte(lengths[number][FIELDS.text])))
         records.append(record)
     records.append(
         {
@@ -279,7 +320,7 @@ def records_of(preparer: Any, document: Document, digest: str) -> Optional[List[
             FIELDS.origin: document.origin or "",
             FIELDS.doc_hash: digest,
             FIELDS.title: document.title or "",
-            "passages": count,
+            "passages": len(numbers),
             "article_terms": " ".join(term for term, times in sorted(article_counts.items()) for _ in range(times)),
             "article_words": sorted(article_counts),
             "article_length": article_length,

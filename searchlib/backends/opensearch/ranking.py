@@ -150,16 +150,24 @@ class _Search:
         sources: Dict[str, Dict[str, Any]] = {}
         for hit in first["hits"]["hits"]:
             sources.setdefault(hit["_id"], hit["_source"])
-        articles_seen: Set[str] = set()
+        articles_seen: Dict[str, float] = {}
         if len(responses) > 1:
             for hit in responses[1]["hits"]["hits"]:
                 self._article(statistics, hit["_source"])
-                articles_seen.add(hit["_source"][FIELDS.doc_id])
-        missing = sorted({source[FIELDS.doc_id] for source in sources.values()} - articles_seen)
+                articles_seen[hit["_source"][FIELDS.doc_id]] = float(hit["_score"] or 0.0)
+        missing = sorted({source[FIELDS.doc_id] for source in sources.values()} - set(articles_seen))
         second: List[Dict[str, Any]] = []
         if articles_seen:
+            # The passages of the best articles, ranked as searchlib ranks
+            # them: their own BM25 plus the article's times ``context`` (both
+            # as the cluster scores them), so an article's every passage
+            # competes with its article's weight.
+            lifts = [
+                {"constant_score": {"filter": {"term": {FIELDS.doc_id: doc_id}}, "boost": self.ranking.context * score}}
+                for doc_id, score in articles_seen.items()
+            ]
             second.append({
-                "query": {"bool": {"must": [self.query["bool"]["must"][0]],
+                "query": {"bool": {"must": [self.query["bool"]["must"][0]], "should": lifts,
                                    "filter": self.filters + [{"terms": {FIELDS.doc_id: sorted(articles_seen)}}]}},
                 "size": window, "_source": _SOURCE, "sort": ["_score", {"seq": "asc"}],
             })

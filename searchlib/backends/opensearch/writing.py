@@ -13,11 +13,14 @@ writing a record twice leaves one.
 from __future__ import annotations
 
 import json
+import queue
 import random
+import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from ...indexing.prepare import Preparer
+from ...errors import SearchlibError
 from ...ingest import Document, IngestFailure, IngestWarning
 from ...results import AddReport
 from ...storage.schema import FIELDS
@@ -47,47 +50,67 @@ def bulk_lines(actions: Sequence[Action]) -> List[str]:
 
 
 class Writer:
-    """One write run to a cluster index."""
+    """One write run to a cluster index. Documents are prepared in worker
+    processes on a large run (:class:`searchlib.indexing.workers.Preparation`,
+    as locally) while a thread of this one sends the records prepared
+    before, so reading, analysis and the cluster's indexing overlap."""
 
-    def __init__(self, backend: "OpenSearchBackend", batch: int) -> None:
+    def __init__(self, backend: "OpenSearchBackend", batch: int, workers: Optional[int] = None) -> None:
         self.backend = backend
         self.batch = batch
+        self.workers = workers
         self.report = AddReport()
         self.seen: Dict[str, str] = {}
         self._preparer = Preparer(backend.analyzer, backend.passage_words, offsets=True)
         self._sequence = time.time_ns() // 1000
         self._held: Dict[str, List[IngestWarning]] = {}
         self._indexed: Set[str] = set()
+        self._old_counts: Dict[str, int] = {}
+        self._sender: Optional[_Sender] = None
 
     def run(self, items: Iterable[Any], between: Optional[Callable[[], None]]) -> AddReport:
+        from ...indexing.workers import Preparation
+
         report = self.report
         pending: List[Document] = []
-        for item in items:
-            if isinstance(item, IngestWarning):
-                if item.origin is None or item.origin in self._indexed:
-                    report.warnings.append(item)
-                else:
-                    self._held.setdefault(item.origin, []).append(item)
-            elif isinstance(item, IngestFailure):
-                report.failed += 1
-                report.failures.append(item)
-            else:
-                where = item.source or f"document {item.id!r}"
-                if item.id in self.seen:
-                    report.failed += 1
-                    report.failures.append(IngestFailure(where, f"duplicate document id {item.id!r} (also {self.seen[item.id]})"))
-                    continue
-                self.seen[item.id] = where
-                pending.append(item)
-                if len(pending) >= self.batch:
-                    self._write(pending)
-                    pending = []
+        self._sender = sender = _Sender(self)
+        try:
+            with Preparation(self._preparer, self.workers, (self.batch, 0)) as preparation:
+                for item in items:
+                    if isinstance(item, IngestWarning):
+                        if item.origin is None or item.origin in self._indexed:
+                            report.warnings.append(item)
+                        else:
+                            self._held.setdefault(item.origin, []).append(item)
+                    elif isinstance(item, IngestFailure):
+                        report.failed += 1
+                        report.failures.append(item)
+                    else:
+                        where = item.source or f"document {item.id!r}"
+                        if item.id in self.seen:
+                            report.failed += 1
+                            report.failures.append(
+                                IngestFailure(where, f"duplicate document id {item.id!r} (also {self.seen[item.id]})")
+                            )
+                            continue
+                        self.seen[item.id] = where
+                        pending.append(item)
+                        if len(pending) >= self.batch:
+                            self._submit(pending, preparation)
+                            pending = []
+                        for done in preparation.ready():
+                            self._queue(done)
+                            if between is not None:
+                                between()
+                if pending:
+                    self._submit(pending, preparation)
+                for done in preparation.drain():
+                    self._queue(done)
                     if between is not None:
                         between()
-        if pending:
-            self._write(pending)
-            if between is not None:
-                between()
+            sender.finish()
+        finally:
+            sender.stop()
         return report
 
     def _told_indexed(self, origin: Optional[str]) -> None:
@@ -95,22 +118,33 @@ class Writer:
             self._indexed.add(origin)
             self.report.warnings.extend(self._held.pop(origin, ()))
 
-    def _write(self, documents: List[Document]) -> None:
+    def _submit(self, documents: List[Document], preparation: Any) -> None:
+        """Look up the stored hashes of ``documents``; count the unchanged
+        ones and send the others to be prepared."""
         backend, report = self.backend, self.report
-        digests = {document.id: backend.content_hash(document) for document in documents}
         previous = backend.stored_hashes([document.id for document in documents])
-        passages: List[Action] = []
-        articles: List[Action] = []
-        index = backend._where.index
-        now = int(time.time() * 1000)
         for document in documents:
-            digest = digests[document.id]
+            digest = backend.content_hash(document)
             old = previous.get(document.id)
             if old is not None and old[0] == digest:
                 report.unchanged += 1
                 continue
+            if old is not None:
+                self._old_counts[document.id] = old[1]
             self._told_indexed(document.origin)
-            records = mapping.records_of(self._preparer, document, digest)
+            preparation.submit(document, digest, old is not None)
+
+    def _queue(self, done: Any) -> None:
+        """Records of prepared documents, handed to the sending thread: their
+        passages, then (once those are acknowledged) their article records."""
+        documents, counts, chunk = done
+        report = self.report
+        index = self.backend._where.index
+        now = int(time.time() * 1000)
+        passages: List[Action] = []
+        articles: List[Action] = []
+        records_of = mapping.records_from_chunk(chunk, [document for document, _ in documents], counts)
+        for (document, replaces), records in zip(documents, records_of):
             if records is None:
                 report.failed += 1
                 where = document.source or f"document {document.id!r}"
@@ -121,33 +155,34 @@ class Writer:
                 self._sequence += 1
                 record["seq"] = self._sequence
                 passages.append(({"index": {"_index": index, "_id": mapping.passage_id(document.id, record[FIELDS.passage])}}, record))
-            if old is not None:
+            if replaces:
                 report.updated += 1
-                for number in range(len(passage_records), old[1]):
+                for number in range(len(passage_records), self._old_counts.pop(document.id, 0)):
                     passages.append(({"delete": {"_index": index, "_id": mapping.passage_id(document.id, number)}}, None))
             else:
                 report.added += 1
             article["seq"] = self._sequence
             article["indexed_at"] = now
             articles.append(({"index": {"_index": index, "_id": mapping.article_id(document.id)}}, article))
-        self.send(passages)
-        self.send(articles)
+        assert self._sender is not None
+        self._sender.put(passages)
+        self._sender.put(articles)
 
     def send(self, actions: Sequence[Action]) -> None:
         """Send ``actions`` in bulk requests of at most a few megabytes."""
-        piece: List[Action] = []
+        piece: List[Tuple[Action, str]] = []
         size = 0
         for action in actions:
-            weight = len(json.dumps(action[1], ensure_ascii=False)) if action[1] is not None else 64
-            if piece and size + weight > _BULK_BYTES:
+            lines = "\n".join(bulk_lines([action])) + "\n"
+            if piece and size + len(lines) > _BULK_BYTES:
                 self._bulk(piece)
                 piece, size = [], 0
-            piece.append(action)
-            size += weight
+            piece.append((action, lines))
+            size += len(lines)
         if piece:
             self._bulk(piece)
 
-    def _bulk(self, actions: Sequence[Action]) -> None:
+    def _bulk(self, actions: Sequence[Tuple[Action, str]]) -> None:
         """One bulk request; records the cluster refuses for now (429, a
         primary shard moving to another node) are sent again with back-off."""
         backend = self.backend
@@ -156,11 +191,11 @@ class Writer:
         deadline = time.monotonic() + _RETRY_SECONDS
         pause = 0.2
         while pending:
-            body = "\n".join(bulk_lines(pending)) + "\n"
+            body = "".join(lines for _, lines in pending)
             answer = client.call(where, lambda: backend._client.bulk(body=body), _RETRY_SECONDS)
             if not answer.get("errors"):
                 return
-            again: List[Action] = []
+            again: List[Tuple[Action, str]] = []
             for action, item in zip(pending, answer["items"]):
                 operation, result = next(iter(item.items()))
                 status = int(result.get("status", 200))
@@ -186,3 +221,56 @@ class Writer:
         if gone:
             self.backend.delete_many(gone)
         self.report.removed += len(gone)
+
+
+class _Sender:
+    """Sends the records a run prepares, in order, from a thread of its own:
+    the next documents are read and analysed while the cluster indexes
+    these. At most a few sets of records wait, which bounds memory; the
+    first error stops the run where it is."""
+
+    def __init__(self, writer: Writer) -> None:
+        self._writer = writer
+        self._queue: "queue.Queue[Optional[Sequence[Action]]]" = queue.Queue(maxsize=4)
+        self._error: Optional[BaseException] = None
+        self._thread = threading.Thread(target=self._run, name="searchlib-bulk", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            actions = self._queue.get()
+            if actions is None:
+                return
+            if self._error is None:
+                try:
+                    self._writer.send(actions)
+                except BaseException as error:  # handed to the run's own thread
+                    self._error = error
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def put(self, actions: Sequence[Action]) -> None:
+        self._raise()
+        if actions:
+            self._queue.put(actions)
+
+    def finish(self) -> None:
+        """Wait until everything queued is sent."""
+        self._queue.put(None)
+        self._thread.join()
+        self._raise()
+
+    def stop(self) -> None:
+        """Let the thread end (after a failure of the run: what is queued is not sent)."""
+        if self._thread.is_alive():
+            self._error = self._error or SearchlibError("the run stopped")
+            try:
+                while True:
+                    self._queue.get_nowait()
+            except queue.Empty:
+                pass
+            self._queue.put(None)
+            self._thread.join()
