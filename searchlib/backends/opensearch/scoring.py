@@ -333,6 +333,8 @@ def _filter_matches(node: wq.Query, fields: Dict[str, Any]) -> bool:
         return bool(str(fields.get(node.fieldname, "")).startswith(node.text))
     if isinstance(node, wq.TermRange):
         value = str(fields.get(node.fieldname, ""))
+        if not value:
+            return False  # an undated passage has no date term
         low_ok = node.start is None or (value > node.start if node.startexcl else value >= node.start)
         high_ok = node.end is None or (value < node.end if node.endexcl else value <= node.end)
         return bool(low_ok and high_ok)

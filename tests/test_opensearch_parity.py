@@ -1,0 +1,113 @@
+"""The same searches on a cluster as in a folder: the seeds and 2,000 news
+articles indexed both ways, and every query of the snapshot tests (words,
+accents both ways, elisions, hyphens, acronyms, phrases, exclusions, OR,
+groups, prefixes, typos, boosts, ``title:``, ``doc:``, ``date:``, question
+words, stop words alone, per-document caps, date bounds) asked of both.
+
+The same documents must match (exactly), the same passages be counted,
+the top 10 overlap by at least 0.9 (they are in fact the same, in the same
+order), and a passage shown by both show the same snippet, highlights and
+score. Needs a real OpenSearch cluster (see ``scripts/opensearch-cluster``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import os
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Tuple
+
+import pytest
+
+import searchlib
+
+HERE = Path(__file__).resolve().parent
+SEEDS = HERE.parent / "seeds"
+
+pytestmark = pytest.mark.opensearch
+
+
+def _snapshot_module() -> Any:
+    spec = importlib.util.spec_from_file_location("snapshot_queries", HERE / "test_snapshot.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SNAPSHOT = _snapshot_module()
+SEARCHES: List[Tuple[str, Dict[str, Any]]] = [(query, {}) for query in SNAPSHOT.QUERIES] + list(SNAPSHOT.OPTIONED)
+
+
+@pytest.fixture
+def opensearch_location() -> Iterator[str]:
+    """A fresh index on the test cluster, deleted afterwards."""
+    url = os.environ.get("SEARCHLIB_TEST_OPENSEARCH", "http://127.0.0.1:9200").rstrip("/")
+    try:
+        with urllib.request.urlopen(url + "/_cluster/health", timeout=5) as answer:
+            health = json.load(answer)
+    except OSError as error:
+        pytest.skip(f"no OpenSearch cluster at {url} ({error}): start one with scripts/opensearch-cluster start")
+    if health.get("status") not in ("green", "yellow"):
+        pytest.skip(f"the OpenSearch cluster at {url} is {health.get('status')}")
+    name = f"test-parity-{uuid.uuid4().hex[:12]}"
+    yield "opensearch://" + url.split("://", 1)[1] + "/" + name
+    request = urllib.request.Request(f"{url}/{name}*", method="DELETE")
+    urllib.request.urlopen(request, timeout=30).close()
+
+
+def _compare(local: searchlib.Index, cluster: searchlib.Index) -> List[float]:
+    """Assert the two indexes answer alike; each search's top-10 overlap."""
+    overlaps: List[float] = []
+    for query, options in SEARCHES:
+        where = f"{query!r} {options or ''}"
+        mine = local.search(query, **{"limit": 10, **options})
+        theirs = cluster.search(query, **{"limit": 10, **options})
+        assert theirs.total == mine.total, where
+        assert list(theirs.notes) == list(mine.notes), where
+        if not options:
+            matching = sorted(document.id for document in local.export(query))
+            assert sorted(document.id for document in cluster.export(query)) == matching, where
+        shown = {(hit.doc_id, hit.passage): hit for hit in mine}
+        found = [(hit.doc_id, hit.passage) for hit in theirs]
+        overlap = len(set(found) & set(shown)) / len(shown) if shown else float(not found)
+        assert overlap >= 0.9, f"{where}: top-10 overlap {overlap:.2f}"
+        overlaps.append(overlap)
+        for hit in theirs:
+            twin = shown.get((hit.doc_id, hit.passage))
+            if twin is not None:
+                assert (hit.snippet, list(hit.highlights)) == (twin.snippet, list(twin.highlights)), where
+                assert math.isclose(hit.score, twin.score, rel_tol=1e-6), where
+    return overlaps
+
+
+@pytest.fixture
+def seeds_on_both(opensearch_location: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[searchlib.Index, searchlib.Index]]:
+    with searchlib.Index(tmp_path_factory.mktemp("parity") / "index") as local, searchlib.Index(opensearch_location) as cluster:
+        assert local.add_path(SEEDS).added == 4
+        assert cluster.add_path(SEEDS).added == 4
+        yield local, cluster
+
+
+def test_the_seeds_answer_on_a_cluster_as_in_a_folder(seeds_on_both: Tuple[searchlib.Index, searchlib.Index]) -> None:
+    local, cluster = seeds_on_both
+    overlaps = _compare(local, cluster)
+    assert len(overlaps) == len(SEARCHES) and sum(1 for value in overlaps if value) >= 0.8 * len(SEARCHES)
+    assert cluster.stats().passages == local.stats().passages
+    for document in local.export():
+        assert cluster.document(document.id) == local.document(document.id)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SNAPSHOT.CORPUS.exists(), reason="needs the news corpus in ../shared")
+def test_news_articles_answer_on_a_cluster_as_in_a_folder(opensearch_location: str, tmp_path: Path) -> None:
+    articles = list(SNAPSHOT._news(SNAPSHOT.NEWS_ARTICLES))
+    with searchlib.Index(tmp_path / "news") as local, searchlib.Index(opensearch_location) as cluster:
+        assert local.add_documents(articles).added >= SNAPSHOT.NEWS_ARTICLES - 10
+        assert cluster.add_documents(articles).added == local.stats().documents
+        overlaps = _compare(local, cluster)
+        assert sum(overlaps) / len(overlaps) >= 0.97
