@@ -546,7 +546,7 @@ def serve_command(index_dir: Optional[IndexLocation], host: str, port: int, api_
     with _open_existing(index_dir) as ix, library_errors(path):
         service.serve(
             ix, host=host, port=port, api_key=api_key, workers=workers,
-            ready=lambda url: click.echo(f"Serving {path}/ at {url} (Ctrl-C to stop)"),
+            ready=lambda url: click.echo(f"Serving {shown_location(path)} at {url} (Ctrl-C to stop)"),
         )
 
 

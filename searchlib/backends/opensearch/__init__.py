@@ -16,8 +16,7 @@ import time
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ...analysis import FrenchAnalyzer
-from ...errors import IndexNotFoundError, SearchlibError
-from ...ingest import Document, IngestFailure, IngestWarning
+from ...ingest import Document
 from ...results import AddReport, CheckReport, IndexStats
 from ...search import query as _query
 from ...search.filters import MAX_SOURCES
@@ -25,21 +24,18 @@ from ...search.ranking import DEFAULT, Ranking
 from ...search.synonyms import Synonyms
 from ...storage.schema import FIELDS
 from ...storage.settings import DEFAULT_PASSAGE_WORDS
-from ..base import Item, Ranked, RankedPassage, SearchRequest
-from . import client, mapping
-from .client import ClusterError, Location
-from .scoring import Candidate, Evaluation, Statistics, wanted_statistics
+from ..base import Item, Ranked, SearchRequest
+from . import client, indexes, mapping
+from .indexes import FORMAT
+from .client import ClusterError
+from .scoring import Statistics
 from .translate import restriction, to_dsl
 from .vocabulary import ClusterVocabulary
 
 __all__ = ["OpenSearchBackend", "FORMAT", "exists", "check", "rebuild"]
 
-#: the version of the records a cluster index holds (in its mapping's ``_meta``)
-FORMAT = 1
 #: documents read before their hashes are looked up and their records sent
 _BATCH_DOCUMENTS = 500
-#: bytes of records a bulk request carries at most
-_BULK_BYTES = 8 * 1024 * 1024
 #: seconds the index-wide statistics (counts, lengths) are kept between searches
 _STATISTICS_SECONDS = 5.0
 _SOURCE = [
@@ -47,7 +43,6 @@ _SOURCE = [
     FIELDS.text, FIELDS.title, "stored", mapping.STOP_TERMS, mapping.STOPS_LENGTH, "seq",
     *mapping.TEXT.layers, *mapping.TITLE.layers, mapping.TEXT.length, mapping.TITLE.length,
 ]
-_FACETS = {"year": "year", "month": "month", "source": FIELDS.source}
 
 
 class OpenSearchBackend:
@@ -77,7 +72,7 @@ class OpenSearchBackend:
         self.synonyms = synonyms
         self._batch = batch[0] or _BATCH_DOCUMENTS
         self._workers = workers
-        meta = _open(self._client, self._where, create, stop_words, passage_words, ranking)
+        meta = indexes.open_index(self._client, self._where, create, stop_words, passage_words, ranking)
         words = meta.get("stop_words")
         self.analyzer = FrenchAnalyzer(stop_words=frozenset(words) if words is not None else None)
         low, high = meta.get("passage_words") or DEFAULT_PASSAGE_WORDS
@@ -357,90 +352,11 @@ class OpenSearchBackend:
         )
 
 
-# -- an index on a cluster, by its location -------------------------------------
-
-
-def _meta_of(index: Mapping[str, Any]) -> Optional[Dict[str, Any]]:
-    meta = (index.get("mappings") or {}).get("_meta") or {}
-    found = meta.get("searchlib")
-    return found if isinstance(found, dict) else None
-
-
-def _existing(connection: Any, where: Location) -> Optional[Tuple[str, Dict[str, Any]]]:
-    """The concrete index behind a location's name and its searchlib
-    settings; None when there is none."""
-    import opensearchpy
-
-    try:
-        found = client.call(where, lambda: connection.indices.get(index=where.index))
-    except ClusterError:
-        raise
-    except opensearchpy.NotFoundError:
-        return None
-    if not found:
-        return None
-    if len(found) > 1:
-        raise SearchlibError(f"{where}: the name stands for {len(found)} indexes; searchlib needs one")
-    name, index = next(iter(found.items()))
-    meta = _meta_of(index)
-    if meta is None:
-        raise SearchlibError(f"{where}: the index {name!r} was not made by searchlib")
-    if int(meta.get("format", 0)) > FORMAT:
-        raise SearchlibError(f"{where}: the index was made by a newer searchlib (format {meta.get('format')})")
-    return name, meta
-
-
-def _not_found(where: Location, connection: Any) -> Optional[Tuple[str, Dict[str, Any]]]:
-    import opensearchpy
-
-    try:
-        return _existing(connection, where)
-    except ClusterError as error:
-        if "index_not_found" in str(error) or "no such index" in str(error):
-            return None
-        raise
-    except opensearchpy.NotFoundError:
-        return None
-
-
-def _open(
-    connection: Any, where: Location, create: bool, stop_words: Optional[Iterable[str]],
-    passage_words: Optional[Tuple[int, int]], ranking: Ranking,
-) -> Dict[str, Any]:
-    found = _not_found(where, connection)
-    if found is not None:
-        return found[1]
-    if not create:
-        raise IndexNotFoundError(f"no index at {where}")
-    return create_index(connection, where, where.index, stop_words, passage_words, ranking)
-
-
-def create_index(
-    connection: Any, where: Location, alias: str, stop_words: Optional[Iterable[str]],
-    passage_words: Optional[Tuple[int, int]], ranking: Ranking = DEFAULT,
-) -> Dict[str, Any]:
-    """A new concrete index named after ``alias`` (``alias-v<time>``), the
-    alias pointing at it; its searchlib settings."""
-    meta: Dict[str, Any] = {
-        "format": FORMAT,
-        "stop_words": sorted(stop_words) if stop_words is not None else None,
-        "passage_words": list(passage_words or DEFAULT_PASSAGE_WORDS),
-        "passage_words_set": passage_words is not None,
-    }
-    body = mapping.index_body(ranking.k1, ranking.b, where.shards, where.replicas)
-    body["mappings"]["_meta"] = {"searchlib": meta}
-    body["aliases"] = {alias: {"is_write_index": True}}
-    concrete = f"{alias}-v{time.time_ns() // 1_000_000}"
-    client.call(where, lambda: connection.indices.create(index=concrete, body=body))
-    client.call(where, lambda: connection.cluster.health(index=concrete, wait_for_status="yellow"))
-    return meta
-
-
 def exists(location: str) -> bool:
     where = client.parse(location)
     connection = client.connect(where)
     try:
-        return _not_found(where, connection) is not None
+        return indexes.existing(where, connection) is not None
     finally:
         connection.close()
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
-from ...search.copies import Chosen, finish, walk
+from ...search.copies import finish, walk
 from ...search.query import BuiltQuery
 from ...search.ranking import Ranking
 from ...storage.schema import FIELDS

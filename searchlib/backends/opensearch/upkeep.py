@@ -26,13 +26,13 @@ def check(location: str) -> CheckReport:
     """The cluster's health for the index, its settings, and whether every
     document has all its passages (each article record's count of
     passages against the passages found under its id)."""
-    from . import _not_found
+    from .indexes import existing
 
     started = time.monotonic()
     where = client.parse(location)
     connection = client.connect(where)
     try:
-        found = _not_found(where, connection)
+        found = existing(where, connection)
         if found is None:
             raise IndexNotFoundError(f"no index at {where}")
         concrete, _ = found
@@ -92,12 +92,12 @@ def rebuild(
     """Build a fresh index with ``build(fresh_location, stop_words,
     passage_words)`` and swap it in under the location's name; the old
     index's stop words and passage sizes are kept unless others are given."""
-    from . import _not_found
+    from .indexes import existing
 
     where = client.parse(location)
     connection = client.connect(where)
     try:
-        found = _not_found(where, connection)
+        found = existing(where, connection)
         old_concrete: Optional[str] = None
         if found is not None:
             old_concrete, meta = found

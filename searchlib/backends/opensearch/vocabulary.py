@@ -9,7 +9,6 @@ as the local backend keeps them until the next commit.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from typing import Any, Callable, Dict, Hashable, List, Optional, Set, Tuple, TypeVar
