@@ -38,11 +38,6 @@ __all__ = ["OpenSearchBackend", "FORMAT", "exists", "check", "rebuild"]
 _BATCH_DOCUMENTS = 500
 #: seconds the index-wide statistics (counts, lengths) are kept between searches
 _STATISTICS_SECONDS = 5.0
-_SOURCE = [
-    "kind", FIELDS.doc_id, FIELDS.passage, FIELDS.date, FIELDS.source, FIELDS.doc_hash, FIELDS.start, FIELDS.end,
-    FIELDS.text, FIELDS.title, "stored", mapping.STOP_TERMS, mapping.STOPS_LENGTH, "seq",
-    *mapping.TEXT.layers, *mapping.TITLE.layers, mapping.TEXT.length, mapping.TITLE.length,
-]
 
 
 class OpenSearchBackend:
@@ -148,7 +143,7 @@ class OpenSearchBackend:
                 if origin == root or origin.startswith(root.rstrip(os.sep) + os.sep):
                     yield source[FIELDS.doc_id], origin
 
-    def _scan(self, query: Dict[str, Any], fields: List[str], size: int = 1000) -> Iterator[Dict[str, Any]]:
+    def _scan(self, query: Dict[str, Any], fields: Any, size: int = 1000) -> Iterator[Dict[str, Any]]:
         """Every record ``query`` matches, in order of id, a page at a time."""
         after: Optional[List[Any]] = None
         while True:
@@ -288,7 +283,7 @@ class OpenSearchBackend:
 
     def passages(self, doc_id: str) -> List[Mapping[str, Any]]:
         query = {"bool": {"filter": [{"term": {"kind": mapping.PASSAGE}}, {"term": {FIELDS.doc_id: doc_id}}]}}
-        rows = [mapping.stored_fields(source) for source in self._scan(query, _SOURCE)]
+        rows = [mapping.stored_fields(source) for source in self._scan(query, True)]
         return sorted(rows, key=lambda row: int(row[FIELDS.passage]))
 
     def document_ids(self, offset: int, limit: int) -> Tuple[int, List[str]]:
