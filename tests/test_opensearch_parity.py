@@ -40,7 +40,14 @@ def _snapshot_module() -> Any:
 
 
 SNAPSHOT = _snapshot_module()
-SEARCHES: List[Tuple[str, Dict[str, Any]]] = [(query, {}) for query in SNAPSHOT.QUERIES] + list(SNAPSHOT.OPTIONED)
+SEARCHES: List[Tuple[str, Dict[str, Any]]] = [(query, {}) for query in SNAPSHOT.QUERIES] + list(SNAPSHOT.OPTIONED) + [
+    ("Syrie", {"facets": ("year", "month", "source")}),
+    ("Syrie", {"sort": "date"}),
+    ("Poutine Syrie", {"sort": "date", "limit": 20}),
+    ("Lavrov", {"per_doc": 1, "offset": 2}),
+    ("président", {"offset": 10}),
+    ("Syrie", {"after": "2016-01", "before": "2019-06-30", "facets": ("year",)}),
+]
 
 
 @pytest.fixture
@@ -69,6 +76,8 @@ def _compare(local: searchlib.Index, cluster: searchlib.Index) -> List[float]:
         theirs = cluster.search(query, **{"limit": 10, **options})
         assert theirs.total == mine.total, where
         assert list(theirs.notes) == list(mine.notes), where
+        assert theirs.facets == mine.facets, where
+        assert theirs.suggestion == mine.suggestion, where
         if not options:
             matching = sorted(document.id for document in local.export(query))
             assert sorted(document.id for document in cluster.export(query)) == matching, where
@@ -100,6 +109,19 @@ def test_the_seeds_answer_on_a_cluster_as_in_a_folder(seeds_on_both: Tuple[searc
     assert cluster.stats().passages == local.stats().passages
     for document in local.export():
         assert cluster.document(document.id) == local.document(document.id)
+
+
+def test_synonyms_apply_on_a_cluster_as_in_a_folder(opensearch_location: str, tmp_path: Path) -> None:
+    groups = [["ONU", "Nations unies"], ["cessez-le-feu", "trêve"]]
+    with searchlib.Index(tmp_path / "index", synonyms=groups) as local, searchlib.Index(opensearch_location, synonyms=groups) as cluster:
+        local.add_path(SEEDS)
+        cluster.add_path(SEEDS)
+        for query in ("ONU", "Nations unies", "trêve en Syrie", '"cessez-le-feu"'):
+            mine, theirs = local.search(query), cluster.search(query)
+            assert mine.total > 0, query
+            assert (theirs.total, [(hit.doc_id, hit.passage) for hit in theirs]) == (
+                mine.total, [(hit.doc_id, hit.passage) for hit in mine]
+            ), query
 
 
 @pytest.mark.slow
