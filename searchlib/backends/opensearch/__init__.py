@@ -81,8 +81,10 @@ class OpenSearchBackend:
 
     # -- requests ------------------------------------------------------
 
-    def _call(self, request: Callable[[], Any]) -> Any:
-        return client.call(self._where, request)
+    def _call(self, request: Callable[[], Any], retry_seconds: Optional[float] = None) -> Any:
+        if retry_seconds is None:
+            return client.call(self._where, request)
+        return client.call(self._where, request, retry_seconds)
 
     def _search_body(self, body: Dict[str, Any]) -> Dict[str, Any]:
         return self._call(lambda: self._client.search(index=self._where.index, body=body))  # type: ignore[no-any-return]
@@ -159,15 +161,17 @@ class OpenSearchBackend:
                 return
             after = hits[-1]["sort"]
 
-    def stored_hashes(self, doc_ids: Sequence[str]) -> Dict[str, Tuple[str, int]]:
-        """Each indexed document's content hash and number of passages."""
+    def stored_hashes(self, doc_ids: Sequence[str], retry_seconds: Optional[float] = None) -> Dict[str, Tuple[str, int]]:
+        """Each indexed document's content hash and number of passages
+        (waiting up to ``retry_seconds`` for a cluster that lost a node)."""
         if not doc_ids:
             return {}
         answer = self._call(
             lambda: self._client.mget(
                 index=self._where.index, body={"ids": [mapping.article_id(doc_id) for doc_id in doc_ids]},
                 _source_includes=[FIELDS.doc_hash, "passages", FIELDS.doc_id],
-            )
+            ),
+            retry_seconds,
         )
         found: Dict[str, Tuple[str, int]] = {}
         for doc in answer["docs"]:

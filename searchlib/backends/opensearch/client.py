@@ -25,8 +25,10 @@ __all__ = ["SCHEMES", "Location", "parse", "connect", "call", "ClusterError"]
 
 SCHEMES = CLUSTER_SCHEMES
 _T = TypeVar("_T")
-#: how long a request may wait for a cluster that answers 429 or lost a node
-_RETRY_SECONDS = 60.0
+#: how long a read may wait for a cluster that answers 429 or lost a node
+#: (writes wait longer: see :mod:`.writing`); a cluster that is not there
+#: at all is reported within this time
+_RETRY_SECONDS = 5.0
 
 
 class ClusterError(SearchlibError):
@@ -140,6 +142,8 @@ def connect(location: Location) -> Any:
 def _retryable(error: Exception) -> bool:
     import opensearchpy
 
+    if isinstance(error, opensearchpy.SSLError):
+        return False  # a certificate or a protocol will not change by waiting
     if isinstance(error, (opensearchpy.ConnectionError, opensearchpy.ConnectionTimeout)):
         return True
     return isinstance(error, opensearchpy.TransportError) and error.status_code in (429, 502, 503, 504)

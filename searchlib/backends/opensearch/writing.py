@@ -122,7 +122,7 @@ class Writer:
         """Look up the stored hashes of ``documents``; count the unchanged
         ones and send the others to be prepared."""
         backend, report = self.backend, self.report
-        previous = backend.stored_hashes([document.id for document in documents])
+        previous = backend.stored_hashes([document.id for document in documents], _RETRY_SECONDS)
         for document in documents:
             digest = backend.content_hash(document)
             old = previous.get(document.id)
