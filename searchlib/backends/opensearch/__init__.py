@@ -130,9 +130,15 @@ class OpenSearchBackend:
                     1 for doc_id, origin in self.documents_from(orphan_roots)
                     if doc_id not in writer.seen and not os.path.exists(origin)
                 )
-        finally:
+        except BaseException:
             self._changed()
-            self._call(lambda: self._client.indices.refresh(index=self._where.index))
+            try:  # what was written before the failure becomes searchable, if the cluster can
+                self._client.indices.refresh(index=self._where.index)
+            except Exception:
+                pass  # the run's own error says more
+            raise
+        self._changed()
+        self._call(lambda: self._client.indices.refresh(index=self._where.index), 120.0)
         return report
 
     def documents_from(self, roots: Sequence[str]) -> Iterator[Tuple[str, str]]:
