@@ -140,8 +140,8 @@ class ClusterVocabulary:
             for entry in response.get("suggest", {}).get("close", []):
                 for option in entry.get("options", []):
                     found.add(option["text"])
-            if self.frequency(term):
-                found.add(term)
+            if self.counts(TEXT.words, [term]):
+                found.add(term)  # as locally: the term itself is within any distance
             return tuple(sorted(found)[:limit])
 
         return list(self._cached(("within", term, distance, limit), compute))
