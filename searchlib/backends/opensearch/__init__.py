@@ -187,9 +187,9 @@ class OpenSearchBackend:
         return found
 
     def content_hash(self, document: Document) -> str:
-        from ...indexing.run import content_hash
+        from .writing import content_hash
 
-        return content_hash(document, self.passage_words, 1000 + FORMAT)
+        return content_hash(document, self.passage_words)
 
     def replaces_other(self, document: Document) -> bool:
         previous = self.stored_hashes([document.id]).get(document.id)

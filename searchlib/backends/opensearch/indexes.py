@@ -16,7 +16,7 @@ from ...storage.settings import DEFAULT_PASSAGE_WORDS
 from . import client, mapping
 from .client import ClusterError, Location
 
-__all__ = ["FORMAT", "existing", "open_index", "create_index", "settings_meta"]
+__all__ = ["FORMAT", "existing", "open_index", "create_index", "new_index", "concrete_name", "settings_meta"]
 
 #: the version of the records a cluster index holds (in its mapping's ``_meta``)
 FORMAT = 1
@@ -83,16 +83,31 @@ def create_index(
 ) -> Dict[str, Any]:
     """A new concrete index named after ``alias`` (``alias-v<time>``), the
     alias pointing at it; its searchlib settings."""
-    meta = settings_meta(stop_words, passage_words)
-    body = mapping.index_body(ranking.k1, ranking.b, where.shards, where.replicas)
-    body["mappings"]["_meta"] = {"searchlib": meta}
+    body = new_index(ranking.k1, ranking.b, where.shards, where.replicas, stop_words, passage_words)
     body["aliases"] = {alias: {"is_write_index": True}}
-    concrete = f"{alias}-v{time.time_ns() // 1_000_000}"
+    concrete = concrete_name(alias, time.time_ns() // 1_000_000)
     client.call(where, lambda: connection.indices.create(index=concrete, body=body))
     client.call(where, lambda: connection.cluster.health(index=concrete, wait_for_status="yellow"))
+    meta: Dict[str, Any] = body["mappings"]["_meta"]["searchlib"]
     return meta
 
 
+def new_index(
+    k1: float, b: float, shards: int, replicas: int, stop_words: Optional[Iterable[str]],
+    passage_words: Optional[Tuple[int, int]],
+) -> Dict[str, Any]:
+    """The body creating a searchlib index (its alias aside): the settings
+    and mappings of :func:`.mapping.index_body`, and searchlib's settings
+    in the mapping's ``_meta`` (:func:`settings_meta`), which every later
+    write reads to make its terms alike."""
+    body = mapping.index_body(k1, b, shards, replicas)
+    body["mappings"]["_meta"] = {"searchlib": settings_meta(stop_words, passage_words)}
+    return body
+
+
+def concrete_name(alias: str, milliseconds: int) -> str:
+    """The concrete index a name stands for, made at ``milliseconds`` since the epoch."""
+    return f"{alias}-v{milliseconds}"
 
 
 def settings_meta(stop_words: Optional[Iterable[str]], passage_words: Optional[Tuple[int, int]]) -> Dict[str, Any]:

@@ -12,12 +12,13 @@ writing a record twice leaves one.
 
 from __future__ import annotations
 
+import itertools
 import json
 import queue
 import random
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from ...indexing.prepare import Preparer
 from ...errors import SearchlibError
@@ -26,17 +27,44 @@ from ...results import AddReport
 from ...storage.schema import FIELDS
 from . import client, mapping
 from .client import ClusterError
+from .indexes import FORMAT
 
 if TYPE_CHECKING:
     from . import OpenSearchBackend
 
-__all__ = ["Writer", "bulk_lines"]
+__all__ = ["Writer", "bulk_lines", "content_hash", "record_actions"]
 
 _BULK_BYTES = 8 * 1024 * 1024
 #: seconds a bulk request's refused records (429, a shard without its node) are tried again
 _RETRY_SECONDS = 120.0
 
 Action = Tuple[Dict[str, Any], Optional[Dict[str, Any]]]
+
+
+def content_hash(document: Document, passage_words: Tuple[int, int]) -> str:
+    """The hash telling whether ``document`` changed since it was written
+    (its text, fields and passage sizes, and the records' format)."""
+    from ...indexing.run import content_hash as local_hash
+
+    return local_hash(document, passage_words, 1000 + FORMAT)
+
+
+def record_actions(
+    records: List[Dict[str, Any]], index: str, sequence: Iterator[int], indexed_at: int
+) -> Tuple[List[Action], Action]:
+    """The bulk actions indexing a document's records (its passages', then
+    its article's, from :func:`.mapping.records_from_chunk`) into
+    ``index``: the passages numbered from ``sequence`` (ties in score
+    follow it), the article, which holds the content hash, with the last
+    passage's number and ``indexed_at`` (ms since the epoch)."""
+    *passage_records, article = records
+    passages: List[Action] = []
+    for record in passage_records:
+        record["seq"] = next(sequence)
+        passages.append(({"index": {"_index": index, "_id": mapping.passage_id(record[FIELDS.doc_id], record[FIELDS.passage])}}, record))
+    article["seq"] = passage_records[-1]["seq"]
+    article["indexed_at"] = indexed_at
+    return passages, ({"index": {"_index": index, "_id": mapping.article_id(article[FIELDS.doc_id])}}, article)
 
 
 def bulk_lines(actions: Sequence[Action]) -> List[str]:
@@ -62,7 +90,7 @@ class Writer:
         self.report = AddReport()
         self.seen: Dict[str, str] = {}
         self._preparer = Preparer(backend.analyzer, backend.passage_words, offsets=True)
-        self._sequence = time.time_ns() // 1000
+        self._sequence = itertools.count(time.time_ns() // 1000 + 1)
         self._held: Dict[str, List[IngestWarning]] = {}
         self._indexed: Set[str] = set()
         self._old_counts: Dict[str, int] = {}
@@ -150,20 +178,15 @@ class Writer:
                 where = document.source or f"document {document.id!r}"
                 report.failures.append(IngestFailure(where, f"document {document.id!r} has no text to index"))
                 continue
-            *passage_records, article = records
-            for record in passage_records:
-                self._sequence += 1
-                record["seq"] = self._sequence
-                passages.append(({"index": {"_index": index, "_id": mapping.passage_id(document.id, record[FIELDS.passage])}}, record))
+            written, article = record_actions(records, index, self._sequence, now)
+            passages += written
             if replaces:
                 report.updated += 1
-                for number in range(len(passage_records), self._old_counts.pop(document.id, 0)):
+                for number in range(len(written), self._old_counts.pop(document.id, 0)):
                     passages.append(({"delete": {"_index": index, "_id": mapping.passage_id(document.id, number)}}, None))
             else:
                 report.added += 1
-            article["seq"] = self._sequence
-            article["indexed_at"] = now
-            articles.append(({"index": {"_index": index, "_id": mapping.article_id(document.id)}}, article))
+            articles.append(article)
         assert self._sender is not None
         self._sender.put(passages)
         self._sender.put(articles)
