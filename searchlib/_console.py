@@ -25,6 +25,7 @@ import click
 if TYPE_CHECKING:
     from .analysis import AnalysisStep, Token
     from .api import AddReport, CheckReport, Document, IndexStats, ParsedQuery, Passage, Progress, QueryClause, SearchResults
+    from .backends.opensearch.export import ExportReport
 
 
 def print_json(data: Any) -> None:
@@ -286,7 +287,7 @@ def indexing_progress(
     with click.progressbar(
         length=1, label="Indexing", file=sys.stderr, hidden=not shown or from_stdin,
         item_show_func=lambda item: item,
-    ) as bar, _Counter(shown and from_stdin) as counter:
+    ) as bar, _Counter(shown and from_stdin, _reading_stdin) as counter:
 
         def progress(state: Progress) -> None:
             if check is not None:
@@ -301,11 +302,12 @@ def indexing_progress(
 
 
 class _Counter:
-    """A progress line on stderr for standard input, whose size is unknown:
-    documents and bytes read so far (a bar would sit at 0%)."""
+    """A progress line on stderr for a run whose size is unknown (standard
+    input, an export): ``describe`` says where it stands (a bar would sit at 0%)."""
 
-    def __init__(self, shown: bool) -> None:
+    def __init__(self, shown: bool, describe: Callable[[Progress], str]) -> None:
         self._shown = shown
+        self._describe = describe
         self._width = 0
 
     def __enter__(self) -> "_Counter":
@@ -319,12 +321,38 @@ class _Counter:
     def __call__(self, state: Progress) -> None:
         if not self._shown:
             return
-        plural = "s" if state.documents != 1 else ""
-        line = f"Indexing standard input: {state.documents} document{plural}, {human_size(state.bytes_done)} read"
+        line = self._describe(state)
         # Padding wipes what a longer previous line left on the terminal.
         sys.stderr.write("\r" + line.ljust(self._width))
         sys.stderr.flush()
         self._width = max(self._width, len(line))
+
+
+def _reading_stdin(state: Progress) -> str:
+    plural = "s" if state.documents != 1 else ""
+    return f"Indexing standard input: {state.documents} document{plural}, {human_size(state.bytes_done)} read"
+
+
+def export_progress() -> _Counter:
+    """The progress line of an export (shown on a terminal only)."""
+
+    def describe(state: Progress) -> str:
+        plural = "s" if state.documents != 1 else ""
+        return f"Exporting: {state.documents} document{plural}, {human_size(state.bytes_done)} written"
+
+    return _Counter(sys.stderr.isatty(), describe)
+
+
+def print_export_report(report: ExportReport) -> None:
+    """What an export for OpenSearch wrote, and where the way to load it is."""
+    files = len(report.files)
+    click.echo(
+        f"searchlib: {report.documents} document{'s' if report.documents != 1 else ''} ({report.passages} passages) "
+        f"written to {report.directory}/ for the OpenSearch index '{report.name}': settings.json and "
+        f"{files} bulk file{'s' if files != 1 else ''} ({human_size(report.bytes)}); "
+        f"{report.directory}/README.txt says how to load them",
+        err=True,
+    )
 
 
 def print_interrupted(path: "Union[Path, str]", rebuilt: bool) -> None:

@@ -27,3 +27,6 @@ def shown_location(location: object) -> str:
     """An index's location as messages show it: a folder with a trailing
     slash (``index/``), a cluster's URL as it is."""
     return str(location) if is_cluster_location(location) else f"{location}/"
+
+#: the name on the cluster of an index exported for OpenSearch, when none is given
+DEFAULT_EXPORT_NAME = "searchlib"

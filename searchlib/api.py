@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 from . import backends, ingest
-from ._defaults import DEFAULT_LOCK_TIMEOUT
+from ._defaults import DEFAULT_EXPORT_NAME, DEFAULT_LOCK_TIMEOUT
 from .errors import DocumentIdError, QueryError, SearchlibError
 from .ingest import Document, FieldMap, IngestFailure, IngestWarning
 from .results import (
@@ -28,6 +28,7 @@ from .storage.store import DEFAULT_READERS
 
 if TYPE_CHECKING:
     from ._reading import Item
+    from .backends.opensearch.export import ExportReport
 
 __all__ = [
     "Index",
@@ -116,6 +117,7 @@ class Index:
         if isinstance(readers, bool) or not isinstance(readers, int) or readers < 1:
             raise SearchlibError(f"readers must be a positive whole number, not {readers!r}")
         self.path: backends.Location = _location(path)
+        self._workers = workers  # for an export, which analyses documents as a write does
         self._ranking = ranking if ranking is not None else _ranking.DEFAULT
         self._backend: backends.Backend = backends.open_backend(
             self.path, create=create, lock_timeout=lock_timeout, stop_words=stop_words, passage_words=passage_words,
@@ -479,9 +481,60 @@ class Index:
             if offset >= total or not ids:
                 return
 
+    def export_opensearch(
+        self,
+        directory: PathLike,
+        query: Optional[str] = None,
+        *,
+        after: Optional[str] = None,
+        before: Optional[str] = None,
+        source: Optional[str] = None,
+        name: str = DEFAULT_EXPORT_NAME,
+        shards: int = 1,
+        replicas: int = 1,
+        progress: Optional[Callable[[Progress], None]] = None,
+    ) -> "ExportReport":
+        """Write into folder ``directory`` the files that load into an
+        OpenSearch cluster, by hand, the documents :meth:`export` gives for
+        the same ``query`` and filters, as the searchlib index ``name``:
+        ``settings.json`` (the index's settings and mappings, with
+        ``shards`` and ``replicas``), bulk requests of at most 10 MB
+        (``bulk-0001.ndjson``, ...) and ``README.txt`` with the commands.
+        The records are those searchlib writes to a cluster index, made
+        with this index's stop words, passage sizes and ranking (k1, b) and
+        dated by its last update, so exporting the same documents again
+        writes the same files. Documents are analysed in this index's
+        ``workers``. ``directory`` must be new, empty or hold an earlier
+        export (replaced). ``progress``, if given, is called now and
+        then with the documents done and the bytes written (totals are 0:
+        not known ahead). Raises :class:`SearchlibError` for a folder that
+        cannot be written or a bad name, :class:`QueryError` as
+        :meth:`export` does."""
+        for option, value, least in (("shards", shards, 1), ("replicas", replicas, 0)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise SearchlibError(f"{option} must be a whole number of at least {least}, not {value!r}")
+        documents = self.export(query, after=after, before=before, source=source)
+        from .backends.opensearch import export as _export  # the writing side: loaded by exports only
+
+        return _export.export(
+            documents, directory, analyzer=self._analyzer, passage_words=self._backend.passage_words,
+            ranking=self._ranking, indexed_at=_last_update_ms(self.stats()), name=name, shards=shards,
+            replicas=replicas, origin=str(self.path), workers=self._workers, progress=progress,
+        )
+
     def stats(self) -> IndexStats:
         """Documents, passages, distinct terms, size on disk, last update."""
         return self._backend.stats()
+
+
+def _last_update_ms(stats: IndexStats) -> int:
+    """When the index was last written, in ms since the epoch (now if never)."""
+    import datetime
+    import time
+
+    if stats.last_update is None:
+        return time.time_ns() // 1_000_000
+    return int(datetime.datetime.fromisoformat(stats.last_update).timestamp() * 1000)
 
 
 def _check_query(query: object) -> None:

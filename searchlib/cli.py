@@ -30,7 +30,7 @@ from . import __version__, _console as console
 from ._cli_errors import (
     damaged, fail, library_errors, no_index, query_errors, run_reporting_errors, stdin_id_taken, unknown_document,
 )
-from ._defaults import DEFAULT_LOCK_TIMEOUT, FORMATS, is_cluster_location, shown_location
+from ._defaults import DEFAULT_EXPORT_NAME, DEFAULT_LOCK_TIMEOUT, FORMATS, is_cluster_location, shown_location
 from .errors import DocumentIdError, IndexNotFoundError, SearchlibError
 
 # The API (numpy, Whoosh) is imported by the commands that use it, so that
@@ -273,29 +273,49 @@ def delete_command(index_dir: Optional[IndexLocation], lock_timeout: float, as_j
 @cli.command("export", cls=_QueryCommand)
 @_index_option
 @click.option(
-    "--format", "output_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
-    help="One JSON object a line (indexes back as it was), or CSV (metadata as one JSON column).",
+    "--format", "output_format", type=click.Choice(["jsonl", "csv", "opensearch"]), default="jsonl", show_default=True,
+    help="One JSON object a line (indexes back as it was), CSV (metadata as one JSON column), or the files that "
+    "load the index into an OpenSearch cluster by hand (into the folder --output DIR).",
 )
 @click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path), default=None,
-    metavar="FILE", help="Write to FILE (default: standard output).",
+    "--output", "-o", type=click.Path(writable=True, allow_dash=True, path_type=Path), default=None,
+    metavar="PATH", help="Write to file PATH (default: standard output); the folder PATH for opensearch.",
+)
+@click.option(
+    "--name", metavar="NAME", default=None,
+    help=f"The index's name on the cluster, for opensearch (default: {DEFAULT_EXPORT_NAME}).",
 )
 @click.option("--after", metavar="DATE", help="Only documents with a passage dated on or after DATE.")
 @click.option("--before", metavar="DATE", help="Only documents with a passage dated on or before DATE.")
 @click.option("--source", metavar="TEXT", help="Only documents whose source contains TEXT.")
 @click.argument("words", nargs=-1, metavar="[QUERY]...")
 def export_command(
-    index_dir: Optional[IndexLocation], output_format: str, output: Optional[Path],
+    index_dir: Optional[IndexLocation], output_format: str, output: Optional[Path], name: Optional[str],
     after: Optional[str], before: Optional[str], source: Optional[str], words: Tuple[str, ...],
 ) -> None:
     """Write every document (by id), or those a QUERY matches, as records 'search index' reads back.
 
-    Each document once, with its title, date, source, metadata and text.
+    Each document once, with its title, date, source, metadata and text;
+    or, with --format opensearch, as an OpenSearch index to load with curl.
     """
     text = " ".join(words)
     if words and not text.strip():
         raise click.UsageError("empty query: give words to search for, or none to export every document")
+    if output_format == "opensearch":
+        if output is None or str(output) == "-":
+            raise click.UsageError("--format opensearch writes several files: give the folder to write them into with --output DIR")
+    elif name is not None:
+        raise click.UsageError("--name names the index of --format opensearch")
     with _open_existing(index_dir) as ix, query_errors():
+        if output_format == "opensearch":
+            assert output is not None
+            with console.export_progress() as progress:
+                report = ix.export_opensearch(
+                    output, text or None, after=after, before=before, source=source,
+                    name=name or DEFAULT_EXPORT_NAME, progress=progress,
+                )
+            console.print_export_report(report)
+            return
         documents = ix.export(text or None, after=after, before=before, source=source)
         if output is None or str(output) == "-":
             count = console.write_documents(documents, output_format, sys.stdout)

@@ -329,7 +329,7 @@ class AddReport:
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a long ``add_path`` run stands (passed to its ``progress`` callback)."""
+    """Where a long ``add_path`` run or export stands (passed to its ``progress`` callback)."""
 
     files_done: int
     files_total: int
