@@ -274,8 +274,8 @@ def delete_command(index_dir: Optional[IndexLocation], lock_timeout: float, as_j
 @_index_option
 @click.option(
     "--format", "output_format", type=click.Choice(["jsonl", "csv", "opensearch"]), default="jsonl", show_default=True,
-    help="One JSON object a line (indexes back as it was), CSV (metadata as one JSON column), or the files that "
-    "load the index into an OpenSearch cluster by hand (into the folder --output DIR).",
+    metavar="FORMAT", help="jsonl: one JSON object a line (indexes back as it was); csv: metadata as one JSON column; "
+    "opensearch: the files that load the index into an OpenSearch cluster by hand, in the folder --output DIR.",
 )
 @click.option(
     "--output", "-o", type=click.Path(writable=True, allow_dash=True, path_type=Path), default=None,

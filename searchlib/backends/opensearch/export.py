@@ -300,8 +300,9 @@ Load it from this folder with curl. Set HOST to the cluster's address
 
   curl -sS -w '\\n' -XPOST "$HOST/{name}/_refresh"
 
-Then open it as any searchlib index, from a machine that reaches the
+Then search it as any searchlib index, from a machine that reaches the
 cluster (its host and port in place of localhost:9200):
 
+  search --index opensearch://localhost:9200/{name} QUERY
   searchlib.Index("opensearch://localhost:9200/{name}")
 """
