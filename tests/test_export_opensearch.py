@@ -180,6 +180,23 @@ def test_export_of_a_query_holds_the_documents_it_matches(seeds_index: Index, tm
     assert [record["doc_id"] for _, _, record in _pairs(tmp_path / "out") if record["kind"] == "article"] == matching
 
 
+def test_an_export_stopped_half_way_leaves_no_file_to_load(seeds_index: Index, tmp_path: Path) -> None:
+    seeds_index.export_opensearch(tmp_path / "out")
+
+    def stopped() -> Iterator[Any]:
+        documents = seeds_index.export()
+        yield next(documents)
+        yield next(documents)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        osexport.export(
+            stopped(), tmp_path / "out", analyzer=FrenchAnalyzer(), passage_words=(40, 120), ranking=Ranking(),
+            indexed_at=1, file_bytes=20_000,
+        )
+    assert os.listdir(tmp_path / "out") == []
+
+
 @pytest.mark.parametrize("name", ["News", "-news", "news 2017", "news$", ""])
 def test_a_name_the_shell_or_the_cluster_would_misread_is_refused(seeds_index: Index, tmp_path: Path, name: str) -> None:
     with pytest.raises(SearchlibError, match="cannot name the index"):
