@@ -299,7 +299,7 @@ def _name() -> str:
 
 
 @pytest.mark.opensearch
-def test_the_seeds_loaded_with_plain_requests_search_as_their_local_index(cluster: str, seeds_index: Index, tmp_path: Path) -> None:
+def test_the_seeds_loaded_with_plain_requests_search_as_their_local_index_and_export_again_alike(cluster: str, seeds_index: Index, tmp_path: Path) -> None:
     report = seeds_index.export_opensearch(tmp_path / "out", name=_name())
     with Index(_load(tmp_path / "out", report), create=False) as loaded:
         stats, local = loaded.stats(), seeds_index.stats()
@@ -308,6 +308,12 @@ def test_the_seeds_loaded_with_plain_requests_search_as_their_local_index(cluste
         assert [loaded.passages(document.id) for document in seeds_index.export()] == [
             seeds_index.passages(document.id) for document in seeds_index.export()
         ]
+    # exported again from the cluster, through the command: the same files
+    location = f"opensearch://{CLUSTER.split('://', 1)[1]}/{report.name}"
+    done = _search("export", "--index", location, "--format", "opensearch", "-o", "again", "--name", report.name, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for name in ("settings.json", "bulk-0001.ndjson"):
+        assert (tmp_path / "again" / name).read_bytes() == (tmp_path / "out" / name).read_bytes(), name
 
 
 @pytest.mark.opensearch
