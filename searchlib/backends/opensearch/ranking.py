@@ -103,18 +103,18 @@ class _Search:
         aggs: Dict[str, Any] = {}
         for name in self.request.facets:
             aggs["facet_" + name] = {"terms": {"field": _FACETS[name], "size": 65536}}
-        counts: Dict[str, Any] = {}
-        for number, (fieldname, text) in enumerate(self.terms):
-            counts[f"t{number}"] = {"filter": {"term": {_WORDS[fieldname]: text}}}
-        for number, group in enumerate(self.groups):
-            counts[f"a{number}"] = {"filter": {"terms": {"article_words": sorted(group)}}}
-        if counts:
-            aggs["counts"] = {"global": {}, "aggs": counts}
         if aggs:
             passages["aggs"] = aggs
         bodies = [passages]
         if self._with_articles():
             bodies.append(self._articles_body(window))
+        # The passages and articles holding each term, counted by searches
+        # of their own: a term query's count is read from the index's term
+        # dictionary, where an aggregation would visit every record.
+        for fieldname, text in self.terms:
+            bodies.append({"size": 0, "track_total_hits": True, "query": {"term": {_WORDS[fieldname]: text}}})
+        for group in self.groups:
+            bodies.append({"size": 0, "track_total_hits": True, "query": {"terms": {"article_words": sorted(group)}}})
         return self.backend._msearch(bodies)
 
     def _with_articles(self) -> bool:
@@ -140,11 +140,11 @@ class _Search:
         statistics.article_counts = {}
         statistics.article_lengths = {}
         aggregations = first.get("aggregations") or {}
-        counted = aggregations.get("counts") or {}
-        for number, key in enumerate(self.terms):
-            statistics.frequencies[key] = int(counted[f"t{number}"]["doc_count"])
-        for number, group in enumerate(self.groups):
-            statistics.article_frequencies[group] = int(counted[f"a{number}"]["doc_count"])
+        counted = responses[len(responses) - len(self.terms) - len(self.groups) :]
+        for key, answer in zip(self.terms, counted):
+            statistics.frequencies[key] = int(answer["hits"]["total"]["value"])
+        for group, answer in zip(self.groups, counted[len(self.terms) :]):
+            statistics.article_frequencies[group] = int(answer["hits"]["total"]["value"])
         for name in self.request.facets:
             buckets = aggregations["facet_" + name]["buckets"]
             found = {bucket["key"]: int(bucket["doc_count"]) for bucket in buckets if bucket["key"]}
@@ -153,7 +153,7 @@ class _Search:
         for hit in first["hits"]["hits"]:
             sources.setdefault(hit["_id"], hit["_source"])
         articles_seen: Dict[str, float] = {}
-        if len(responses) > 1:
+        if self._with_articles():
             for hit in responses[1]["hits"]["hits"]:
                 self._article(statistics, hit["_source"])
                 articles_seen[hit["_source"][FIELDS.doc_id]] = float(hit["_score"] or 0.0)
