@@ -91,7 +91,11 @@ def _phrase(fieldname: str, slots: List[Any]) -> Dsl:
         spans = [masked(layer, term.text) for term in terms for layer in names.layers]
         clauses.append(spans[0] if len(spans) == 1 else {"span_or": {"clauses": spans}})
         previous = offset
-    return {"span_near": {"clauses": clauses, "slop": 0, "in_order": True}}
+    # Matched by the spans, scored as searchlib scores a phrase: the sum of
+    # its words' BM25 (a span query's own score weighs a phrase otherwise,
+    # and the cluster would pick other candidates than searchlib ranks first).
+    words = [_term(fieldname, term.text, 1.0) for terms, _ in slots for term in terms]
+    return {"bool": {"filter": [{"span_near": {"clauses": clauses, "slop": 0, "in_order": True}}], "should": words}}
 
 
 def restriction(node: Optional[wq.Query], after: Optional[str], before: Optional[str], sources: Optional[List[str]]) -> List[Dsl]:
