@@ -33,7 +33,7 @@ from __future__ import annotations
 import itertools
 import pickle
 import zlib
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Collection, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -350,13 +350,34 @@ def stored_fields(source: Mapping[str, Any]) -> Dict[str, Any]:
     }
 
 
-def passage_terms(source: Mapping[str, Any], names: FieldNames) -> Dict[str, List[int]]:
-    """Each term of a passage record's field with its positions (from its layers)."""
+def passage_terms(source: Mapping[str, Any], names: FieldNames, wanted: Optional[Collection[str]] = None) -> Dict[str, List[int]]:
+    """Each term of a passage record's field with its positions (from its
+    layers); only those of ``wanted`` when given (a search needs its own
+    terms alone, found by the list's own search rather than a Python loop)."""
     found: Dict[str, List[int]] = {}
     for layer in names.layers:
-        for position, term in enumerate((source.get(layer) or "").split(" ")):
-            if term and term != FILLER:
+        text = source.get(layer) or ""
+        if wanted is None:
+            for position, term in enumerate(text.split(" ")):
+                if term and term != FILLER:
+                    found.setdefault(term, []).append(position)
+            continue
+        terms: Optional[List[str]] = None
+        for term in wanted:
+            if term not in text:
+                continue  # a substring test first: most of a query's terms are not in most passages
+            if terms is None:
+                terms = text.split(" ")
+            index = terms.index
+            position = -1
+            while True:
+                try:
+                    position = index(term, position + 1)
+                except ValueError:
+                    break
                 found.setdefault(term, []).append(position)
+    for places in found.values():
+        places.sort()
     return found
 
 

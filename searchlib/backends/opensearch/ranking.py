@@ -37,14 +37,17 @@ _WORDS = {FIELDS.text: mapping.TEXT.words, FIELDS.title: mapping.TITLE.words, FI
 _FACETS = {"year": "year", "month": "month", "source": FIELDS.source}
 
 
-def _candidate(number: int, source: Dict[str, Any]) -> Candidate:
+def _candidate(number: int, source: Dict[str, Any], wanted: Dict[str, Set[str]]) -> Candidate:
     fields = mapping.stored_fields(source)
     fields["_seq"] = int(source.get("seq") or 0)
     return Candidate(
         number,
         source[FIELDS.doc_id],
         fields,
-        {FIELDS.text: mapping.passage_terms(source, mapping.TEXT), FIELDS.title: mapping.passage_terms(source, mapping.TITLE)},
+        {
+            FIELDS.text: mapping.passage_terms(source, mapping.TEXT, wanted[FIELDS.text]),
+            FIELDS.title: mapping.passage_terms(source, mapping.TITLE, wanted[FIELDS.title]),
+        },
         mapping.stop_counts(source),
         {
             FIELDS.text: int(source.get(mapping.TEXT.length) or 0),
@@ -186,7 +189,12 @@ class _Search:
             for answer in answers[1 if articles_seen else 0 :]:
                 for hit in answer["hits"]["hits"]:
                     self._article(statistics, hit["_source"])
-        self.candidates = [_candidate(number, source) for number, source in enumerate(sources.values())]
+        wanted: Dict[str, Set[str]] = {FIELDS.text: set(), FIELDS.title: set()}
+        assert self.built.query is not None
+        for fieldname, text in self.built.query.iter_all_terms():
+            if fieldname in wanted and isinstance(text, str):
+                wanted[fieldname].add(text)
+        self.candidates = [_candidate(number, source, wanted) for number, source in enumerate(sources.values())]
         ranked = self._score(statistics)
         by_number = {candidate.number: candidate for candidate in self.candidates}
 
