@@ -30,15 +30,13 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 from ..._defaults import DEFAULT_EXPORT_NAME
 from ...analysis import FRENCH_STOP_WORDS, FrenchAnalyzer
 from ...errors import SearchlibError
-from ...indexing.prepare import Preparer
 from ...indexing.workers import Prepared, Preparation
 from ...ingest import Document
 from ...results import Progress
 from ...search.ranking import Ranking
 from ...storage.settings import DEFAULT_PASSAGE_WORDS
-from . import mapping
 from .indexes import concrete_name, new_index
-from .writing import Action, bulk_lines, content_hash, record_actions
+from .writing import Action, bulk_lines, content_hash, record_actions, RecordsPreparer, records_from
 
 __all__ = ["ExportReport", "export", "SETTINGS", "README", "FILE_BYTES"]
 
@@ -124,7 +122,7 @@ def export(
 
         def write(prepared: Prepared) -> None:
             documents, counts, chunk = prepared
-            for records in mapping.records_from_chunk(chunk, [document for document, _ in documents], counts):
+            for records in records_from(chunk, documents, counts):
                 if records is None:
                     done[2] += 1
                     continue
@@ -135,7 +133,7 @@ def export(
             if progress is not None:
                 progress(Progress(len(bulk.files), 0, bulk.bytes, 0, done[0]))
 
-        with Preparation(Preparer(analyzer, passage_words, offsets=True), workers) as preparation:
+        with Preparation(RecordsPreparer(analyzer, passage_words, offsets=True), workers) as preparation:
             for document in documents:
                 preparation.submit(document, content_hash(document, passage_words), False)
                 for prepared in preparation.ready():

@@ -77,6 +77,24 @@ def bulk_lines(actions: Sequence[Action]) -> List[str]:
     return lines
 
 
+class RecordsPreparer(Preparer):
+    """searchlib's preparation of documents (as for a folder) carried on to
+    the cluster's records, so that in worker processes the workers decode
+    the prepared postings too, and the process sending them does not."""
+
+    def prepare(self, work: Sequence[Tuple[Document, str]]) -> Tuple[List[int], Any]:
+        counts, chunk = super().prepare(work)
+        return counts, mapping.records_from_chunk(chunk, [document for document, _ in work], counts)
+
+
+def records_from(chunk: Any, documents: Sequence[Tuple[Document, bool]], counts: Sequence[int]) -> List[Optional[List[Dict[str, Any]]]]:
+    """The records of prepared documents: made already by a worker's
+    :class:`RecordsPreparer`, or from a chunk prepared in this process."""
+    if isinstance(chunk, list):
+        return chunk
+    return mapping.records_from_chunk(chunk, [document for document, _ in documents], counts)
+
+
 class Writer:
     """One write run to a cluster index. Documents are prepared in worker
     processes on a large run (:class:`searchlib.indexing.workers.Preparation`,
@@ -89,7 +107,7 @@ class Writer:
         self.workers = workers
         self.report = AddReport()
         self.seen: Dict[str, str] = {}
-        self._preparer = Preparer(backend.analyzer, backend.passage_words, offsets=True)
+        self._preparer = RecordsPreparer(backend.analyzer, backend.passage_words, offsets=True)
         self._sequence = itertools.count(time.time_ns() // 1000 + 1)
         self._held: Dict[str, List[IngestWarning]] = {}
         self._indexed: Set[str] = set()
@@ -171,8 +189,7 @@ class Writer:
         now = int(time.time() * 1000)
         passages: List[Action] = []
         articles: List[Action] = []
-        records_of = mapping.records_from_chunk(chunk, [document for document, _ in documents], counts)
-        for (document, replaces), records in zip(documents, records_of):
+        for (document, replaces), records in zip(documents, records_from(chunk, documents, counts)):
             if records is None:
                 report.failed += 1
                 where = document.source or f"document {document.id!r}"
