@@ -16,9 +16,7 @@ every search, when a cluster answers at ``$SEARCHLIB_TEST_OPENSEARCH``
 from __future__ import annotations
 
 import json
-import os
 import re
-import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
+from conftest import drop_indexes
 
 import searchlib
 from searchlib.analysis import ELISION_PREFIXES
@@ -182,16 +181,9 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Tuple[Cluster, searchlib.Index]]:
+def cluster(cluster_url: str) -> Iterator[Tuple[Cluster, searchlib.Index]]:
     """An index of the page's documents on the test cluster, deleted afterwards."""
-    url = os.environ.get("SEARCHLIB_TEST_OPENSEARCH", "http://127.0.0.1:9200").rstrip("/")
-    try:
-        with urllib.request.urlopen(url + "/_cluster/health", timeout=5) as answer:
-            health = json.load(answer)
-    except OSError as error:
-        pytest.skip(f"no OpenSearch cluster at {url} ({error}): start one with scripts/opensearch-cluster start")
-    if health.get("status") not in ("green", "yellow"):
-        pytest.skip(f"the OpenSearch cluster at {url} is {health.get('status')}")
+    url = cluster_url
     name = f"test-docs-{uuid.uuid4().hex[:12]}"
     documents = [{"id": _code(row.cells[0])[0], "text": row.cells[1]} for row in _rows(DOCUMENT_HEADER)]
     try:
@@ -200,11 +192,7 @@ def cluster() -> Iterator[Tuple[Cluster, searchlib.Index]]:
             assert report.added == len(documents) >= 10 and report.failed == 0
             yield Cluster(url, name), index
     finally:
-        try:
-            urllib.request.urlopen(urllib.request.Request(f"{url}/{name}*", method="DELETE"), timeout=30).close()
-        except urllib.error.HTTPError as error:
-            if error.code != 404:  # nothing was created
-                raise
+        drop_indexes(url, name)
 
 
 @pytest.mark.opensearch

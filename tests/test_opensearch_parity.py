@@ -13,11 +13,7 @@ score. Needs a real OpenSearch cluster (see ``scripts/opensearch-cluster``).
 from __future__ import annotations
 
 import importlib.util
-import json
 import math
-import os
-import urllib.request
-import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
@@ -50,23 +46,6 @@ SEARCHES: List[Tuple[str, Dict[str, Any]]] = [(query, {}) for query in SNAPSHOT.
 ]
 
 
-@pytest.fixture
-def opensearch_location() -> Iterator[str]:
-    """A fresh index on the test cluster, deleted afterwards."""
-    url = os.environ.get("SEARCHLIB_TEST_OPENSEARCH", "http://127.0.0.1:9200").rstrip("/")
-    try:
-        with urllib.request.urlopen(url + "/_cluster/health", timeout=5) as answer:
-            health = json.load(answer)
-    except OSError as error:
-        pytest.skip(f"no OpenSearch cluster at {url} ({error}): start one with scripts/opensearch-cluster start")
-    if health.get("status") not in ("green", "yellow"):
-        pytest.skip(f"the OpenSearch cluster at {url} is {health.get('status')}")
-    name = f"test-parity-{uuid.uuid4().hex[:12]}"
-    yield "opensearch://" + url.split("://", 1)[1] + "/" + name
-    request = urllib.request.Request(f"{url}/{name}*", method="DELETE")
-    urllib.request.urlopen(request, timeout=30).close()
-
-
 def _compare(local: searchlib.Index, cluster: searchlib.Index) -> List[float]:
     """Assert the two indexes answer alike; each search's top-10 overlap."""
     overlaps: List[float] = []
@@ -95,8 +74,8 @@ def _compare(local: searchlib.Index, cluster: searchlib.Index) -> List[float]:
 
 
 @pytest.fixture
-def seeds_on_both(opensearch_location: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[searchlib.Index, searchlib.Index]]:
-    with searchlib.Index(tmp_path_factory.mktemp("parity") / "index") as local, searchlib.Index(opensearch_location) as cluster:
+def seeds_on_both(cluster_index: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[searchlib.Index, searchlib.Index]]:
+    with searchlib.Index(tmp_path_factory.mktemp("parity") / "index") as local, searchlib.Index(cluster_index) as cluster:
         assert local.add_path(SEEDS).added == 4
         assert cluster.add_path(SEEDS).added == 4
         yield local, cluster
@@ -111,9 +90,9 @@ def test_the_seeds_answer_on_a_cluster_as_in_a_folder(seeds_on_both: Tuple[searc
         assert cluster.document(document.id) == local.document(document.id)
 
 
-def test_synonyms_apply_on_a_cluster_as_in_a_folder(opensearch_location: str, tmp_path: Path) -> None:
+def test_synonyms_apply_on_a_cluster_as_in_a_folder(cluster_index: str, tmp_path: Path) -> None:
     groups = [["ONU", "Nations unies"], ["cessez-le-feu", "trêve"]]
-    with searchlib.Index(tmp_path / "index", synonyms=groups) as local, searchlib.Index(opensearch_location, synonyms=groups) as cluster:
+    with searchlib.Index(tmp_path / "index", synonyms=groups) as local, searchlib.Index(cluster_index, synonyms=groups) as cluster:
         local.add_path(SEEDS)
         cluster.add_path(SEEDS)
         for query in ("ONU", "Nations unies", "trêve en Syrie", '"cessez-le-feu"'):
@@ -126,9 +105,9 @@ def test_synonyms_apply_on_a_cluster_as_in_a_folder(opensearch_location: str, tm
 
 @pytest.mark.slow
 @pytest.mark.skipif(not SNAPSHOT.CORPUS.exists(), reason="needs the news corpus in ../shared")
-def test_news_articles_answer_on_a_cluster_as_in_a_folder(opensearch_location: str, tmp_path: Path) -> None:
+def test_news_articles_answer_on_a_cluster_as_in_a_folder(cluster_index: str, tmp_path: Path) -> None:
     articles = list(SNAPSHOT._news(SNAPSHOT.NEWS_ARTICLES))
-    with searchlib.Index(tmp_path / "news") as local, searchlib.Index(opensearch_location) as cluster:
+    with searchlib.Index(tmp_path / "news") as local, searchlib.Index(cluster_index) as cluster:
         assert local.add_documents(articles).added >= SNAPSHOT.NEWS_ARTICLES - 10
         assert cluster.add_documents(articles).added == local.stats().documents
         overlaps = _compare(local, cluster)

@@ -16,7 +16,6 @@ import searchlib
 from searchlib.backends.opensearch import OpenSearchBackend
 from searchlib.search.expansion import MAX_EXPANSION
 
-from test_opensearch_parity import opensearch_location  # noqa: F401  (the cluster fixture)
 
 HERE = Path(__file__).resolve().parent
 SEEDS = HERE.parent / "seeds"
@@ -61,8 +60,8 @@ def _keys(value: Any) -> Iterator[str]:
 
 
 @pytest.fixture
-def seeds_on_both(opensearch_location: str, tmp_path: Path) -> Iterator[Tuple[searchlib.Index, searchlib.Index]]:  # noqa: F811
-    with searchlib.Index(tmp_path / "index") as local, searchlib.Index(opensearch_location) as cluster:
+def seeds_on_both(cluster_index: str, tmp_path: Path) -> Iterator[Tuple[searchlib.Index, searchlib.Index]]:
+    with searchlib.Index(tmp_path / "index") as local, searchlib.Index(cluster_index) as cluster:
         assert local.add_path(SEEDS).added == 4
         assert cluster.add_path(SEEDS).added == 4
         yield local, cluster
