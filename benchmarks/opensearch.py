@@ -17,7 +17,8 @@ implement: the cluster's requests and searchlib's scoring, the page's
 stored fields read); *+ snippets* is ``Index.search``, which also makes
 each hit and its snippet (searchlib always makes them, so reading
 ``hit.snippet`` afterwards would cost nothing). The cluster's ``_stats``
-before and after give its shard requests per search (the fan-out). The
+before and after give its shard requests per search (the fan-out) and
+their times, and the memory the vocabulary's aggregations hold. The
 top 10 of the two backends are compared query by query (the share of the
 local top 10 also in the cluster's; the totals).
 
@@ -71,6 +72,9 @@ _GROUPS = {
     "stop terms": ("stop_terms",),
     "stored": ("stored",),
 }
+#: seconds for a shard's size in ``_stats`` to be measured again (OpenSearch
+#: keeps it 10 s: ``index.store.stats_refresh_interval``)
+_STORE_STATS_SECONDS = 11
 #: Lucene's files by what they hold
 _FILES = {
     "fdt": "stored fields", "fdx": "stored fields", "fdm": "stored fields",
@@ -152,7 +156,17 @@ def _cluster_cpu(url: str) -> float:
 
 
 def _index_stats(url: str, alias: str) -> Dict[str, Any]:
-    return _get(url, f"/{alias}/_stats/docs,store,segments,search?include_segment_file_sizes=true")["_all"]  # type: ignore[no-any-return]
+    path = f"/{alias}/_stats/docs,store,segments,search,fielddata?include_segment_file_sizes=true"
+    return _get(url, path)["_all"]  # type: ignore[no-any-return]
+
+
+def _heap(url: str) -> str:
+    """Each node's heap in use and its maximum, in MB."""
+    nodes = _get(url, "/_nodes/stats/jvm")["nodes"].values()
+    return ", ".join(
+        f"{node['name']} {node['jvm']['mem']['heap_used_in_bytes'] / 2**20:.0f} of {node['jvm']['mem']['heap_max_in_bytes'] / 2**20:.0f} MiB"
+        for node in sorted(nodes, key=lambda node: node["name"])
+    )
 
 
 def _on_disk(segments: Dict[str, Any]) -> str:
@@ -312,7 +326,7 @@ def _run(args: argparse.Namespace, aliases: Dict[str, str], work: Path) -> None:
     nodes = len(_get(url, "/_nodes/stats/process")["nodes"])
     print(
         f"{len(articles)} articles, {megabytes:.1f} MB of text; {url}: OpenSearch {_get(url, '/')['version']['number']}, {nodes} nodes, "
-        f"indexes of {_count(args.shards, 'shard')} and {_count(args.replicas, 'replica')}; {args.rounds} rounds of {len(speed.QUERIES)} queries"
+        f"indexes of {_count(args.shards, 'shard')} and {_count(args.replicas, 'replica')}; {_count(args.rounds, 'round')} of {len(speed.QUERIES)} queries"
     )
     print(f"machine: {os.cpu_count()} CPUs; Python {sys.version.split()[0]}", flush=True)
 
@@ -330,6 +344,7 @@ def _run(args: argparse.Namespace, aliases: Dict[str, str], work: Path) -> None:
             "rss_mb": peak / 1024, "nodes_cpu": _cluster_cpu(url) - before_cpu,
         }
         print(f"  {name}: built in {seconds:.1f} s ({cpu:.1f} s of CPU here, {results[name]['nodes_cpu']:.1f} s in the cluster's nodes)", flush=True)
+    time.sleep(_STORE_STATS_SECONDS)
     written = _index_stats(url, aliases["news"])
     for name, target in (("local", local), ("cluster", where["news"])):
         timings, _, _ = speed.run_child(["--_query", target, str(args.rounds)], script=__file__)
@@ -347,8 +362,17 @@ def _run(args: argparse.Namespace, aliases: Dict[str, str], work: Path) -> None:
         f"(all their work in that time: {ours['nodes_cpu']:.1f} s during the local build, when searchlib sent nothing)"
     )
     searches = len(speed.QUERIES) * (1 + 2 * args.rounds)
-    counted = {kind: (queried["total"]["search"][kind] - written["total"]["search"][kind]) / searches for kind in ("query_total", "fetch_total")}
-    print(f"fan-out: {counted['query_total']:.1f} shard queries and {counted['fetch_total']:.1f} shard fetches a search ({searches} searches, {_count(args.shards, 'shard')})")
+    counters = ("query_total", "query_time_in_millis", "fetch_total", "fetch_time_in_millis")
+    done = {name: queried["total"]["search"][name] - written["total"]["search"][name] for name in counters}
+    print(
+        f"fan-out: {done['query_total'] / searches:.1f} shard queries and {done['fetch_total'] / searches:.1f} shard fetches a search "
+        f"({searches} searches, {_count(args.shards, 'shard')}); the cluster's time for one: query {done['query_time_in_millis'] / max(1, done['query_total']):.1f} ms, "
+        f"fetch {done['fetch_time_in_millis'] / max(1, done['fetch_total']):.1f} ms"
+    )
+    print(
+        f"memory: the keyword fields' global ordinals (fielddata) {queried['total']['fielddata']['memory_size_in_bytes'] / 1e6:.2f} MB "
+        f"after the queries, all copies; heap in use: {_heap(url)}"
+    )
     mean, least, worst, same = _overlap(ours["top"], theirs["top"])
     unequal = [query for query, count in ours["totals"].items() if theirs["totals"].get(query) != count]
     print(
@@ -362,6 +386,7 @@ def _run(args: argparse.Namespace, aliases: Dict[str, str], work: Path) -> None:
     with searchlib.Index(local, create=False) as ix:
         passages = ix.stats().passages
     _settle(url, aliases["news"])
+    time.sleep(_STORE_STATS_SECONDS)
     _print_size(len(articles), passages, megabytes, speed.folder_size(Path(local)), written, _index_stats(url, aliases["news"]))
     for kind, found in _weigh(articles[:_WEIGHED]).items():
         parts = ", ".join(f"{group} {100 * size / found['all']:.0f}%" for group, size in sorted(found.items(), key=lambda item: -item[1]) if group != "all")
