@@ -180,16 +180,22 @@ def _on_disk(segments: Dict[str, Any]) -> str:
 
 
 def _settle(url: str, alias: str) -> None:
-    """Flush once every copy holds every record (a safe commit), then merge
-    to one segment a shard: the merge drops the whole records kept for
-    replaying to copies (``_recovery_source``)."""
+    """Bring the index to rest: once every copy holds every record and the
+    copies' retention leases say so (renewed every 30 s), a flush makes a
+    safe commit, and a merge to one segment a shard drops the whole
+    records kept for replaying to copies (``_recovery_source``). A copy
+    written as one segment is not merged, and keeps them."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         found = _get(url, f"/{alias}/_stats/docs?level=shards")["indices"]
-        checkpoints = [copy["seq_no"] for index in found.values() for copies in index["shards"].values() for copy in copies]
-        if all(c["global_checkpoint"] == c["max_seq_no"] for c in checkpoints):
+        copies = [copy for index in found.values() for shard in index["shards"].values() for copy in shard]
+        if all(
+            copy["seq_no"]["global_checkpoint"] == copy["seq_no"]["max_seq_no"]
+            and all(lease["retaining_seq_no"] > copy["seq_no"]["max_seq_no"] for lease in copy["retention_leases"]["leases"])
+            for copy in copies
+        ):
             break
-        time.sleep(1)
+        time.sleep(2)
     _get(url, f"/{alias}/_flush?force=true", "POST")
     _get(url, f"/{alias}/_forcemerge?max_num_segments=1", "POST")
     _get(url, f"/{alias}/_refresh", "POST")
