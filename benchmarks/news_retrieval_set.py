@@ -20,7 +20,7 @@ import json
 import random
 import sys
 from pathlib import Path
-from typing import IO, Any, Dict, Iterator, Tuple
+from typing import IO, Any, Dict, Iterable, Iterator, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 NEWS = ROOT.parent / "shared" / "corpora" / "orangesum-fr-news.jsonl.gz"
@@ -42,6 +42,26 @@ def _articles(path: Path) -> Iterator[Tuple[str, str, Dict[str, Any]]]:
                     yield str(record["id"]), record["text"], record
 
 
+def write_set(articles: Iterable[Tuple[str, str, Dict[str, Any]]], out: Path, field: str = "title", sample: int = 1500, seed: int = 7) -> Tuple[int, int]:
+    """Write the set of ``articles`` ((id, body, record) as :func:`_articles`
+    gives them) into ``out``, asking ``field`` of a seeded sample of
+    ``sample`` of them; (queries written, articles that had one)."""
+    out.mkdir(parents=True, exist_ok=True)
+    askable = []
+    with open(out / "corpus.jsonl", "w", encoding="utf-8") as corpus:
+        for doc_id, text, record in articles:
+            corpus.write(json.dumps({"id": doc_id, "text": text}, ensure_ascii=False) + "\n")
+            query = " ".join(str(record.get(field) or "").split())
+            if query:
+                askable.append((doc_id, query))
+    chosen = random.Random(seed).sample(askable, min(sample, len(askable)))
+    with open(out / "queries.tsv", "w", encoding="utf-8") as queries, open(out / "qrels.txt", "w", encoding="utf-8") as qrels:
+        for number, (doc_id, query) in enumerate(chosen):
+            queries.write(f"q{number}\t{query}\n")
+            qrels.write(f"q{number} 0 {doc_id} 1\n")
+    return len(chosen), len(askable)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="folder to write the set into")
@@ -53,23 +73,8 @@ def main() -> int:
     if not args.corpus.exists():
         print(f"news_retrieval_set: {args.corpus} not found (give --corpus)", file=sys.stderr)
         return 2
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    askable = []
-    with open(args.out / "corpus.jsonl", "w", encoding="utf-8") as corpus:
-        for doc_id, text, record in _articles(args.corpus):
-            corpus.write(json.dumps({"id": doc_id, "text": text}, ensure_ascii=False) + "\n")
-            query = " ".join(str(record.get(args.queries) or "").split())
-            if query:
-                askable.append((doc_id, query))
-    chosen = random.Random(args.seed).sample(askable, min(args.sample, len(askable)))
-    with open(args.out / "queries.tsv", "w", encoding="utf-8") as queries, open(
-        args.out / "qrels.txt", "w", encoding="utf-8"
-    ) as qrels:
-        for number, (doc_id, query) in enumerate(chosen):
-            queries.write(f"q{number}\t{query}\n")
-            qrels.write(f"q{number} 0 {doc_id} 1\n")
-    print(f"{args.out}: {len(chosen)} queries over {len(askable)} articles", file=sys.stderr)
+    written, askable = write_set(_articles(args.corpus), args.out, args.queries, args.sample, args.seed)
+    print(f"{args.out}: {written} queries over {askable} articles", file=sys.stderr)
     return 0
 
 

@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Sequence, Tuple, Union
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -98,7 +98,9 @@ def timed_run(queries: Dict[str, str], search: Callable[[str], List[str]]) -> Tu
     return run, times
 
 
-def searchlib_index(folder: Path, where: Path) -> Index:
+def searchlib_index(folder: Path, where: Union[Path, str]) -> Index:
+    """The searchlib index of a set's texts at ``where`` (a folder or a
+    cluster's location), built unless it holds documents already."""
     index = Index(where)
     if index.stats().documents == 0:
         began = time.perf_counter()

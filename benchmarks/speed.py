@@ -368,10 +368,11 @@ def _tree_rss_kb(root: int, cpu: Optional[Dict[int, float]] = None) -> int:
     return total
 
 
-def run_child(arguments: List[str]) -> Tuple[Dict[str, Any], int, float]:
-    """Run this script as a child; its JSON answer, its peak memory (KB)
-    and the CPU seconds it and its descendants used (sampled every 0.1 s)."""
-    process = subprocess.Popen([sys.executable, __file__, *arguments], stdout=subprocess.PIPE, text=True)
+def run_child(arguments: List[str], script: str = __file__) -> Tuple[Dict[str, Any], int, float]:
+    """Run ``script`` (this one unless another benchmark's) as a child; its
+    JSON answer, its peak memory (KB) and the CPU seconds it and its
+    descendants used (sampled every 0.1 s)."""
+    process = subprocess.Popen([sys.executable, script, *arguments], stdout=subprocess.PIPE, text=True)
     peak = 0
     cpu: Dict[int, float] = {}
     done = threading.Event()
