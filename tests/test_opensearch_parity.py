@@ -90,6 +90,24 @@ def test_the_seeds_answer_on_a_cluster_as_in_a_folder(seeds_on_both: Tuple[searc
         assert cluster.document(document.id) == local.document(document.id)
 
 
+def test_a_phrase_whose_word_is_spelt_several_ways_matches_and_ranks_as_in_a_folder(cluster_index: str, tmp_path: Path) -> None:
+    # "securite" typed without accents stands for "securit" and, through its
+    # accent key, for "secur" ("sécurité"): a phrase slot of two spellings.
+    documents = [
+        {"id": "a", "title": "Santé", "text": "La sécurité sociale rembourse les soins. La sécurité sociale paie."},
+        {"id": "b", "title": "Budget", "text": "Une securite sociale moins chère ? La securite sociale coûte."},
+        {"id": "c", "title": "Rue", "text": "La sécurité routière et la vie sociale du quartier."},
+    ]
+    with searchlib.Index(tmp_path / "index") as local, searchlib.Index(cluster_index) as cluster:
+        local.add_documents(documents)
+        cluster.add_documents(documents)
+        for query in ('"securite sociale"', '"sécurité sociale"', '"securite sociale" rembourse'):
+            mine, theirs = local.search(query), cluster.search(query)
+            assert mine.total == 2, query  # "a" and "b", not "c"
+            assert [(hit.doc_id, hit.passage) for hit in theirs] == [(hit.doc_id, hit.passage) for hit in mine], query
+            assert [hit.score for hit in theirs] == pytest.approx([hit.score for hit in mine], rel=1e-6), query
+
+
 def test_synonyms_apply_on_a_cluster_as_in_a_folder(cluster_index: str, tmp_path: Path) -> None:
     groups = [["ONU", "Nations unies"], ["cessez-le-feu", "trêve"]]
     with searchlib.Index(tmp_path / "index", synonyms=groups) as local, searchlib.Index(cluster_index, synonyms=groups) as cluster:

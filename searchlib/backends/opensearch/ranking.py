@@ -22,7 +22,7 @@ from ...search.ranking import Ranking
 from ...storage.schema import FIELDS
 from ..base import Ranked, RankedPassage, SearchRequest
 from . import mapping
-from .scoring import Candidate, Evaluation, Statistics, quantized, wanted_statistics
+from .scoring import Candidate, Evaluation, Statistics, all_terms, quantized, wanted_statistics
 from .translate import to_dsl
 
 if TYPE_CHECKING:
@@ -191,7 +191,7 @@ class _Search:
                     self._article(statistics, hit["_source"])
         wanted: Dict[str, Set[str]] = {FIELDS.text: set(), FIELDS.title: set()}
         assert self.built.query is not None
-        for fieldname, text in self.built.query.iter_all_terms():
+        for fieldname, text in all_terms(self.built.query):
             if fieldname in wanted and isinstance(text, str):
                 wanted[fieldname].add(text)
         self.candidates = [_candidate(number, source, wanted) for number, source in enumerate(sources.values())]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from whoosh import query as wq
 from whoosh.query.spans import SpanNear2, SpanOr
@@ -24,7 +24,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from ...search.scoring import bm25_idf, probabilistic_idf
 from ...storage.schema import FIELDS
 
-__all__ = ["Candidate", "Statistics", "Evaluation", "phrase_slots", "wanted_statistics", "quantized"]
+__all__ = ["Candidate", "Statistics", "Evaluation", "all_terms", "phrase_slots", "wanted_statistics", "quantized"]
 
 _SCORED = (FIELDS.text, FIELDS.title)
 Scores = Dict[int, float]
@@ -105,12 +105,31 @@ def _slot(node: Any) -> List[wq.Term]:
     raise ValueError(f"not a phrase slot: {node!r}")
 
 
+def all_terms(node: Any) -> Iterator[Tuple[str, str]]:
+    """Every (field, term) of a query, those of a phrase's slots spelt
+    several ways among them (Whoosh's ``iter_all_terms`` leaves those out)."""
+    if type(node) is wq.Term or isinstance(node, (wq.Prefix, wq.TermRange)):
+        if isinstance(node.text if hasattr(node, "text") else None, str):
+            yield node.fieldname, node.text
+        return
+    if isinstance(node, SpanNear2):
+        for child in node.qs:
+            yield from all_terms(child)
+        return
+    if isinstance(node, SpanOr):
+        for child in node.subqs:
+            yield from all_terms(child)
+        return
+    for child in node.children() if hasattr(node, "children") else ():
+        yield from all_terms(child)
+
+
 def wanted_statistics(query: wq.Query) -> Tuple[Set[Tuple[str, str]], Set[FrozenSet[str]]]:
     """The (field, term) pairs whose passage counts scoring ``query`` needs,
     and the groups of text terms whose article counts it needs."""
     terms: Set[Tuple[str, str]] = set()
     groups: Set[FrozenSet[str]] = set()
-    for fieldname, text in query.iter_all_terms():
+    for fieldname, text in all_terms(query):
         if isinstance(text, str):
             terms.add((fieldname, text))
             if fieldname == FIELDS.text:
