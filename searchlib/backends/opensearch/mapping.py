@@ -42,13 +42,15 @@ from ...storage import offsets
 from ...storage.schema import FIELDS
 
 __all__ = [
-    "FILLER", "LAYERS", "PASSAGE", "ARTICLE", "FieldNames", "index_body", "passage_id", "article_id", "records_of",
+    "FILLER", "SPELLINGS", "LAYERS", "PASSAGE", "ARTICLE", "FieldNames", "index_body", "passage_id", "article_id", "records_of",
     "records_from_chunk",
     "stored_fields", "NATIVE_ARTICLES",
 ]
 
 #: the term of a position without one of its own (never a term analysis makes)
 FILLER = "\u2423"
+#: joins a word's spellings in a query (never in a term)
+SPELLINGS = "\u001f"
 #: terms a position may hold (more are rare: a fourth one is left out)
 LAYERS = 3
 PASSAGE = "passage"
@@ -143,6 +145,10 @@ def index_body(k1: float, b: float, shards: int = 1, replicas: int = 1, settings
                     "searchlib_terms": {"type": "custom", "tokenizer": "searchlib_spaces", "filter": ["searchlib_fillers"]},
                     # a filler at every position: any term, for a phrase's gaps
                     "searchlib_places": {"type": "custom", "tokenizer": "searchlib_spaces"},
+                    # a word's spellings, joined by SPELLINGS, at one position: a
+                    # match query makes them one word (Lucene's synonym query), as
+                    # searchlib scores them
+                    "searchlib_spellings": {"type": "custom", "tokenizer": "keyword", "filter": ["searchlib_split_spellings"]},
                     "french_native": {
                         "type": "custom",
                         "char_filter": ["french_apostrophes"],
@@ -156,6 +162,9 @@ def index_body(k1: float, b: float, shards: int = 1, replicas: int = 1, settings
                 },
                 "filter": {
                     "searchlib_fillers": {"type": "stop", "stopwords": [FILLER], "ignore_case": False},
+                    "searchlib_split_spellings": {
+                        "type": "pattern_capture", "preserve_original": False, "patterns": [f"([^{SPELLINGS}]+)"],
+                    },
                     "french_elision": {"type": "elision", "articles_case": True, "articles": list(NATIVE_ARTICLES)},
                     "french_stop": {"type": "stop", "stopwords": "_french_"},
                     "french_stemmer": {"type": "snowball", "language": "French"},

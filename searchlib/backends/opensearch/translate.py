@@ -2,19 +2,21 @@
 turned into OpenSearch's query DSL over the cluster's fields (see
 :mod:`.mapping`).
 
-Only terms go to the cluster, each in a ``term`` or ``span_term`` query:
-what the user typed never reaches it as a query string, so nothing typed
-can be read by OpenSearch's own query parser.
+Only searchlib's terms go to the cluster: in ``term`` and ``span_term``
+queries, and a word's spellings joined in one ``match`` query that the
+index's ``searchlib_spellings`` analyzer splits back into those terms (a
+synonym query). What the user typed never reaches it as a query string,
+so nothing typed can be read by OpenSearch's own query parser.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from whoosh import query as wq
 
 from ...storage.schema import FIELDS
-from .mapping import FILLER, SEARCHED, STOP_TERMS
+from .mapping import FILLER, SEARCHED, SPELLINGS, STOP_TERMS
 from .scoring import phrase_slots
 
 __all__ = ["to_dsl", "restriction"]
@@ -32,6 +34,9 @@ def to_dsl(node: wq.Query) -> Dsl:
     if phrase is not None:
         return _phrase(*phrase)
     if isinstance(node, wq.Or):
+        spellings = _spellings(node)
+        if spellings is not None:
+            return _one_word(*spellings, boost)
         return {"bool": {"should": [to_dsl(child) for child in node.subqueries], "minimum_should_match": 1, "boost": boost}}
     if isinstance(node, wq.And):
         must = [to_dsl(child) for child in node.subqueries if not isinstance(child, wq.Not)]
@@ -70,6 +75,30 @@ def _term(fieldname: str, text: str, boost: float) -> Dsl:
     if fieldname in _KEYWORDS:
         return {"term": {fieldname: {"value": text, "boost": boost}}}
     raise ValueError(f"a field searchlib cannot search on a cluster: {fieldname}")
+
+
+def _spellings(node: wq.Or) -> Optional[Tuple[str, List[str]]]:
+    """The field and terms of an Or of plain terms of one searched field:
+    one word spelt several ways, or a prefix's words."""
+    children = node.subqueries
+    if node.scale is not None or len(children) < 2 or not all(type(child) is wq.Term for child in children):
+        return None
+    fields = {child.fieldname for child in children}
+    if len(fields) != 1 or not fields <= set(SEARCHED) or not all(isinstance(child.text, str) for child in children):
+        return None
+    return fields.pop(), [child.text for child in children]
+
+
+def _one_word(fieldname: str, terms: List[str], boost: float) -> Dsl:
+    """A word's spellings as one word on each layer: the cluster's synonym
+    query (the spellings' frequencies added up, the commonest one's IDF),
+    so that the cluster's candidates are those searchlib ranks first
+    (separate terms would let a rare spelling's IDF outweigh the word)."""
+    joined = SPELLINGS.join(terms)
+    layers = [
+        {"match": {layer: {"query": joined, "analyzer": "searchlib_spellings"}}} for layer in SEARCHED[fieldname].layers
+    ]
+    return {"bool": {"should": layers, "minimum_should_match": 1, "boost": boost}}
 
 
 def _phrase(fieldname: str, slots: List[Any]) -> Dsl:
