@@ -1,10 +1,11 @@
 """The cluster benchmark's own arithmetic, its one-line skip without a
-cluster, and (slow, with ../shared and a cluster on 127.0.0.1:9200) a
+cluster, and (slow, with ../shared and the test cluster, ``$SEARCHLIB_TEST_OPENSEARCH``) a
 small run end to end, so the figures in docs/opensearch-sizing.md come
 from code that is itself checked."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -17,7 +18,7 @@ BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 import opensearch as bench  # noqa: E402
 
-CLUSTER = "http://127.0.0.1:9200"
+CLUSTER = (os.environ.get("SEARCHLIB_TEST_OPENSEARCH") or "http://127.0.0.1:9200").rstrip("/")
 
 
 def _free_port() -> int:
@@ -75,7 +76,10 @@ def test_a_small_run_measures_both_backends():
         pytest.skip("../shared is not there")
     if not _cluster_answers():
         pytest.skip(f"no cluster at {CLUSTER}")
-    command = [sys.executable, str(BENCHMARKS / "opensearch.py"), "--sample", "40", "--rounds", "1", "--queries", "20", "--name", "searchlib-test-bench"]
+    command = [
+        sys.executable, str(BENCHMARKS / "opensearch.py"), "--url", CLUSTER, "--sample", "40", "--rounds", "1", "--queries", "20",
+        "--name", "searchlib-test-bench",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
     out = result.stdout
