@@ -78,14 +78,16 @@ def _term(fieldname: str, text: str, boost: float) -> Dsl:
 
 
 def _spellings(node: wq.Or) -> Optional[Tuple[str, List[str]]]:
-    """The field and terms of an Or of plain terms of one searched field:
-    one word spelt several ways, or a prefix's words."""
+    """The field and terms of an Or of plain terms of one searched field,
+    all of the same weight: one word spelt several ways, or a prefix's words."""
     children = node.subqueries
     if node.scale is not None or len(children) < 2 or not all(type(child) is wq.Term for child in children):
         return None
     fields = {child.fieldname for child in children}
     if len(fields) != 1 or not fields <= set(SEARCHED) or not all(isinstance(child.text, str) for child in children):
         return None
+    if any(getattr(child, "boost", 1.0) != 1.0 for child in children):
+        return None  # spellings weighed apart (a typing error's corrections): their own boosts
     return fields.pop(), [child.text for child in children]
 
 
