@@ -19,6 +19,9 @@ is exact and the best articles are never missed for want of a deep enough
 window. ``FOUNDATION`` (public as ``Ranking.bm25()``) is the ranking searchlib had before these levers:
 Whoosh's own matchers and BM25F over passages alone; benchmarks compare
 against it.
+
+Over 400 lines: the public ``Ranking``, its levers and the ranker applying
+them are read together (``form_losses`` serves a cluster's ranking too).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from .places import Places
 from .scoring import EMPTY, Evaluation, Layout, SegmentCache, Table, Weighting
 from .whoosh27 import stored_records
 
-__all__ = ["Ranking", "DEFAULT", "FOUNDATION", "ablations", "Ranker", "Chosen"]
+__all__ = ["Ranking", "DEFAULT", "FOUNDATION", "ablations", "Ranker", "Chosen", "form_losses"]
 
 
 @dataclass(frozen=True)
@@ -316,13 +319,7 @@ class Ranker:
         for docnum in passages:
             term_counts, form_counts = count(docnum, all_terms, all_forms, analyzer)
             norm = k1 * (1 - b + b * evaluation.text_length(docnum) / average)
-            losses: Dict[str, float] = {}
-            for terms, form, weight in words:
-                held = sum(term_counts.get(term, 0) for term in terms)
-                typed = min(held, form_counts.get(form, 0))
-                if held > typed:
-                    counted = typed + share * (held - typed)
-                    losses[form] = weight * (k1 + 1) * (counted / (counted + norm) - held / (held + norm))
+            losses = form_losses(words, term_counts, form_counts, k1, share, norm)
             if losses:
                 found[docnum] = losses
         return found
@@ -380,6 +377,23 @@ class Ranker:
             found.append(("proximity", "words close together", self.ranking.proximity * self._near.get(docnum, 0.0)))
         found.append(("total", "score", self._scores.get(docnum) or 0.0))
         return found
+
+
+def form_losses(
+    words: Sequence[Tuple[FrozenSet[str], str, float]], term_counts: Dict[str, int], form_counts: Dict[str, int],
+    k1: float, share: float, norm: float,
+) -> Dict[str, float]:
+    """What each query word (its terms, the form typed, its weight) loses in
+    a passage's BM25 (``norm``: its length's part) for occurrences in other
+    forms counting ``share`` each: see :meth:`Ranker._other_forms`."""
+    losses: Dict[str, float] = {}
+    for terms, form, weight in words:
+        held = sum(term_counts.get(term, 0) for term in terms)
+        typed = min(held, form_counts.get(form, 0))
+        if held > typed:
+            counted = typed + share * (held - typed)
+            losses[form] = weight * (k1 + 1) * (counted / (counted + norm) - held / (held + norm))
+    return losses
 
 
 def _plus(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence
 
 from ...search.copies import finish, walk
 from ...search.query import BuiltQuery
-from ...search.ranking import Ranking
+from ...search.ranking import Ranking, form_losses
 from ...storage.schema import FIELDS
 from ..base import Ranked, RankedPassage, SearchRequest
 from . import mapping
@@ -264,13 +264,7 @@ class _Search:
         for candidate in candidates:
             term_counts, form_counts = analyzer.count_words(candidate.fields.get(FIELDS.text) or "", all_terms, all_forms)
             norm = k1 * (1 - b + b * quantized(candidate.lengths[FIELDS.text]) / average)
-            losses: Dict[str, float] = {}
-            for terms, form, weight in words:
-                held = sum(term_counts.get(term, 0) for term in terms)
-                typed = min(held, form_counts.get(form, 0))
-                if held > typed:
-                    counted = typed + share * (held - typed)
-                    losses[form] = weight * (k1 + 1) * (counted / (counted + norm) - held / (held + norm))
+            losses = form_losses(words, term_counts, form_counts, k1, share, norm)
             if losses:
                 found[candidate.number] = losses
         return found
