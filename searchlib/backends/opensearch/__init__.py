@@ -72,7 +72,6 @@ class OpenSearchBackend:
         self.analyzer = FrenchAnalyzer(stop_words=frozenset(words) if words is not None else None)
         low, high = meta.get("passage_words") or DEFAULT_PASSAGE_WORDS
         self.passage_words = (int(low), int(high))
-        self._meta = meta
         self._vocabulary = ClusterVocabulary(self._search_body)
         self._statistics: Optional[Tuple[float, Statistics]] = None
 
@@ -151,21 +150,9 @@ class OpenSearchBackend:
                 if origin == root or origin.startswith(root.rstrip(os.sep) + os.sep):
                     yield source[FIELDS.doc_id], origin
 
-    def _scan(self, query: Dict[str, Any], fields: Any, size: int = 1000) -> Iterator[Dict[str, Any]]:
-        """Every record ``query`` matches, in order of id, a page at a time."""
-        after: Optional[List[Any]] = None
-        while True:
-            body: Dict[str, Any] = {
-                "query": query, "size": size, "_source": fields, "sort": [{FIELDS.doc_id: "asc"}, {"seq": "asc"}, {"kind": "asc"}],
-            }
-            if after is not None:
-                body["search_after"] = after
-            hits = self._search_body(body)["hits"]["hits"]
-            for hit in hits:
-                yield hit["_source"]
-            if len(hits) < size:
-                return
-            after = hits[-1]["sort"]
+    def _scan(self, query: Dict[str, Any], fields: Any) -> Iterator[Dict[str, Any]]:
+        """Every record ``query`` matches (``fields`` of it), in order of id."""
+        return (hit["_source"] for hit in self._hits(query, fields))
 
     def stored_hashes(self, doc_ids: Sequence[str], retry_seconds: Optional[float] = None) -> Dict[str, Tuple[str, int]]:
         """Each indexed document's content hash and number of passages
@@ -216,11 +203,14 @@ class OpenSearchBackend:
         self._changed()
         return removed
 
-    def _hits(self, query: Dict[str, Any], size: int = 1000) -> Iterator[Dict[str, Any]]:
-        """Every record ``query`` matches (ids and sort keys only), a page at a time."""
+    def _hits(self, query: Dict[str, Any], fields: Any = False, size: int = 1000) -> Iterator[Dict[str, Any]]:
+        """Every record ``query`` matches, in order of id, a page at a time
+        (with ``fields`` of its source; ids and sort keys alone by default)."""
         after: Optional[List[Any]] = None
         while True:
-            body: Dict[str, Any] = {"query": query, "size": size, "_source": False, "sort": [{FIELDS.doc_id: "asc"}, {"seq": "asc"}, {"kind": "asc"}]}
+            body: Dict[str, Any] = {
+                "query": query, "size": size, "_source": fields, "sort": [{FIELDS.doc_id: "asc"}, {"seq": "asc"}, {"kind": "asc"}],
+            }
             if after is not None:
                 body["search_after"] = after
             hits = self._search_body(body)["hits"]["hits"]
@@ -322,18 +312,7 @@ class OpenSearchBackend:
             return []
         filters = [{"term": {"kind": mapping.PASSAGE}}] + restriction(built.filter, after, before, sources)
         search = {"bool": {"must": [to_dsl(built.query)], "filter": filters}}
-        ids: List[str] = []
-        after_key: Optional[Dict[str, Any]] = None
-        while True:
-            composite: Dict[str, Any] = {"size": 1000, "sources": [{"id": {"terms": {"field": FIELDS.doc_id}}}]}
-            if after_key is not None:
-                composite["after"] = after_key
-            body = {"size": 0, "query": search, "aggs": {"ids": {"composite": composite}}}
-            found = self._search_body(body)["aggregations"]["ids"]
-            ids += [bucket["key"]["id"] for bucket in found["buckets"]]
-            after_key = found.get("after_key")
-            if not found["buckets"] or after_key is None:
-                return ids
+        return [bucket["key"]["id"] for bucket in client.document_buckets(self._search_body, search)]
 
     def stats(self) -> IndexStats:
         body = {

@@ -16,12 +16,13 @@ import random
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, TypeVar
 
 from ..._defaults import CLUSTER_SCHEMES
 from ...errors import SearchlibError
+from ...storage.schema import FIELDS
 
-__all__ = ["SCHEMES", "Location", "parse", "connect", "call", "ClusterError"]
+__all__ = ["SCHEMES", "Location", "parse", "connect", "call", "ClusterError", "document_buckets"]
 
 SCHEMES = CLUSTER_SCHEMES
 _T = TypeVar("_T")
@@ -193,3 +194,24 @@ def call(location: Location, request: Callable[[], _T], retry_seconds: float = _
                 raise ClusterError(describe(location, error)) from None
         time.sleep(pause * (0.5 + random.random()))
         pause = min(pause * 2, 5.0)
+
+
+def document_buckets(
+    search: Callable[[Dict[str, Any]], Dict[str, Any]], query: Dict[str, Any], aggs: Optional[Dict[str, Any]] = None
+) -> Iterator[Dict[str, Any]]:
+    """One bucket for each document id among the records ``query`` matches,
+    in order of id, a thousand a request (a composite aggregation, read
+    to its end); each bucket with ``aggs`` computed over its records."""
+    after: Optional[Dict[str, Any]] = None
+    while True:
+        composite: Dict[str, Any] = {"size": 1000, "sources": [{"id": {"terms": {"field": FIELDS.doc_id}}}]}
+        if after is not None:
+            composite["after"] = after
+        buckets: Dict[str, Any] = {"composite": composite}
+        if aggs:
+            buckets["aggs"] = aggs
+        found = search({"size": 0, "query": query, "aggs": {"ids": buckets}})["aggregations"]["ids"]
+        yield from found["buckets"]
+        after = found.get("after_key")
+        if not found["buckets"] or after is None:
+            return

@@ -196,7 +196,7 @@ class _Search:
                 wanted[fieldname].add(text)
         self.candidates = [_candidate(number, source, wanted) for number, source in enumerate(sources.values())]
         ranked = self._score(statistics)
-        by_number = {candidate.number: candidate for candidate in self.candidates}
+        by_number = self.candidates  # a candidate's number is its place in the list
 
         def fields_of(number: int) -> Dict[str, Any]:
             fields = by_number[number].fields
@@ -221,7 +221,7 @@ class _Search:
         assert self.built.query is not None
         scores = evaluation.scores(self.built.query)
         self.evaluation = evaluation
-        by_number = {candidate.number: candidate for candidate in self.candidates}
+        by_number = self.candidates
         if ranking.context and ranking.term_at_a_time and scores:
             self.articles = articles = evaluation.article_scores()
             scores = {number: score + ranking.context * articles.get(by_number[number].doc_id, 0.0) for number, score in scores.items()}
@@ -234,7 +234,7 @@ class _Search:
         return self._order(scores)
 
     def _order(self, scores: Dict[int, float]) -> List[Tuple[int, float]]:
-        by_number = {candidate.number: candidate for candidate in self.candidates}
+        by_number = self.candidates
 
         def seq(number: int) -> int:
             return int(by_number[number].fields.get("_seq", 0))
@@ -280,7 +280,7 @@ class _Search:
             found.append(("coordination", "×", factor))
         ranking = self.ranking
         if ranking.context:
-            doc_id = next(candidate.doc_id for candidate in self.candidates if candidate.number == number)
+            doc_id = self.candidates[number].doc_id
             found.append(("article", f"{ranking.context:g} × article BM25", ranking.context * self.articles.get(doc_id, 0.0)))
         for form, value in sorted(self.losses.get(number, {}).items(), key=lambda item: item[1]):
             found.append(("other forms", form, value))

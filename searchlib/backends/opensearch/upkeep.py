@@ -16,7 +16,6 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from ...errors import IndexNotFoundError
 from ...results import AddReport, CheckReport
-from ...storage.schema import FIELDS
 from . import client, mapping
 
 __all__ = ["check", "rebuild"]
@@ -50,23 +49,11 @@ def check(location: str) -> CheckReport:
         def search(body: Dict[str, Any]) -> Dict[str, Any]:
             return client.call(where, lambda: connection.search(index=where.index, body=body))
 
-        for kind, counts in ((mapping.ARTICLE, expected), (mapping.PASSAGE, held)):
-            after: Optional[Dict[str, Any]] = None
-            while True:
-                composite: Dict[str, Any] = {"size": 1000, "sources": [{"id": {"terms": {"field": FIELDS.doc_id}}}]}
-                if after is not None:
-                    composite["after"] = after
-                aggs: Dict[str, Any] = {"ids": {"composite": composite}}
-                if kind == mapping.ARTICLE:
-                    composite_aggs = {"passages": {"max": {"field": "passages"}}}
-                    aggs["ids"]["aggs"] = composite_aggs
-                answer = search({"size": 0, "query": {"term": {"kind": kind}}, "aggs": aggs})["aggregations"]["ids"]
-                for bucket in answer["buckets"]:
-                    doc_id = bucket["key"]["id"]
-                    counts[doc_id] = int(bucket["passages"]["value"]) if kind == mapping.ARTICLE else int(bucket["doc_count"])
-                after = answer.get("after_key")
-                if not answer["buckets"] or after is None:
-                    break
+        passages = {"passages": {"max": {"field": "passages"}}}
+        for bucket in client.document_buckets(search, {"term": {"kind": mapping.ARTICLE}}, passages):
+            expected[bucket["key"]["id"]] = int(bucket["passages"]["value"])
+        for bucket in client.document_buckets(search, {"term": {"kind": mapping.PASSAGE}}):
+            held[bucket["key"]["id"]] = int(bucket["doc_count"])
         for doc_id in sorted(set(expected) | set(held)):
             want, have = expected.get(doc_id), held.get(doc_id, 0)
             if want is None:
