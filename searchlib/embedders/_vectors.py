@@ -1,0 +1,27 @@
+"""What every adapter does to the vectors it is given."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from . import EmbedderError
+
+if TYPE_CHECKING:
+    from . import Vectors
+
+
+def as_rows(found: Any, count: int, name: str) -> "Vectors":
+    """``found`` as ``count`` float32 rows, L2-normalised; an answer of
+    another shape, or with values that are not finite, is refused."""
+    import numpy as np
+
+    try:
+        rows = np.asarray(found, dtype=np.float32)
+    except (TypeError, ValueError) as error:
+        raise EmbedderError(f"embedder {name} returned something that is not vectors ({error})") from None
+    if rows.ndim != 2 or rows.shape[0] != count or rows.shape[1] < 1:
+        raise EmbedderError(f"embedder {name} returned an array of shape {rows.shape} for {count} texts")
+    if not np.isfinite(rows).all():
+        raise EmbedderError(f"embedder {name} returned values that are not finite numbers")
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(norms > 0, norms, 1.0)
