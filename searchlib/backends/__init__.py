@@ -16,10 +16,10 @@ from typing import Any, Callable, Iterable, Optional, Tuple, Union
 from .._defaults import is_cluster_location
 from ..results import AddReport, CheckReport
 
-from .base import Backend, Item, Ranked, RankedPassage, SearchRequest
+from .base import Backend, Item, Ranked, RankedPassage, SearchRequest, no_vectors, refused_embedder
 
 __all__ = [
-    "Backend", "Item", "Ranked", "RankedPassage", "SearchRequest", "Location", "is_cluster", "open_backend", "exists", "check",
+    "Backend", "Item", "Ranked", "RankedPassage", "SearchRequest", "no_vectors", "refused_embedder", "Location", "is_cluster", "open_backend", "exists", "check",
     "rebuild",
 ]
 

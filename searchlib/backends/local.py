@@ -14,22 +14,24 @@ import pickle
 import struct
 import zlib
 from pathlib import Path
-from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar
 
 import numpy as np
 from whoosh import query as wq
 
 from ..errors import IndexCorruptError, SearchlibError
 from ..ingest import Document
-from ..results import AddReport, IndexStats
-from ..search import query as _query, ranking as _ranking, scoring as _scoring, snippets, vocabulary
+from ..results import AddReport, EmbedProgress, EmbedReport, IndexStats
+from .. import embedders
+from ..embedders import Embedder
+from ..search import query as _query, ranking as _ranking, scoring as _scoring, semantic, snippets, vocabulary
 from ..search.ranking import Ranking
 from ..search.synonyms import Synonyms
 from ..storage import store
 from ..storage.damage import damaged, describe_damage
 from ..storage.retry import attempts
 from ..storage.schema import FIELDS
-from .base import Item, Ranked, RankedPassage, SearchRequest
+from .base import Item, Ranked, RankedPassage, SearchRequest, no_vectors, refused_embedder
 
 __all__ = ["LocalBackend"]
 
@@ -71,6 +73,7 @@ class LocalBackend:
         self.synonyms = synonyms
         self._segments = _scoring.SegmentCache()  # what the ranking reads of each segment, once
         self._vocabulary = vocabulary.VocabularyCache()  # what parsing queries learnt of the terms
+        self._vectors = semantic.VectorCache()  # each segment's vectors, read once
 
     def close(self) -> None:
         self._store.close()
@@ -85,13 +88,47 @@ class LocalBackend:
         kept_origins: Optional[Set[str]] = None,
         orphan_roots: Optional[Sequence[str]] = None,
         between: Optional[Callable[[], None]] = None,
+        embedder: Optional[Embedder] = None,
+        embedded: Optional[Callable[[int], None]] = None,
     ) -> AddReport:
         from ..indexing import run
 
+        if embedder is not None:
+            self.use_embedder(embedder)
         return run.write(
             self._store, items, prune_roots=prune_roots, kept_origins=kept_origins, workers=self._workers,
-            between=between, orphan_roots=orphan_roots, batch=self._batch,
+            between=between, orphan_roots=orphan_roots, batch=self._batch, embedder=embedder, embedded=embedded,
         )
+
+    def embedder_identity(self) -> Optional[Dict[str, Any]]:
+        return self._store.settings.embedder_identity
+
+    def use_embedder(self, embedder: Embedder) -> None:
+        recorded = self._store.settings.embedder_identity
+        if recorded is not None and not embedders.same_embedder(recorded, embedder):
+            raise SearchlibError(refused_embedder(self.location, recorded, embedder))
+        self._store.use_embedder(embedders.identity(embedder))
+
+    def fill_vectors(
+        self, embedder: Embedder, batch: int, progress: Optional[Callable[[EmbedProgress], None]]
+    ) -> EmbedReport:
+        from ..indexing import embed
+
+        self.use_embedder(embedder)
+        return self._write_vectors(lambda: embed.fill(self._store, embedder, batch, progress))
+
+    def _write_vectors(self, operation: Callable[[], _T]) -> _T:
+        from ..storage.damage import write_error
+
+        try:
+            return operation()
+        except OSError as error:
+            raise write_error(self.path, error) from None
+
+    def missing_vectors(self) -> int:
+        from ..indexing import embed
+
+        return self._read(lambda: embed.missing_count(self._store))
 
     def replaces_other(self, document: Document) -> bool:
         from ..indexing import run, writer
@@ -116,12 +153,15 @@ class LocalBackend:
         ranking = request.ranking or self._ranking
         searcher.weighting = ranking.weighting()  # lent to this call alone
         built = self._build(request.query, searcher, ranking)
-        if built.query is None:
+        meaning = self._semantic(searcher, request)
+        if built.query is None and meaning is None:
             return Ranked(0, [], built)
         restriction = _restriction(built.filter, request.after, request.before, request.source, searcher)
         if restriction is not None and not restriction:
             return Ranked(0, [], built)  # the filters keep nothing
-        ranker = _ranking.Ranker(searcher, built.query, restriction, ranking, self._segments, built.forms, self.analyzer)
+        ranker = _ranking.Ranker(
+            searcher, built.query, restriction, ranking, self._segments, built.forms, self.analyzer, meaning
+        )
         # A page is cut from the list a larger limit gives: per_doc and the
         # copies folded away depend on every hit ranked above it.
         total, chosen = ranker.choose(
@@ -130,7 +170,7 @@ class LocalBackend:
         # Stop words keep no positions: a query made of them alone is highlighted by analysis.
         wanted = (
             None
-            if any(fieldname == FIELDS.stops for fieldname, _ in built.query.iter_all_terms())
+            if built.query is not None and any(fieldname == FIELDS.stops for fieldname, _ in built.query.iter_all_terms())
             else snippets.pattern_terms(built.patterns)
         )
         page = []
@@ -144,6 +184,23 @@ class LocalBackend:
                 )
             )
         return Ranked(total, page, built, ranker.facets(request.facets) if request.facets else {})
+
+    def _semantic(self, searcher: Any, request: SearchRequest) -> Optional[semantic.Semantic]:
+        """How meaning takes part in this search (None: it does not)."""
+        if request.query_vector is None:
+            return None
+        dimensions = self._store.vector_dimensions
+        if dimensions is None:
+            raise SearchlibError(no_vectors(self.location))
+        if len(request.query_vector) != dimensions:
+            raise SearchlibError(
+                f"index {self.location} keeps vectors of {dimensions} dimensions, not {len(request.query_vector)}"
+            )
+        found = semantic.similarities(
+            searcher, self.path, dimensions, np.asarray(request.query_vector, dtype=np.float32), self._vectors,
+            self._segments,
+        )
+        return semantic.Semantic(request.semantic, request.fusion, found)
 
     def parse(self, query: str, ranking: Optional[Ranking] = None) -> _query.BuiltQuery:
         return self._read_with_searcher(lambda searcher: self._build(query, searcher, ranking or self._ranking))

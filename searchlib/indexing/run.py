@@ -11,6 +11,7 @@ nothing, so a document is never half replaced.
 from __future__ import annotations
 
 import hashlib
+import pickle
 import json
 import time
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from ..storage.schema import FIELDS
 from . import writer as _writer
 from .prepare import Preparer
 from .workers import Prepared, Preparation
+from ..embedders import Embedder
 from ..ingest import Document, IngestFailure, IngestWarning
 from ..results import AddReport
 
@@ -85,6 +87,7 @@ class _Batches:
     def writer(self) -> Any:
         if self._writer is None:
             self._writer = _writer.open_writer(self._store)
+            self._writer.vector_dimensions = self._store.vector_dimensions
             self._opened += 1
         return self._writer
 
@@ -130,6 +133,8 @@ def write(
     between: Optional[Callable[[], None]] = None,
     orphan_roots: Optional[Sequence[str]] = None,
     batch: Tuple[Optional[int], Optional[int]] = (None, None),
+    embedder: Optional[Embedder] = None,
+    embedded: Optional[Callable[[int], None]] = None,
 ) -> AddReport:
     """Index ``items``; with ``prune_roots``, also remove the documents read
     from files under those roots that this run did not see (except those
@@ -140,14 +145,27 @@ def write(
     of ``items`` does (a progress report that cancels the run). With
     ``orphan_roots``, the report counts the documents read from files under
     those roots whose file has gone (what pruning them would remove).
-    ``batch`` is (documents, characters) a commit, None for the default."""
+    ``batch`` is (documents, characters) a commit, None for the default.
+    With ``embedder`` (the index's, see :meth:`store.Store.use_embedder`),
+    each new passage's vector is made where it is prepared and committed
+    with it; ``embedded`` is told how many passages each chunk written held."""
     report = AddReport()
     seen: Dict[str, str] = {}
     told = _ToldWhenIndexed(report)
     limits = (batch[0] or _BATCH_DOCUMENTS, batch[1] or _BATCH_CHARS)
     batches = _Batches(the_store, *limits)
-    preparer = Preparer(the_store.analyzer, the_store.passage_words, the_store.settings.keeps_offsets)
+    preparer = Preparer(the_store.analyzer, the_store.passage_words, the_store.settings.keeps_offsets, embedder)
+    if embedder is not None and not _picklable(embedder):
+        workers = 0  # a function of the caller's own runs here: it cannot travel to a worker
     hashes = _IndexedHashes(the_store, batches)
+
+    def written(done: Prepared) -> None:
+        _write_prepared(batches, done, report)
+        if embedded is not None and done[2].vectors is not None:
+            embedded(len(done[2]))
+        if between is not None:
+            between()
+
     with Preparation(preparer, workers, limits) as preparation:
         try:
             try:
@@ -162,16 +180,12 @@ def write(
                             if _queue_one(the_store, hashes, batches, preparation, item, report, seen):
                                 told.indexed(item.origin)
                             for done in preparation.ready():
-                                _write_prepared(batches, done, report)
-                                if between is not None:
-                                    between()
+                                written(done)
             finally:
                 hashes.release()
             with _writing(the_store):
                 for done in preparation.drain():
-                    _write_prepared(batches, done, report)
-                    if between is not None:
-                        between()
+                    written(done)
                 if prune_roots:
                     _prune(the_store, batches, prune_roots, seen, kept_origins or set(), report)
                 batches.commit()
@@ -183,6 +197,14 @@ def write(
             gone = _writer.documents_gone(searcher, orphan_roots)
         report.orphaned = sum(1 for doc_id in gone if doc_id not in seen)
     return report
+
+
+def _picklable(embedder: Embedder) -> bool:
+    try:
+        pickle.dumps(embedder)
+    except Exception:
+        return False
+    return True
 
 
 @contextmanager

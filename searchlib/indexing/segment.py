@@ -16,6 +16,7 @@ Whoosh's.
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
@@ -25,6 +26,7 @@ from whoosh.columns import VarBytesColumn
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
+from ..storage import vectors
 from .blocks import Grouped, compress, write_field
 
 __all__ = ["PreparedChunk", "FieldPostings", "group_postings", "FastSegmentWriter", "supported", "stored_record"]
@@ -99,10 +101,11 @@ class PreparedChunk:
     ``records`` holds each passage's stored fields as Whoosh keeps them
     (see :func:`stored_record`), ``columns`` its sortable field values,
     ``lengths`` its scorable field lengths, and ``postings`` each field's
-    :class:`FieldPostings` over the chunk.
+    :class:`FieldPostings` over the chunk; ``vectors`` the rows of their
+    vectors (:mod:`searchlib.storage.vectors`) when the index has an embedder.
     """
 
-    __slots__ = ("records", "columns", "lengths", "postings")
+    __slots__ = ("records", "columns", "lengths", "postings", "vectors")
 
     def __init__(
         self,
@@ -115,15 +118,16 @@ class PreparedChunk:
         self.columns = columns
         self.lengths = lengths
         self.postings = postings
+        self.vectors: "Optional[np.ndarray[Any, Any]]" = None
 
     def __len__(self) -> int:
         return len(self.records)
 
     def __getstate__(self) -> Tuple[Any, ...]:
-        return (self.records, self.columns, self.lengths, self.postings)
+        return (self.records, self.columns, self.lengths, self.postings, self.vectors)
 
     def __setstate__(self, state: Tuple[Any, ...]) -> None:
-        self.records, self.columns, self.lengths, self.postings = state
+        self.records, self.columns, self.lengths, self.postings, self.vectors = state
 
 
 def stored_record(values: Dict[str, Any]) -> bytes:
@@ -257,6 +261,9 @@ class FastSegmentWriter(SegmentWriter):
         # The compressed-bytes writer under Whoosh's pickling wrapper.
         self._records = self.perdocwriter._get_column("_stored")._child
         self._records._compress = compress  # for documents merged in: the same bytes, a sixth of the time
+        #: the length of the index's vectors (None: it keeps none), set by whoever opens the writer
+        self.vector_dimensions: Optional[int] = None
+        self._vector_rows: List["np.ndarray[Any, Any]"] = []  # the new segment's, in document order
 
     def add_document(self, **fields: Any) -> None:
         """Whoosh's ``add_document``: the fields are analysed here."""
@@ -307,9 +314,35 @@ class FastSegmentWriter(SegmentWriter):
             add_record(self._records, docnum, record)
             perdoc.finish_doc()
             docnum += 1
+        if self.vector_dimensions:
+            rows = chunk.vectors
+            if rows is None or rows.shape != (len(chunk), vectors.row_size(self.vector_dimensions)):
+                rows = vectors.absent(len(chunk), self.vector_dimensions)
+            self._vector_rows.append(rows)
         buffer.add_chunk(base, chunk)
         self.docnum = docnum
         self._added = True
+
+    def add_reader(self, reader: Any) -> None:
+        """Whoosh's merge of an older segment's live passages, their
+        vectors carried over in the same order."""
+        if self.vector_dimensions:
+            count = reader.doc_count_all()
+            found = vectors.read_rows(Path(self.storage.folder), reader._segment.segment_id(), count, self.vector_dimensions)
+            self._vector_rows.append(vectors.rows_of(found, list(reader.all_doc_ids())))
+        super().add_reader(reader)
+
+    def _finalize_segment(self) -> Any:
+        segment = super()._finalize_segment()
+        # After the segment's files are assembled into one (which would take
+        # this file in too), before the table of contents that makes the
+        # segment part of the index.
+        if self.vector_dimensions and any(vectors.any_present(rows) for rows in self._vector_rows):
+            rows = np.concatenate(self._vector_rows)
+            if len(rows) != self.docnum:  # documents added Whoosh's way, one at a time, have none
+                rows = np.concatenate([rows, vectors.absent(self.docnum - len(rows), self.vector_dimensions)])
+            vectors.write_rows(Path(self.storage.folder), self.newsegment.segment_id(), rows)
+        return segment
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()

@@ -57,6 +57,9 @@ _START_CHARS = 250_000
 # Documents travel to workers in chunks of about this many characters, or
 # as many as came in this many seconds (a slow stream).
 _CHUNK_CHARS = 600_000
+# With an embedder a chunk is seconds of model time a passage: smaller
+# chunks keep every worker busy and progress flowing.
+_EMBED_CHUNK_CHARS = 24_000
 _CHUNK_SECONDS = 0.5
 # Chunks each worker may run ahead of the writer (a few megabytes each): enough
 # to keep workers busy while the writer commits a batch.
@@ -78,11 +81,15 @@ def default_workers() -> int:
     a single core or where workers are not :func:`available`."""
     if not available():
         return 0
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
+    cores = _cores()
     return min(cores, _MAX_WORKERS) if cores > 1 else 0
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def available() -> bool:
@@ -127,10 +134,15 @@ class _Worker:
     """One worker process, with a thread that feeds it and one that reads
     its answers, so that neither side ever waits on a full pipe."""
 
-    def __init__(self, preparer: Preparer) -> None:
+    def __init__(self, preparer: Preparer, threads: Optional[int] = None) -> None:
+        environment = None
+        if threads is not None:
+            # A model's own threads (OpenMP, BLAS), shared out so workers do not fight over cores.
+            environment = {**os.environ, "OMP_NUM_THREADS": str(threads)}
         self._process = subprocess.Popen(
             [sys.executable, "-I", "-c", _BOOTSTRAP],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True,
+            env=environment,
         )
         self.pid = self._process.pid
         self.pending = 0  # chunks sent, not yet answered
@@ -264,11 +276,13 @@ class Preparation:
             and self._submitted_chars >= _START_CHARS
         ):
             self._finish_here()
-            self._pool = [_Worker(self._preparer) for _ in range(self._workers)]
+            threads = None if self._preparer.embedder is None else max(1, _cores() // self._workers)
+            self._pool = [_Worker(self._preparer, threads) for _ in range(self._workers)]
         if not self._waiting and self._here is None:
             self._oldest = time.monotonic()
         self._waiting_chars += len(document.text)
-        cut = batch_ends or self._waiting_chars >= _CHUNK_CHARS or time.monotonic() - self._oldest > _CHUNK_SECONDS
+        chunk_chars = _CHUNK_CHARS if self._preparer.embedder is None else _EMBED_CHUNK_CHARS
+        cut = batch_ends or self._waiting_chars >= chunk_chars or time.monotonic() - self._oldest > _CHUNK_SECONDS
         if not self._pool:
             if self._here is None:
                 self._here = ChunkBuilder()
@@ -301,7 +315,7 @@ class Preparation:
     def _finish_here(self) -> None:
         if self._here is not None:
             self.prepared_by.add(os.getpid())
-            self._finished.append((self._here_documents, self._here_counts, self._here.finish()))
+            self._finished.append((self._here_documents, self._here_counts, self._preparer.finish(self._here)))
             self._here, self._here_documents, self._here_counts = None, [], []
             self._waiting_chars = 0
 

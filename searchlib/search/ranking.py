@@ -41,6 +41,7 @@ from . import facets as _facets
 from .copies import Chosen, Kept, finish, walk
 from .places import Places
 from .scoring import EMPTY, Evaluation, Layout, SegmentCache, Table, Weighting
+from .semantic import Semantic
 from .whoosh27 import stored_records
 
 __all__ = ["Ranking", "DEFAULT", "FOUNDATION", "ablations", "Ranker", "Chosen", "form_losses"]
@@ -156,14 +157,16 @@ class Ranker:
     def __init__(
         self,
         searcher: Any,
-        query: wq.Query,
+        query: Optional[wq.Query],
         restriction: Optional[Set[int]],
         ranking: Ranking,
         segments: SegmentCache,
         forms: Sequence[Tuple[FrozenSet[str], str]] = (),
         analyzer: Optional[FrenchAnalyzer] = None,
+        semantic: Optional[Semantic] = None,
     ) -> None:
         self.searcher = searcher
+        self.semantic = semantic  # None: words alone; a query of no known word (None) is then matched by meaning
         self.forms = forms
         self.analyzer = analyzer
         self.segments = segments
@@ -201,7 +204,7 @@ class Ranker:
             self.searcher, layout, ranking.k1, ranking.b, ranking.probabilistic_idf, ranking.coordination,
             ranking.one_word_spellings, self._places,
         )
-        table = evaluation.scores(self.query, self.restriction)
+        table = evaluation.scores(self.query, self.restriction) if self.query is not None else EMPTY
         ids, scores = table
         if ranking.context and len(ids):
             self._articles = articles = evaluation.article_scores()
@@ -216,6 +219,8 @@ class Ranker:
             candidates = [docnum for docnum, _ in _best(ids, scores, ranking.proximity_depth)]
             self._near = near = evaluation.proximity(candidates)
             scores = _plus(ids, scores, {docnum: ranking.proximity * bonus for docnum, bonus in near.items()})
+        if self.semantic is not None:
+            ids, scores = self.semantic.fuse(ids, scores, self.restriction, limit)
         self._evaluation, self._scores = evaluation, Table(ids, scores)
         if sort == "date":
             return self._choose_by_date(self._scores, limit, per_doc, collapse)
@@ -375,6 +380,10 @@ class Ranker:
             found.append(("other forms", form, value))
         if self.ranking.proximity:
             found.append(("proximity", "words close together", self.ranking.proximity * self._near.get(docnum, 0.0)))
+        if self.semantic is not None:
+            words, meaning = self.semantic.shares.get(docnum, (0.0, 0.0))
+            found.append(("fusion", f"words ({self.semantic.fusion})", words))
+            found.append(("fusion", f"meaning ({self.semantic.fusion})", meaning))
         found.append(("total", "score", self._scores.get(docnum) or 0.0))
         return found
 

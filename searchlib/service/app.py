@@ -151,7 +151,7 @@ class _Service:
             values["q"], limit=values["limit"], per_doc=values["per_doc"], after=values["after"],
             before=values["before"], source=values["source"], snippet_chars=values["snippet_chars"],
             explain=values["explain"], offset=values["offset"], sort=values["sort"],
-            facets=values["facets"],
+            facets=values["facets"], semantic=values["semantic"], fusion=values["fusion"],
         )
         took = time.perf_counter() - began
         data = results.to_dict()

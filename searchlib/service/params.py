@@ -16,6 +16,7 @@ MAX_LIMIT = 100
 #: the facets a search may count
 FACETS = ("year", "month", "source")
 _INTEGER = re.compile(r"-?[0-9]+")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _BOOLEANS = {"true": True, "false": False}
 
 
@@ -52,6 +53,10 @@ class Param:
             return _BOOLEANS[text]
         if self.kind == "facets":
             return self._facets([part.strip(" ") for part in text.split(",")] if text.strip(" ") else [])
+        if self.kind == "number":
+            if not _NUMBER.fullmatch(text):
+                raise ParamError(f"{self.name} must be a number, not {text!r}")
+            return self._between(float(text))
         return self._text(text)
 
     def from_json(self, value: Any) -> Any:
@@ -70,6 +75,10 @@ class Param:
             if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
                 raise ParamError(f"{self.name} must be a list of names ({', '.join(FACETS)})")
             return self._facets(value)
+        if self.kind == "number":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ParamError(f"{self.name} must be a number, not {_json_type(value)}")
+            return self._between(float(value))
         if not isinstance(value, str):
             raise ParamError(f"{self.name} must be a string, not {_json_type(value)}")
         return self._text(value)
@@ -79,6 +88,11 @@ class Param:
             raise ParamError(f"{self.name} must be at least {self.minimum}, not {value}")
         if self.maximum is not None and value > self.maximum:
             raise ParamError(f"{self.name} must be at most {self.maximum}, not {value}")
+        return value
+
+    def _between(self, value: float) -> float:
+        if not (self.minimum is None or value >= self.minimum) or not (self.maximum is None or value <= self.maximum):
+            raise ParamError(f"{self.name} must be from {self.minimum} to {self.maximum}, not {value:g}")
         return value
 
     def _text(self, value: str) -> str:
@@ -109,6 +123,8 @@ class Param:
                 schema["maximum"] = self.maximum
         elif self.kind == "boolean":
             schema = {"type": "boolean"}
+        elif self.kind == "number":
+            schema = {"type": "number", "minimum": self.minimum, "maximum": self.maximum}
         elif self.kind == "enum":
             schema = {"type": "string", "enum": list(self.choices)}
         elif self.kind == "facets" and in_query:
@@ -156,6 +172,16 @@ SEARCH: Tuple[Param, ...] = (
     Param("snippet_chars", "integer", "The snippet's length in characters (about).", 240, minimum=20, maximum=10_000),
     Param("format", "enum", "html: the snippet escaped, matches in <mark>; text: plain text.", "html", choices=("html", "text")),
     Param("explain", "boolean", "Add each hit's explanation: the terms it matched and what each added.", False),
+    Param(
+        "semantic", "number",
+        "Fuse the ranking by words with one by meaning, from the index's vectors: meaning's weight, 0 (words alone) "
+        "to 1 (docs/semantic.md).",
+        minimum=0, maximum=1,
+    ),
+    Param(
+        "fusion", "enum", "How semantic fuses the rankings: linear (scores normalised and weighed) or rrf "
+        "(reciprocal rank fusion).", "linear", choices=("linear", "rrf"),
+    ),
 )
 
 LISTING: Tuple[Param, ...] = (

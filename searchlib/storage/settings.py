@@ -9,7 +9,8 @@ folder with Whoosh's files but no settings was not made by searchlib.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, Optional, Tuple
 
@@ -39,6 +40,16 @@ class Settings:
     passage_words_set: bool = False
     #: the format the index is written in
     format: int = FORMAT_VERSION
+    #: the embedder whose vectors the index keeps (see
+    #: :func:`searchlib.embedders.identity`), None: none
+    embedder: Optional[Tuple[Tuple[str, Any], ...]] = None
+
+    @property
+    def embedder_identity(self) -> Optional[Dict[str, Any]]:
+        return None if self.embedder is None else dict(self.embedder)
+
+    def with_embedder(self, identity: Dict[str, Any]) -> "Settings":
+        return replace(self, embedder=tuple(sorted(identity.items())))
 
     @property
     def keeps_offsets(self) -> bool:
@@ -54,17 +65,23 @@ class Settings:
             recorded["stop_words"] = sorted(self.stop_words)
         if self.passage_words_set:
             recorded["passage_words"] = list(self.passage_words)
+        if self.embedder is not None:
+            recorded["embedder"] = dict(self.embedder)
         return recorded
 
 
 def _from_json(recorded: Dict[str, Any]) -> Settings:
     stop_words = recorded.get("stop_words")
     sizes = recorded.get("passage_words")
+    embedder = recorded.get("embedder")
+    if embedder is not None and not (isinstance(embedder, dict) and isinstance(embedder.get("dimensions"), int)):
+        raise ValueError("embedder")
     return Settings(
         stop_words=None if stop_words is None else frozenset(stop_words),
         passage_words=DEFAULT_PASSAGE_WORDS if sizes is None else (int(sizes[0]), int(sizes[1])),
         passage_words_set=sizes is not None,
         format=int(recorded.get("format", FORMAT_VERSION)),
+        embedder=None if embedder is None else tuple(sorted(embedder.items())),
     )
 
 
@@ -99,4 +116,8 @@ def peek(path: Path) -> Optional[Settings]:
 
 
 def write(path: Path, settings: Settings) -> None:
-    (path / SETTINGS_FILE).write_text(json.dumps(settings.as_json(), ensure_ascii=False) + "\n", encoding="utf-8")
+    """Write the settings file whole: a new one replaces the old in one
+    rename, so a reader never finds half a file."""
+    temporary = path / f".{SETTINGS_FILE}.new"
+    temporary.write_text(json.dumps(settings.as_json(), ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(temporary, path / SETTINGS_FILE)

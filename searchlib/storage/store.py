@@ -15,7 +15,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from whoosh import index as _whoosh_index
 from whoosh.fields import Schema
@@ -160,6 +160,22 @@ class Store:
         self._writing_searchers: Optional[SearcherPool] = None  # made with the unmapped index
         self._unmapped_lock = threading.Lock()
         self._closed = False
+
+    @property
+    def vector_dimensions(self) -> Optional[int]:
+        """The length of the index's vectors (None: it keeps none)."""
+        identity = self.settings.embedder_identity
+        return None if identity is None else int(identity["dimensions"])
+
+    def use_embedder(self, identity: Dict[str, Any]) -> None:
+        """Record the embedder whose vectors the index keeps from now on
+        (one rename: readers see the old settings file or the new)."""
+        if self.settings.embedder_identity != identity:
+            self.settings = self.settings.with_embedder(identity)
+            try:
+                _settings.write(self.path, self.settings)
+            except OSError as error:
+                raise write_error(self.path, error) from None
 
     # -- opening ---------------------------------------------------------
 

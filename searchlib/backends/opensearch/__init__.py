@@ -17,13 +17,15 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optio
 
 from ...analysis import FrenchAnalyzer
 from ...ingest import Document
-from ...results import AddReport, CheckReport, IndexStats
+from ...results import AddReport, CheckReport, EmbedProgress, EmbedReport, IndexStats
 from ...search import query as _query
 from ...search.filters import MAX_SOURCES
 from ...search.ranking import DEFAULT, Ranking
 from ...search.synonyms import Synonyms
 from ...storage.schema import FIELDS
 from ...storage.settings import DEFAULT_PASSAGE_WORDS
+from ...embedders import Embedder
+from ...errors import SearchlibError
 from ..base import Item, Ranked, SearchRequest
 from . import client, indexes, mapping
 from .indexes import FORMAT
@@ -38,6 +40,12 @@ __all__ = ["OpenSearchBackend", "FORMAT", "exists", "check", "rebuild"]
 _BATCH_DOCUMENTS = 500
 #: seconds the index-wide statistics (counts, lengths) are kept between searches
 _STATISTICS_SECONDS = 5.0
+
+
+_NO_SEMANTIC = (
+    "index {location} is on an OpenSearch cluster, where searchlib does not keep vectors yet: "
+    "search by meaning works on an index in a folder"
+)
 
 
 class OpenSearchBackend:
@@ -116,8 +124,13 @@ class OpenSearchBackend:
         kept_origins: Optional[Set[str]] = None,
         orphan_roots: Optional[Sequence[str]] = None,
         between: Optional[Callable[[], None]] = None,
+        embedder: Optional[Embedder] = None,
+        embedded: Optional[Callable[[int], None]] = None,
     ) -> AddReport:
         from .writing import Writer
+
+        if embedder is not None:
+            self.use_embedder(embedder)
 
         writer = Writer(self, self._batch, self._workers)
         try:
@@ -228,8 +241,27 @@ class OpenSearchBackend:
         known = self._vocabulary
         return _query.parse_query(query, self.analyzer, known.alternatives, known, self.synonyms, ranking.weak_words)
 
+    # -- the semantic layer: not on a cluster yet -------------------------
+
+    def embedder_identity(self) -> Optional[Dict[str, Any]]:
+        return None
+
+    def use_embedder(self, embedder: Embedder) -> None:
+        raise SearchlibError(_NO_SEMANTIC.format(location=self.location))
+
+    def fill_vectors(
+        self, embedder: Embedder, batch: int, progress: Optional[Callable[[EmbedProgress], None]]
+    ) -> EmbedReport:
+        raise SearchlibError(_NO_SEMANTIC.format(location=self.location))
+
+    def missing_vectors(self) -> int:
+        return 0
+
     def search(self, request: SearchRequest) -> Ranked:
         from .ranking import rank
+
+        if request.query_vector is not None:
+            raise SearchlibError(_NO_SEMANTIC.format(location=self.location))
 
         ranking = request.ranking or self._ranking
         built = self._build(request.query, ranking)
