@@ -55,5 +55,5 @@ class CallableEmbedder:
         return as_rows(self._embed(list(texts), query=False), len(texts), self.name)
 
     def embed_query(self, text: str) -> "Vectors":
-        vector: "Vectors" = as_rows(self._embed([text], query=True), 1, self.name)[0]
+        vector: Vectors = as_rows(self._embed([text], query=True), 1, self.name)[0]
         return vector

