@@ -192,6 +192,9 @@ def print_stats(stats: IndexStats) -> None:
         ("Size on disk", human_size(stats.size_bytes)),
         ("Last update", stats.last_update or "never"),
     ]
+    if stats.embedder is not None:
+        rows.append(("Embedder", stats.embedder))
+        rows.append(("No vector yet", f"{stats.passages_without_vectors} passages"))
     for label, value in rows:
         click.echo(f"{label + ':':<16} {value}")
 

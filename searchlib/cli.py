@@ -190,14 +190,15 @@ def _words_after_options(command: click.Command, ctx: click.Context, args: List[
     "--facets", metavar="NAMES",
     help="Count every matching passage by year, month and/or source, e.g. 'year,source'.",
 )
+@click.option("--semantic", is_flag=True, help="Fuse the ranking by words with one by meaning, from the index's vectors.")
 @click.option(
-    "--semantic", metavar="WEIGHT", is_flag=False, flag_value="default", default=None,
-    help="Fuse the ranking by words with one by meaning, from the index's vectors: meaning's weight from 0 to 1 "
-    "(alone: 0.7).",
+    "--semantic-weight", type=click.FloatRange(0, 1), default=None, metavar="W",
+    help="Meaning's weight in --semantic, from 0 (words alone) to 1 (default: 0.7); implies --semantic.",
 )
 @click.option(
     "--fusion", type=click.Choice(["linear", "rrf"]), default=None,
-    help="How --semantic fuses the rankings: normalised scores weighed (linear, the default) or reciprocal ranks (rrf).",
+    help="How --semantic fuses the rankings: normalised scores weighed (linear, the default) or reciprocal ranks "
+    "(rrf); implies --semantic.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON object (snippet in HTML, with highlights).")
 @click.argument("words", nargs=-1, required=True)
@@ -205,8 +206,8 @@ def query_command(
     index_dir: Optional[IndexLocation], limit: int, offset: int, per_doc: Optional[int],
     after: Optional[str], before: Optional[str], source: Optional[str],
     output_format: str, marks: Optional[str], synonyms: Optional[Path], snippet_chars: int,
-    explain: bool, sort: str, facets: Optional[str], semantic: Optional[str], fusion: Optional[str], as_json: bool,
-    words: Tuple[str, ...],
+    explain: bool, sort: str, facets: Optional[str], semantic: bool, semantic_weight: Optional[float],
+    fusion: Optional[str], as_json: bool, words: Tuple[str, ...],
 ) -> None:
     """Search for WORDS and print the best passages (query language: docs/query.md).
 
@@ -220,7 +221,8 @@ def query_command(
         results = ix.search(
             text, limit=limit, per_doc=per_doc, after=after, before=before, source=source,
             snippet_chars=snippet_chars, explain=explain, offset=offset, sort=sort, facets=_parse_facets(facets),
-            semantic=_parse_semantic(semantic), fusion=fusion,
+            semantic=semantic_weight if semantic_weight is not None else (True if semantic or fusion else None),
+            fusion=fusion,
         )
     console.print_search_notes(results)
     if as_json:
@@ -230,20 +232,6 @@ def query_command(
         output_format = "ansi" if sys.stdout.isatty() else "text"
     console.print_results(results, output_format, chosen_marks)
     console.print_facets(results.facets)
-
-
-def _parse_semantic(value: Optional[str]) -> Union[None, bool, float]:
-    if value is None:
-        return None
-    if value == "default":
-        return True
-    try:
-        weight = float(value)
-    except ValueError:
-        weight = -1.0
-    if not 0.0 <= weight <= 1.0:
-        raise click.BadParameter(f"give meaning's weight from 0 to 1, not {value!r}", param_hint="--semantic")
-    return weight
 
 
 def _parse_facets(value: Optional[str]) -> Tuple[str, ...]:

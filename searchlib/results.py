@@ -268,9 +268,16 @@ class IndexStats:
     terms: int
     size_bytes: int
     last_update: Optional[str]
+    #: the embedder whose vectors the index keeps (None: it keeps none)
+    embedder: Optional[str] = None
+    #: passages without a vector yet (``search embed`` gives them one)
+    passages_without_vectors: int = 0
 
     def to_dict(self) -> Dict[str, Any]:
-        return dict(self.__dict__)
+        found = dict(self.__dict__)
+        if self.embedder is None:  # an index without vectors reads as it always did
+            del found["embedder"], found["passages_without_vectors"]
+        return found
 
 
 @dataclass(frozen=True)

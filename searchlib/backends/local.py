@@ -126,9 +126,12 @@ class LocalBackend:
             raise write_error(self.path, error) from None
 
     def missing_vectors(self) -> int:
-        from ..indexing import embed
-
-        return self._read(lambda: embed.missing_count(self._store))
+        dimensions = self._store.vector_dimensions
+        if dimensions is None:
+            return 0
+        return self._read_with_searcher(
+            lambda searcher: semantic.missing(searcher, self.path, dimensions, self._vectors, self._segments)
+        )
 
     def replaces_other(self, document: Document) -> bool:
         from ..indexing import run, writer
@@ -273,7 +276,12 @@ class LocalBackend:
             if raw.last_update
             else None
         )
-        return IndexStats(self.location, raw.documents, raw.passages, raw.terms, raw.size_bytes, last)
+        identity = self._store.settings.embedder_identity
+        embedder = None if identity is None else str(identity.get("spec") or identity.get("name"))
+        return IndexStats(
+            self.location, raw.documents, raw.passages, raw.terms, raw.size_bytes, last, embedder,
+            self.missing_vectors() if embedder is not None else 0,
+        )
 
     def _read_with_searcher(self, operation: Callable[[Any], _T]) -> _T:
         """:meth:`_read` with a searcher lent for the length of the operation."""

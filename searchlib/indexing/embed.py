@@ -23,7 +23,7 @@ from ..storage.schema import FIELDS
 from ..search.whoosh27 import stored_records
 from .prepare import embed_rows
 
-__all__ = ["fill", "missing_count", "DEFAULT_BATCH"]
+__all__ = ["fill", "DEFAULT_BATCH"]
 
 #: passages embedded and written at a time: what a stopped run loses at most
 DEFAULT_BATCH = 64
@@ -37,7 +37,7 @@ def _missing(the_store: store.Store, dimensions: int) -> List[_Place]:
     """Every live passage without a vector, segment by segment."""
     found: List[_Place] = []
     with the_store.reading(for_writing=True) as searcher:
-        for reader, _ in searcher.leaf_readers():
+        for reader, _ in searcher.reader().leaf_readers():
             segment_id = reader._segment.segment_id()
             count = reader.doc_count_all()
             present = vectors.read_rows(the_store.path, segment_id, count, dimensions).present
@@ -47,17 +47,11 @@ def _missing(the_store: store.Store, dimensions: int) -> List[_Place]:
     return found
 
 
-def missing_count(the_store: store.Store) -> int:
-    """How many live passages have no vector (0 for an index without an embedder)."""
-    dimensions = the_store.vector_dimensions
-    return 0 if dimensions is None else len(_missing(the_store, dimensions))
-
-
 def _texts(the_store: store.Store, batch: List[_Place]) -> Optional[List[str]]:
     """What the embedder reads of each passage of ``batch`` (None: a
     segment of it has gone meanwhile)."""
     with the_store.reading(for_writing=True) as searcher:
-        readers = {reader._segment.segment_id(): reader for reader, _ in searcher.leaf_readers()}
+        readers = {reader._segment.segment_id(): reader for reader, _ in searcher.reader().leaf_readers()}
         texts: List[str] = []
         for segment_id in dict.fromkeys(place[0] for place in batch):
             reader = readers.get(segment_id)
@@ -74,7 +68,7 @@ def _write(the_store: store.Store, batch: List[_Place], rows: Any) -> bool:
     lock = locks.take_write_lock(the_store.path, the_store.lock_timeout)
     try:
         with the_store.reading(for_writing=True) as searcher:
-            live = {reader._segment.segment_id() for reader, _ in searcher.leaf_readers()}
+            live = {reader._segment.segment_id() for reader, _ in searcher.reader().leaf_readers()}
         if any(place[0] not in live for place in batch):
             return False
         at = 0

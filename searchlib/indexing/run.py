@@ -38,6 +38,9 @@ Item = Union[Document, IngestFailure, IngestWarning]
 # unless the run is given other limits (``Index(batch_size=, batch_chars=)``).
 _BATCH_CHARS = 24_000_000
 _BATCH_DOCUMENTS = 5_000
+# With an embedder a batch costs minutes of model time (a few passages a
+# second on a CPU), not seconds: committed more often, a stopped run loses little.
+_EMBEDDED_BATCH_CHARS = 400_000
 #: seconds between two looks for another writer waiting for the lock
 _LOOK_FOR_WAITERS = 0.5
 
@@ -152,7 +155,7 @@ def write(
     report = AddReport()
     seen: Dict[str, str] = {}
     told = _ToldWhenIndexed(report)
-    limits = (batch[0] or _BATCH_DOCUMENTS, batch[1] or _BATCH_CHARS)
+    limits = (batch[0] or _BATCH_DOCUMENTS, batch[1] or (_BATCH_CHARS if embedder is None else _EMBEDDED_BATCH_CHARS))
     batches = _Batches(the_store, *limits)
     preparer = Preparer(the_store.analyzer, the_store.passage_words, the_store.settings.keeps_offsets, embedder)
     if embedder is not None and not _picklable(embedder):
@@ -200,6 +203,11 @@ def write(
 
 
 def _picklable(embedder: Embedder) -> bool:
+    """Whether a worker process can make the same embedder again: it
+    pickles, and its class lives in a module a worker can import (not a
+    script's ``__main__``)."""
+    if type(embedder).__module__ == "__main__":
+        return False
     try:
         pickle.dumps(embedder)
     except Exception:

@@ -111,7 +111,11 @@ def serve() -> None:
         pass
     source, answers = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing printed may land in the answers
-    preparer: Preparer = pickle.load(source)
+    try:
+        preparer: Optional[Preparer] = pickle.load(source)
+        broken = ""
+    except Exception as error:  # an embedder this process cannot load: each chunk is answered with why
+        preparer, broken = None, f"{type(error).__name__}: {error}"
     # What this process keeps is the preparer's caches, which only grow and
     # hold no reference cycles; at the default thresholds the collector
     # would walk them again and again (a seventh of the CPU time) for nothing.
@@ -123,6 +127,8 @@ def serve() -> None:
         except EOFError:
             return
         try:
+            if preparer is None:
+                raise RuntimeError(f"the worker could not load what prepares documents ({broken})")
             answer: Tuple[Any, ...] = ("prepared", os.getpid(), *preparer.prepare(work))
         except Exception as error:  # sent back: the parent reports it in one line
             answer = ("failed", f"{type(error).__name__}: {error}")

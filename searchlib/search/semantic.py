@@ -38,7 +38,7 @@ import numpy.typing as npt
 from ..storage import vectors as _vectors
 from .layout import Layout, SegmentCache
 
-__all__ = ["FUSIONS", "DEFAULT_FUSION", "DEFAULT_WEIGHT", "DEPTH", "VectorCache", "Semantic", "similarities"]
+__all__ = ["FUSIONS", "DEFAULT_FUSION", "DEFAULT_WEIGHT", "DEPTH", "VectorCache", "Semantic", "similarities", "missing"]
 
 #: how lexical and semantic rankings are combined
 FUSIONS = ("linear", "rrf")
@@ -109,6 +109,17 @@ def similarities(
     found[layout.article < 0] = -np.inf  # deleted passages
     cache.forget(live)
     return found
+
+
+def missing(searcher: Any, folder: Path, dimensions: int, cache: VectorCache, segments: SegmentCache) -> int:
+    """How many live passages have no vector."""
+    layout = Layout.of(searcher, segments)
+    count = 0
+    for reader, offset, _, _ in layout.leaves:
+        total = reader.doc_count_all()
+        _, present = cache.segment(folder, reader._segment.segment_id(), total, dimensions)
+        count += int(np.count_nonzero(~present & (layout.article[offset : offset + total] >= 0)))
+    return count
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional, Set
 
 from whoosh.reading import SegmentReader
 
-from . import locks, rebuild as _rebuild, settings as _settings, store
+from . import locks, rebuild as _rebuild, settings as _settings, store, vectors
 from .damage import describe_damage, segment_file
 from .schema import FIELDS, build_schema
 from ..errors import IndexNotFoundError, SearchlibError
@@ -61,9 +61,15 @@ def verify(path: Path) -> CheckReport:
         return done()
     counts[2] = len(toc.segments)
     passages_of: Dict[str, Dict[int, Set[str]]] = defaultdict(lambda: defaultdict(set))
+    dimensions = None if settings.embedder_identity is None else int(settings.embedder_identity["dimensions"])
+    without_vectors = 0
     for segment, reader in opened.readers:
         if reader is not None:
+            if dimensions is not None:
+                without_vectors += _count_without_vectors(path, segment.segment_id(), reader, dimensions)
             _verify_segment(segment_file(segment), reader, problems, passages_of)
+    if without_vectors:
+        notes.append(f"{without_vectors} passage(s) have no vector yet: search embed --index {path} gives them one")
     counts[0] = len(passages_of)
     counts[1] = sum(len(numbers) for numbers in passages_of.values())
     for doc_id, numbers in sorted(passages_of.items()):
@@ -75,6 +81,13 @@ def verify(path: Path) -> CheckReport:
             problems.append(f"document {doc_id!r}: passages of {len(versions)} different versions")
     notes.extend(_leftovers(path, names, toc))
     return done()
+
+
+def _count_without_vectors(path: Path, segment_id: str, reader: SegmentReader, dimensions: int) -> int:
+    """The live passages of a segment whose vector is missing or fails its checksum."""
+    count = reader.doc_count_all()
+    present = vectors.read_rows(path, segment_id, count, dimensions).present
+    return sum(1 for number in range(count) if not present[number] and not reader.is_deleted(number))
 
 
 def first_problem(path: Path) -> Optional[str]:
