@@ -333,3 +333,18 @@ def test_a_killed_embed_run_is_continued_by_the_next(tmp_path: Path) -> None:
     with searchlib.Index(tmp_path / "ix", create=False) as ix:
         assert ix.stats().passages_without_vectors == 0
         assert "Daech" in ix.search("djihadistes", semantic=True)[0].text
+
+
+@pytest.mark.opensearch
+def test_an_index_on_a_cluster_refuses_meaning_in_one_line(cluster_index: str) -> None:
+    with searchlib.Index(cluster_index) as ix:
+        ix.add_documents([{"id": "a", "text": "Sergueï Lavrov et John Kerry ont parlé de la Syrie."}])
+        assert ix.search("Lavrov").total == 1
+        with pytest.raises(SearchlibError, match="on an OpenSearch cluster, where searchlib does not keep vectors yet"):
+            ix.search("Lavrov", semantic=True)
+    other = CallableEmbedder(lambda texts, query: np.ones((len(texts), 8)), name="tiny", dimensions=8)
+    with searchlib.Index(cluster_index, embedder=other) as ix:
+        with pytest.raises(SearchlibError, match="does not keep vectors yet") as refused:
+            ix.add_documents([{"id": "b", "text": "Le cessez-le-feu tient."}])
+        assert "\n" not in str(refused.value)
+        assert ix.stats().documents == 1

