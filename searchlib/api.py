@@ -641,12 +641,17 @@ def _check_ranking(ranking: object) -> None:
 
 
 def _recorded_spec(location: backends.Location) -> Optional[str]:
-    """The name of the embedder an index records, to build its next version with."""
-    try:
-        with Index(location, create=False) as old:
-            return old._embedding.recorded_spec()
-    except SearchlibError:
+    """The name of the embedder an index records, to build its next version
+    with (None: it keeps no vectors); one line if it cannot be made again."""
+    recorded = backends.recorded_embedder(location)
+    if recorded is None:
         return None
+    if not recorded.get("spec"):
+        raise SearchlibError(
+            f"index {location} keeps vectors of {recorded.get('name')}, a Python function: "
+            "give the rebuild its embedder (Index.rebuild(..., embedder=...))"
+        )
+    return str(recorded["spec"])
 
 
 def _location(path: PathLike) -> backends.Location:

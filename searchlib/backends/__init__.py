@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple, Union
 
 from .._defaults import is_cluster_location
 from ..results import AddReport, CheckReport
@@ -19,7 +19,7 @@ from ..results import AddReport, CheckReport
 from .base import Backend, Item, Ranked, RankedPassage, SearchRequest, no_vectors, refused_embedder
 
 __all__ = [
-    "Backend", "Item", "Ranked", "RankedPassage", "SearchRequest", "no_vectors", "refused_embedder", "Location", "is_cluster", "open_backend", "exists", "check",
+    "Backend", "Item", "Ranked", "RankedPassage", "SearchRequest", "no_vectors", "refused_embedder", "Location", "is_cluster", "open_backend", "exists", "check", "recorded_embedder",
     "rebuild",
 ]
 
@@ -56,6 +56,17 @@ def exists(location: Location) -> bool:
 
     rebuild.finish_interrupted_swap(location)
     return store.Store.exists(location)
+
+
+def recorded_embedder(location: Location) -> Optional[Dict[str, Any]]:
+    """The embedder an index records, read without opening it (None: none,
+    or no index there)."""
+    if is_cluster(location):
+        return None
+    from ..storage import settings
+
+    found = settings.peek(Path(location))
+    return None if found is None else found.embedder_identity
 
 
 def check(location: Location) -> CheckReport:
