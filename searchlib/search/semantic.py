@@ -42,7 +42,7 @@ __all__ = ["FUSIONS", "DEFAULT_FUSION", "DEFAULT_WEIGHT", "DEPTH", "VectorCache"
 
 #: how lexical and semantic rankings are combined
 FUSIONS = ("linear", "rrf")
-#: chosen on PIAF and checked on news headlines (docs/semantic.md)
+#: chosen on PIAF and news headlines together (docs/relevance.md, "The semantic layer")
 DEFAULT_FUSION = "linear"
 DEFAULT_WEIGHT = 0.7
 #: candidates taken from each ranking
