@@ -190,11 +190,14 @@ def test_the_answer_is_put_back_in_the_order_of_the_texts(server: EmbeddingServe
 
 
 def test_the_key_is_read_from_the_environment(server: EmbeddingServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a key set for OpenAI is never sent to another server
     monkeypatch.setenv("OPENAI_API_KEY", "sk-openai")
     OpenAIEmbeddings(server.url, "m").embed_query("un")
     monkeypatch.setenv("SEARCHLIB_EMBEDDINGS_KEY", "sk-searchlib")
     OpenAIEmbeddings(server.url, "m").embed_query("deux")
-    assert [request["authorization"] for request in server.requests] == ["Bearer sk-openai", "Bearer sk-searchlib"]
+    assert [request["authorization"] for request in server.requests] == [None, "Bearer sk-searchlib"]
+    monkeypatch.delenv("SEARCHLIB_EMBEDDINGS_KEY")
+    assert OpenAIEmbeddings("https://api.openai.com/v1", "text-embedding-3-small", dimensions=8)._api_key == "sk-openai"
 
 
 def test_dimensions_are_found_by_one_query_when_not_given(server: EmbeddingServer) -> None:

@@ -43,7 +43,8 @@ class OpenAIEmbeddings:
     """The vectors of ``model`` served at ``url``: the base of an
     OpenAI-compatible API (``http://127.0.0.1:11434/v1``) or its full
     ``…/embeddings`` URL. The key (``api_key``, else the environment's
-    ``SEARCHLIB_EMBEDDINGS_KEY``, else ``OPENAI_API_KEY``) goes in an
+    ``SEARCHLIB_EMBEDDINGS_KEY``, else ``OPENAI_API_KEY`` for OpenAI's own
+    hosts alone) goes in an
     ``Authorization: Bearer`` header and nowhere else: not in ``spec``,
     ``name``, the repr or a message. It does travel with the adapter when
     pickled, so that worker processes can use it.
@@ -85,7 +86,7 @@ class OpenAIEmbeddings:
         self.passage_prefix = passage_prefix
         self._asked_dimensions = dimensions
         self._dimensions = dimensions
-        self._api_key = api_key if api_key is not None else _key_from_environment()
+        self._api_key = api_key if api_key is not None else _key_from_environment(self.url)
         self.name = f"openai:{model}"
         self.version = with_prefixes(model, query_prefix, passage_prefix)
         self.spec: Optional[str] = "openai:" + self.url + "?" + urllib.parse.urlencode(
@@ -267,10 +268,14 @@ class OpenAIEmbeddings:
         return text.replace(self._api_key, "***") if self._api_key else text
 
 
-def _key_from_environment() -> Optional[str]:
-    for variable in KEY_VARIABLES:
-        if os.environ.get(variable):
-            return os.environ[variable]
+def _key_from_environment(url: str) -> Optional[str]:
+    """``SEARCHLIB_EMBEDDINGS_KEY``; ``OPENAI_API_KEY`` only for OpenAI's
+    own hosts, so that a key set for OpenAI never travels to another server."""
+    if os.environ.get(KEY_VARIABLES[0]):
+        return os.environ[KEY_VARIABLES[0]]
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    if (host == "openai.com" or host.endswith(".openai.com")) and os.environ.get(KEY_VARIABLES[1]):
+        return os.environ[KEY_VARIABLES[1]]
     return None
 
 
