@@ -136,6 +136,13 @@ def searching(index: Path, questions: Sequence[str]) -> List[Tuple[str, List[flo
     return rows
 
 
+def _synthetic(generator: Any, size: int, dimensions: int) -> Tuple[Any, Any]:
+    """``size`` unit vectors and a query near the first."""
+    matrix = generator.standard_normal((size, dimensions), dtype=np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix, matrix[0] + 0.1 * generator.standard_normal(dimensions, dtype=np.float32)
+
+
 def approximate_search(dimensions: int, sizes: Sequence[int], rounds: int = 20) -> List[Tuple[int, float, float, float]]:
     """(passages, build s, search ms, exact ms) with usearch's HNSW over the same synthetic vectors."""
     from usearch.index import Index as Graph
@@ -143,9 +150,7 @@ def approximate_search(dimensions: int, sizes: Sequence[int], rounds: int = 20) 
     generator = np.random.default_rng(7)
     rows = []
     for size in sizes:
-        matrix = generator.standard_normal((size, dimensions), dtype=np.float32)
-        matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
-        query = matrix[0] + 0.1 * generator.standard_normal(dimensions, dtype=np.float32)
+        matrix, query = _synthetic(generator, size, dimensions)
         graph = Graph(ndim=dimensions, metric="ip", dtype="i8")
         build = _timed(lambda: graph.add(np.arange(size), matrix))
         search = statistics.median(_timed(lambda: graph.search(query, 100)) for _ in range(rounds))
@@ -158,9 +163,7 @@ def exact_search(dimensions: int, sizes: Sequence[int], rounds: int = 20) -> Lis
     generator = np.random.default_rng(7)
     rows = []
     for size in sizes:
-        matrix = generator.standard_normal((size, dimensions), dtype=np.float32)
-        matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
-        query = matrix[0] + 0.1 * generator.standard_normal(dimensions, dtype=np.float32)
+        matrix, query = _synthetic(generator, size, dimensions)
         lexical_ids = np.sort(generator.choice(size, min(size, 2000), replace=False)).astype(np.int64)
         lexical_scores = generator.random(len(lexical_ids))
         product, fusion = [], []
