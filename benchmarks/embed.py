@@ -184,6 +184,11 @@ def _scaling(ann: bool) -> None:
     for size, product, fusion in exact_search(384, (10_000, 100_000, 300_000)):
         print(f"   {size:9,d} {product:10.2f} {fusion:9.2f} {size * 384 * 4 / 1e6:9.0f}")
     if ann:
+        try:
+            import usearch  # noqa: F401
+        except ImportError:
+            print("   approximate: skipped, usearch is not installed (pip install usearch)")
+            return
         print("   approximate (usearch HNSW, int8, built in this process):")
         print(f"   {'passages':>9} {'build s':>10} {'search ms':>9} {'exact ms':>9}")
         for size, build, search, exact in approximate_search(384, (10_000, 100_000)):
