@@ -386,14 +386,22 @@ def test_worker_processes_embed_as_this_process_does(tmp_path: Path, monkeypatch
         assert len(_vector_files(tmp_path / name)) >= 1
 
     def rows(path: Path) -> Any:
+        """Each passage's stored vector, by (document, passage number)."""
+        found = {}
         with searchlib.Index(path, create=False) as ix:
-            found = {}
-            for hit in ix.search("Syrie OR gouvernement OR président OR le", limit=500):
-                found[(hit.doc_id, hit.passage)] = ix.search(hit.text[:300], semantic=1.0, limit=1)[0]
-            return found
+            with ix._backend._store.reading() as searcher:
+                for reader, _ in searcher.reader().leaf_readers():
+                    count = reader.doc_count_all()
+                    read = vectors.read_rows(path, reader._segment.segment_id(), count, 384)
+                    for number in range(count):
+                        if not reader.is_deleted(number):
+                            fields = reader.stored_fields(number)
+                            assert read.present[number]
+                            found[(fields["doc_id"], fields["passage"])] = read.codes[number] * read.scale[number]
+        return found
 
     pool, here = rows(tmp_path / "pool"), rows(tmp_path / "here")
-    assert len(pool) > 20 and pool.keys() == here.keys()
-    # each passage is its own nearest, whichever process embedded it
-    assert all((found.doc_id, found.passage) == key for key, found in pool.items())
-    assert all((found.doc_id, found.passage) == key for key, found in here.items())
+    assert len(pool) > 40 and pool.keys() == here.keys()
+    # the same vector for each passage, whichever process embedded it (int8 rounding aside)
+    for key, vector in pool.items():
+        assert float(np.dot(vector, here[key])) > 0.99, key
