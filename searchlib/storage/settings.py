@@ -115,9 +115,16 @@ def peek(path: Path) -> Optional[Settings]:
         return None
 
 
-def write(path: Path, settings: Settings) -> None:
-    """Write the settings file whole: a new one replaces the old in one
-    rename, so a reader never finds half a file."""
+def write(path: Path, settings: Settings, replace_whole: bool = False) -> None:
+    """Write the settings file. ``replace_whole`` (an index in use, its
+    settings changed): a new file replaces the old in one rename, so a
+    reader never finds half of one. A new index's is written in place: it
+    is the first file of the folder, and a crash right after it is what
+    the next creation takes over."""
+    text = json.dumps(settings.as_json(), ensure_ascii=False) + "\n"
+    if not replace_whole:
+        (path / SETTINGS_FILE).write_text(text, encoding="utf-8")
+        return
     temporary = path / f".{SETTINGS_FILE}.new"
-    temporary.write_text(json.dumps(settings.as_json(), ensure_ascii=False) + "\n", encoding="utf-8")
+    temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path / SETTINGS_FILE)

@@ -173,7 +173,7 @@ class Store:
         if self.settings.embedder_identity != identity:
             self.settings = self.settings.with_embedder(identity)
             try:
-                _settings.write(self.path, self.settings)
+                _settings.write(self.path, self.settings, replace_whole=True)
             except OSError as error:
                 raise write_error(self.path, error) from None
 
