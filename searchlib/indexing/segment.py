@@ -261,7 +261,7 @@ class FastSegmentWriter(SegmentWriter):
         # The compressed-bytes writer under Whoosh's pickling wrapper.
         self._records = self.perdocwriter._get_column("_stored")._child
         self._records._compress = compress  # for documents merged in: the same bytes, a sixth of the time
-        #: the length of the index's vectors (None: it keeps none), set by whoever opens the writer
+        #: the length of the index's vectors (None: it keeps none), set by :func:`.writer.open_writer`
         self.vector_dimensions: Optional[int] = None
         self._vector_rows: List["np.ndarray[Any, Any]"] = []  # the new segment's, in document order
 

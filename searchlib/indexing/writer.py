@@ -44,6 +44,8 @@ def open_writer(store: Store) -> FastSegmentWriter:
             raise write_error(store.path, error) from None
         raise
     writer.writelock = lock  # released by the writer's commit or cancel
+    # Every commit may merge segments, a deletion's too: each writer carries vectors.
+    writer.vector_dimensions = store.vector_dimensions
     return writer
 
 
