@@ -115,7 +115,8 @@ def _why(explanation: Sequence[Tuple[str, str, float]]) -> str:
         # Fused, the score is the two shares: what the words gave, and meaning.
         words, meaning = shares[0][1], shares[1][1]
         line = f"words {words:.3f}" + (f" [{line}]" if terms else "") + f" + meaning {meaning:.3f}"
-    return line + (f" = {levers['total']:.3f}" if shares and "total" in levers else f" = {levers['total']:.2f}" if "total" in levers else "")
+    digits = 3 if shares else 2  # fused scores lie between 0 and 1
+    return line + (f" = {levers['total']:.{digits}f}" if "total" in levers else "")
 
 
 # -- search parse ---------------------------------------------------------

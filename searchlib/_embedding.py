@@ -9,7 +9,7 @@ import threading
 from typing import Optional, Tuple, Union
 
 from . import backends
-from .embedders import Embedder, EmbedderError, embedder_from, identity
+from .embedders import Embedder, EmbedderError, embedder_from
 from .errors import QueryError, SearchlibError
 from .search.semantic import DEFAULT_FUSION, DEFAULT_WEIGHT, FUSIONS
 
@@ -54,14 +54,10 @@ class Embedding:
         return self._recorded()
 
     def for_search(self) -> Embedder:
-        """The embedder a query's vector comes from; one line if there is none."""
-        if self._given is not None:
-            if self._backend.embedder_identity() is None:
-                raise SearchlibError(backends.no_vectors(self._backend.location))
-            return self._given
+        """The embedder a query's vector comes from; one line if the index keeps no vectors."""
         if self._backend.embedder_identity() is None:
             raise SearchlibError(backends.no_vectors(self._backend.location))
-        return self._recorded()
+        return self._given if self._given is not None else self._recorded()
 
     def for_filling(self) -> Embedder:
         """The embedder ``Index.embed`` fills vectors with."""
@@ -87,11 +83,6 @@ class Embedding:
                 self._backend.use_embedder(embedder)  # the package may have moved on: refused if it did
                 self._resolved = embedder
             return self._resolved
-
-    def recorded_spec(self) -> Optional[str]:
-        """The name the index's embedder is made again from (None: none, or a function)."""
-        spec = (self._backend.embedder_identity() or {}).get("spec")
-        return None if not spec else str(spec)
 
     def describe(self) -> Optional[str]:
         recorded = self._backend.embedder_identity()
@@ -120,7 +111,3 @@ def query_text(query: str) -> str:
     language's filters and operators."""
     return " ".join(_SYNTAX.sub(" ", query).split()) or query.strip()
 
-
-def embedder_identity_text(embedder: Embedder) -> str:
-    found = identity(embedder)
-    return f"{found['name']} {found['version']}"

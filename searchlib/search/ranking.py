@@ -40,7 +40,7 @@ from ..storage.schema import FIELDS, keeps_offsets
 from . import facets as _facets
 from .copies import Chosen, Kept, finish, walk
 from .places import Places
-from .scoring import EMPTY, Evaluation, Layout, SegmentCache, Table, Weighting
+from .scoring import EMPTY, Evaluation, Layout, SegmentCache, Table, Weighting, best
 from .semantic import Semantic
 from .whoosh27 import stored_records
 
@@ -419,10 +419,5 @@ def _plus(
 
 def _best(ids: "npt.NDArray[np.int64]", scores: "npt.NDArray[np.float64]", count: int) -> List[Tuple[int, float]]:
     """The ``count`` best (passage, score), ties in passage order."""
-    if len(ids) > count:
-        floor = np.partition(scores, len(scores) - count)[len(scores) - count]
-        chosen = np.flatnonzero(scores >= floor)
-    else:
-        chosen = np.arange(len(ids))
-    chosen = chosen[np.lexsort((ids[chosen], -scores[chosen]))][:count]
+    chosen = best(ids, scores, count)
     return list(zip(ids[chosen].tolist(), scores[chosen].tolist()))

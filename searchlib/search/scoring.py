@@ -111,6 +111,17 @@ class Table(NamedTuple):
 EMPTY = Table(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64))
 
 
+def best(ids: "npt.NDArray[np.int64]", scores: "npt.NDArray[np.float64]", count: int) -> "npt.NDArray[np.int64]":
+    """Where the ``count`` best scores stand in ``scores``, best first,
+    ties in passage order (a partition, not a sort of every match)."""
+    if len(ids) > count:
+        floor = np.partition(scores, len(scores) - count)[len(scores) - count]
+        chosen = np.flatnonzero(scores >= floor)
+    else:
+        chosen = np.arange(len(ids))
+    return chosen[np.lexsort((ids[chosen], -scores[chosen]))][:count]
+
+
 def _union(tables: Sequence[Table]) -> Tuple[Table, "npt.NDArray[np.int64]"]:
     """The passages of any of ``tables`` with their scores summed, in the
     order the tables come (so sums are those of adding them one by one),

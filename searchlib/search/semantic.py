@@ -37,6 +37,7 @@ import numpy.typing as npt
 
 from ..storage import vectors as _vectors
 from .layout import Layout, SegmentCache
+from .scoring import best
 
 __all__ = ["FUSIONS", "DEFAULT_FUSION", "DEFAULT_WEIGHT", "DEPTH", "VectorCache", "Semantic", "similarities", "missing"]
 
@@ -151,13 +152,9 @@ class Semantic:
             kept = np.fromiter(restriction, np.int64, len(restriction))
             allowed[kept[kept < len(similarity)]] = True
             similarity = np.where(allowed, similarity, -np.inf)
-        lexical = ids[np.argsort(-scores, kind="stable")[:depth]] if len(ids) else ids
+        lexical = ids[best(ids, scores, depth)]
         reachable = np.flatnonzero(np.isfinite(similarity))
-        if len(reachable) > depth:
-            nearest = reachable[np.argpartition(-similarity[reachable], depth - 1)[:depth]]
-        else:
-            nearest = reachable
-        nearest = nearest[np.lexsort((nearest, -similarity[nearest]))]
+        nearest = reachable[best(reachable, similarity[reachable], depth)]
         union = np.union1d(lexical, nearest)
         if not len(union):
             return ids, scores
@@ -171,8 +168,8 @@ class Semantic:
             lexical_part = _rrf(union, lexical)
             semantic_part = _rrf(union, nearest)
         else:
-            best = lexical_score.max() if len(ids) else 0.0
-            lexical_part = lexical_score / best if best > 0 else np.zeros(len(union))
+            strongest = lexical_score.max() if len(ids) else 0.0
+            lexical_part = lexical_score / strongest if strongest > 0 else np.zeros(len(union))
             finite = np.isfinite(meaning)
             low = meaning[finite].min() if finite.any() else 0.0
             high = meaning[finite].max() if finite.any() else 0.0

@@ -47,17 +47,30 @@ def vectors_file(folder: Path, segment_id: str) -> Path:
 def quantise(vectors: "npt.NDArray[np.float32]") -> "npt.NDArray[np.uint8]":
     """Rows for ``vectors`` (n, d): int8 components, scale, checksum."""
     vectors = np.asarray(vectors, dtype=np.float32)
-    count, dimensions = vectors.shape
+    count = len(vectors)
     peak = np.abs(vectors).max(axis=1) if count else np.zeros(0, np.float32)
     scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
     codes = np.clip(np.rint(vectors / scale[:, None]), -127, 127).astype(np.int8)
+    return _rows(codes, scale, np.ones(count, dtype=bool))
+
+
+def _rows(
+    codes: "npt.NDArray[np.int8]", scale: "npt.NDArray[np.float32]", present: "npt.NDArray[np.bool_]"
+) -> "npt.NDArray[np.uint8]":
+    """Rows of ``codes`` and ``scale``, sealed with their checksums; those
+    not ``present`` all zeros."""
+    count, dimensions = codes.shape
     rows = np.zeros((count, row_size(dimensions)), dtype=np.uint8)
     rows[:, :dimensions] = codes.view(np.uint8)
-    rows[:, dimensions : dimensions + 4] = scale.view(np.uint8).reshape(count, 4)
-    for number in range(count):
-        crc = zlib.crc32(rows[number, : dimensions + 4].tobytes())
-        rows[number, dimensions + 4 :] = np.frombuffer(crc.to_bytes(4, "little"), np.uint8)
+    rows[:, dimensions : dimensions + 4] = scale.astype(np.float32).view(np.uint8).reshape(count, 4)
+    rows[:, dimensions + 4 :] = _checksums(rows, dimensions).view(np.uint8).reshape(count, 4)
+    rows[~present] = 0
     return rows
+
+
+def _checksums(rows: "npt.NDArray[np.uint8]", dimensions: int) -> "npt.NDArray[np.uint32]":
+    """Each row's CRC-32 of its components and scale, as written after them."""
+    return np.array([zlib.crc32(row[: dimensions + 4].tobytes()) for row in rows], dtype="<u4")
 
 
 def absent(count: int, dimensions: int) -> "npt.NDArray[np.uint8]":
@@ -117,9 +130,7 @@ def read_rows(folder: Path, segment_id: str, count: int, dimensions: int) -> Seg
     tail = rows[:, dimensions:].copy().view(_TAIL).reshape(count)
     scale = tail["scale"].astype(np.float32)
     present = scale > 0
-    for number in np.flatnonzero(present).tolist():
-        if zlib.crc32(rows[number, : dimensions + 4].tobytes()) != int(tail["crc"][number]):
-            present[number] = False
+    present[present] = _checksums(rows[present], dimensions) == tail["crc"][present]
     scale = np.where(present, scale, 0.0).astype(np.float32)
     return SegmentVectors(rows[:, :dimensions].view(np.int8), scale, present)
 
@@ -127,18 +138,7 @@ def read_rows(folder: Path, segment_id: str, count: int, dimensions: int) -> Seg
 def rows_of(vectors: SegmentVectors, numbers: Sequence[int]) -> "npt.NDArray[np.uint8]":
     """Rows for some passages of a segment as read, to carry into a merged one."""
     picked = np.asarray(numbers, dtype=np.int64)
-    dimensions = vectors.codes.shape[1]
-    rows = np.zeros((len(picked), row_size(dimensions)), dtype=np.uint8)
-    if not len(picked):
-        return rows
-    present = vectors.present[picked]
-    rows[:, :dimensions] = vectors.codes[picked].view(np.uint8)
-    rows[:, dimensions : dimensions + 4] = vectors.scale[picked].astype(np.float32).view(np.uint8).reshape(-1, 4)
-    for at in np.flatnonzero(present).tolist():
-        crc = zlib.crc32(rows[at, : dimensions + 4].tobytes())
-        rows[at, dimensions + 4 :] = np.frombuffer(crc.to_bytes(4, "little"), np.uint8)
-    rows[~present] = 0
-    return rows
+    return _rows(vectors.codes[picked], vectors.scale[picked], vectors.present[picked])
 
 
 def any_present(rows: Optional[Any]) -> bool:
